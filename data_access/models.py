@@ -1,0 +1,297 @@
+"""The reporting database: SQLAlchemy 2.0 typed models.
+
+Aggregates only. No table here ever holds a person's record: observations are counts
+per area and period, service points are places, users are staff accounts.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Optional
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+# Region levels, from the top of a deployment down. A county deployment's root is a county;
+# a province data set adds province and city above it.
+LEVELS = ("province", "city", "county", "township", "village")
+# Township-level kinds: 镇 / 乡 / 街道 / 园区 (an industrial park is administered like a township).
+TOWNSHIP_KINDS = ("town", "township", "street", "park")
+
+SERVICE_POINT_TYPES = (
+    "county_centre",        # 县级社会心理服务中心
+    "township_station",     # 乡镇(街道)社会心理服务站
+    "village_room",         # 村(社区)心理咨询室
+    "social_work_room",     # 村(社区)社会工作室
+    "school_room",          # 中小学心理辅导室
+    "hospital_clinic",      # 医院心理门诊
+    "police_room",          # 公安心理服务室
+    "petition_room",        # 信访心理服务室
+    "court_room",           # 法院心理服务室
+    "enterprise_station",   # 企业爱心驿站
+    "grid_point",           # 网格服务点
+    "hotline",              # 24小时心理援助热线
+)
+FACILITY_KINDS = ("primary_school", "secondary_school", "hospital")
+ROLES = ("admin", "leader", "liaison", "display")
+INDICATOR_KINDS = ("ratio", "count", "yesno")
+INDICATOR_SOURCES = ("report", "registry")
+
+
+class Region(Base):
+    __tablename__ = "regions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name_zh: Mapped[str] = mapped_column(String(64))
+    name_en: Mapped[str] = mapped_column(String(128))
+    level: Mapped[str] = mapped_column(String(16), index=True)
+    kind: Mapped[Optional[str]] = mapped_column(String(16))  # town/township/street/park at township level
+    parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("regions.id"), index=True)
+    # Materialised path of codes, "/P01/C0101/T010101/": descendants are a prefix match,
+    # so roll-ups stay one indexed SQL query at province scale.
+    path: Mapped[str] = mapped_column(String(255), index=True)
+    is_urban: Mapped[bool] = mapped_column(Boolean, default=False)
+    population: Mapped[Optional[int]] = mapped_column(Integer)
+    centroid_lon: Mapped[Optional[float]] = mapped_column(Float)
+    centroid_lat: Mapped[Optional[float]] = mapped_column(Float)
+    # GeoJSON geometry (Polygon/MultiPolygon), already simplified for display.
+    boundary: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
+    # Other spellings a liaison may type: "城关鎮", "城关", "Chengguan".
+    aliases: Mapped[Optional[list[str]]] = mapped_column(JSON)
+    retired_on: Mapped[Optional[dt.date]] = mapped_column(Date)
+
+    parent: Mapped[Optional["Region"]] = relationship(remote_side=[id])
+
+
+class Facility(Base):
+    """A school or hospital: the denominator of school_rooms / hospital_clinics."""
+
+    __tablename__ = "facilities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    kind: Mapped[str] = mapped_column(String(24), index=True)
+    name_zh: Mapped[str] = mapped_column(String(128))
+    name_en: Mapped[str] = mapped_column(String(255))
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+    lon: Mapped[Optional[float]] = mapped_column(Float)
+    lat: Mapped[Optional[float]] = mapped_column(Float)
+    # Hospitals named in the plan (county hospital, TCM hospital, ...) must all have a clinic.
+    is_listed: Mapped[bool] = mapped_column(Boolean, default=False)
+    opened_on: Mapped[Optional[dt.date]] = mapped_column(Date)
+    closed_on: Mapped[Optional[dt.date]] = mapped_column(Date)
+
+    region: Mapped[Region] = relationship()
+
+
+class ServicePoint(Base):
+    __tablename__ = "service_points"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    type: Mapped[str] = mapped_column(String(32), index=True)
+    name_zh: Mapped[str] = mapped_column(String(128))
+    name_en: Mapped[str] = mapped_column(String(255))
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+    facility_id: Mapped[Optional[int]] = mapped_column(ForeignKey("facilities.id"), index=True)
+    lon: Mapped[Optional[float]] = mapped_column(Float)
+    lat: Mapped[Optional[float]] = mapped_column(Float)
+    opened_on: Mapped[Optional[dt.date]] = mapped_column(Date)
+    # Soft delete: a retired point stays, so coverage "as of" an earlier quarter is still right.
+    retired_on: Mapped[Optional[dt.date]] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="active")  # active / building / retired
+    staff_full: Mapped[int] = mapped_column(Integer, default=0)
+    staff_part: Mapped[int] = mapped_column(Integer, default=0)
+    phone: Mapped[Optional[str]] = mapped_column(String(32))
+    note: Mapped[Optional[str]] = mapped_column(Text)
+
+    region: Mapped[Region] = relationship()
+    facility: Mapped[Optional[Facility]] = relationship()
+
+
+class Department(Base):
+    __tablename__ = "departments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name_zh: Mapped[str] = mapped_column(String(64))
+    name_en: Mapped[str] = mapped_column(String(128))
+    # What one row of this department's quarterly sheet is about: township / school / hospital / none.
+    reports_by: Mapped[str] = mapped_column(String(16), default="township")
+    # Departments that owe a sheet every quarter (the rest are leading-group members without figures).
+    reports_quarterly: Mapped[bool] = mapped_column(Boolean, default=True)
+    liaison_name: Mapped[Optional[str]] = mapped_column(String(64))
+    liaison_phone: Mapped[Optional[str]] = mapped_column(String(32))
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Indicator(Base):
+    __tablename__ = "indicators"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(48), unique=True)
+    name_zh: Mapped[str] = mapped_column(String(128))
+    name_en: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(8))  # ratio / count / yesno
+    unit: Mapped[str] = mapped_column(String(16), default="")  # "%", "人", "场", ...
+    owner_department_id: Mapped[Optional[int]] = mapped_column(ForeignKey("departments.id"))
+    source: Mapped[str] = mapped_column(String(16), default="report")  # report / registry
+    # Finest level the figure exists at: village / township / county.
+    level: Mapped[str] = mapped_column(String(16), default="township")
+    # Target indicators are steered; outcome figures (people served, petitions...) are shown beside them.
+    is_target: Mapped[bool] = mapped_column(Boolean, default=True)
+    higher_is_better: Mapped[bool] = mapped_column(Boolean, default=True)
+    # "ytd": a count whose target is per year, shown as the year-to-date sum (outreach_sessions).
+    accumulate: Mapped[str] = mapped_column(String(8), default="none")
+    # Urban/rural split of awareness: restrict the roll-up to urban or rural areas.
+    population_filter: Mapped[Optional[str]] = mapped_column(String(8))  # urban / rural / None
+    numerator_label_zh: Mapped[Optional[str]] = mapped_column(String(64))
+    denominator_label_zh: Mapped[Optional[str]] = mapped_column(String(64))
+    numerator_label_en: Mapped[Optional[str]] = mapped_column(String(128))
+    denominator_label_en: Mapped[Optional[str]] = mapped_column(String(128))
+    description_zh: Mapped[Optional[str]] = mapped_column(Text)
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+    owner: Mapped[Optional[Department]] = relationship()
+    targets: Mapped[list["Target"]] = relationship(back_populates="indicator", order_by="Target.effective_from")
+
+
+class Target(Base):
+    """A target as set at a time. A new target closes the old one (effective_to) instead of overwriting it."""
+
+    __tablename__ = "targets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicators.id"), index=True)
+    value: Mapped[float] = mapped_column(Float)  # ratios as a fraction 0..1; counts as a count; yes/no as 1
+    comparison: Mapped[str] = mapped_column(String(2), default=">=")  # >= / <= / ==
+    target_date: Mapped[dt.date] = mapped_column(Date)
+    # Status "near" (接近) when the value is short of the target by at most this much
+    # (ratio: fraction points, count: share of target).
+    near_band: Mapped[float] = mapped_column(Float, default=0.1)
+    effective_from: Mapped[dt.date] = mapped_column(Date)
+    effective_to: Mapped[Optional[dt.date]] = mapped_column(Date)
+    set_by: Mapped[Optional[str]] = mapped_column(String(64))
+    set_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    note: Mapped[Optional[str]] = mapped_column(Text)
+
+    indicator: Mapped[Indicator] = relationship(back_populates="targets")
+
+
+class Period(Base):
+    __tablename__ = "periods"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(8), unique=True)  # "2026Q3"
+    year: Mapped[int] = mapped_column(Integer)
+    quarter: Mapped[int] = mapped_column(Integer)
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    end_date: Mapped[dt.date] = mapped_column(Date)
+    deadline: Mapped[dt.date] = mapped_column(Date)  # sheets due by this date
+
+
+class Submission(Base):
+    """One uploaded workbook, kept as it came. A corrected re-upload supersedes, never deletes."""
+
+    __tablename__ = "submissions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("periods.id"), index=True)
+    uploaded_by: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    filename: Mapped[str] = mapped_column(String(255))
+    content: Mapped[Optional[bytes]] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(16))  # accepted / superseded / rejected
+    superseded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("submissions.id"))
+    # The normalised rows as accepted, so versions can be compared without re-reading files.
+    parsed: Mapped[Optional[Any]] = mapped_column(JSON)
+    problems: Mapped[Optional[Any]] = mapped_column(JSON)
+    template_version: Mapped[Optional[str]] = mapped_column(String(16))
+
+    department: Mapped[Department] = relationship()
+    period: Mapped[Period] = relationship()
+
+
+class Observation(Base):
+    """The current accepted figure for indicator x region x period."""
+
+    __tablename__ = "observations"
+    __table_args__ = (
+        UniqueConstraint("indicator_id", "region_id", "period_id", name="uq_observation"),
+        Index("ix_observation_period_indicator", "period_id", "indicator_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicators.id"))
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("periods.id"))
+    numerator: Mapped[Optional[float]] = mapped_column(Float)
+    denominator: Mapped[Optional[float]] = mapped_column(Float)
+    # ratio: numerator/denominator as a fraction; count: the count; yes/no: 1 or 0.
+    value: Mapped[Optional[float]] = mapped_column(Float)
+    submission_id: Mapped[Optional[int]] = mapped_column(ForeignKey("submissions.id"), index=True)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(64))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))  # admin / leader / liaison / display
+    department_id: Mapped[Optional[int]] = mapped_column(ForeignKey("departments.id"))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    password_changed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    department: Mapped[Optional[Department]] = relationship()
+
+
+class AuditEntry(Base):
+    """Append-only: the app inserts rows and never updates or deletes them."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    username: Mapped[Optional[str]] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(48), index=True)
+    entity: Mapped[Optional[str]] = mapped_column(String(48))
+    entity_id: Mapped[Optional[str]] = mapped_column(String(64))
+    before: Mapped[Optional[Any]] = mapped_column(JSON)
+    after: Mapped[Optional[Any]] = mapped_column(JSON)
+    detail: Mapped[Optional[str]] = mapped_column(Text)
+
+
+class Setting(Base):
+    """Small key/value settings an admin can change (suppression thresholds, meeting next steps...)."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)

@@ -1,0 +1,140 @@
+"""Database fixtures: every database test runs on SQLite and on PostgreSQL.
+
+PostgreSQL: TEST_POSTGRES_URL (default the local server at 127.0.0.1:5432, database test). Each test
+run creates its own schema and drops it at the end, so runs never see each other's rows. When the
+server cannot be reached the PostgreSQL variants are skipped and -rs prints the reason.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+
+from data_access import db
+
+PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+BACKENDS = ["sqlite", "postgresql"]
+ARTIFACTS = Path(__file__).parent / "_artifacts"
+
+_pg_problem: str | None = None
+_pg_checked = False
+
+
+def postgres_problem() -> str | None:
+    """None when PostgreSQL answers; else why not (shown as the skip reason)."""
+    global _pg_checked, _pg_problem
+    if not _pg_checked:
+        _pg_checked = True
+        try:
+            probe = create_engine(PG_URL, connect_args={"connect_timeout": 3})
+            with probe.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            probe.dispose()
+        except Exception as exc:  # any driver or network failure means: skip, with the reason
+            _pg_problem = f"PostgreSQL not reachable at {PG_URL}: {type(exc).__name__}: {str(exc).splitlines()[0]}"
+    return _pg_problem
+
+
+class _Databases:
+    """Creates migrated, empty databases; tears them all down at the end of the session."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self.schemas: list[str] = []
+        self.engines: list[Engine] = []
+
+    def new(self, backend: str) -> Engine:
+        if backend == "sqlite":
+            engine = db.make_engine(f"sqlite:///{self.tmp / (uuid.uuid4().hex + '.sqlite')}")
+        else:
+            problem = postgres_problem()
+            if problem:
+                pytest.skip(problem)
+            schema = f"t_{uuid.uuid4().hex[:12]}"
+            admin = create_engine(PG_URL)
+            with admin.begin() as conn:
+                conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+            admin.dispose()
+            self.schemas.append(schema)
+            engine = db.make_engine(PG_URL, schema=schema)
+        self.engines.append(engine)
+        db.upgrade_schema(engine)
+        return engine
+
+    def close(self) -> None:
+        for engine in self.engines:
+            engine.dispose()
+        if self.schemas:
+            admin = create_engine(PG_URL)
+            with admin.begin() as conn:
+                for schema in self.schemas:
+                    conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Databases]:
+    dbs = _Databases(tmp_path_factory.mktemp("db"))
+    yield dbs
+    dbs.close()
+
+
+@pytest.fixture(params=BACKENDS)
+def engine(request: pytest.FixtureRequest, databases: _Databases) -> Engine:
+    """A fresh, migrated, empty database on each backend: for tests that write."""
+    return databases.new(request.param)
+
+
+_samples: dict[str, Engine] = {}
+
+
+@pytest.fixture(params=BACKENDS)
+def sample_engine(request: pytest.FixtureRequest, databases: _Databases) -> Engine:
+    """The sample county on each backend, built once per run: for tests that only read."""
+    backend = request.param
+    if backend not in _samples:
+        from sample_data.generate import generate
+
+        engine = databases.new(backend)
+        generate(engine)
+        _samples[backend] = engine
+    return _samples[backend]
+
+
+@pytest.fixture
+def sample_sqlite(databases: _Databases) -> Engine:
+    """The sample county on SQLite only (page tests: the page code is the same on both backends)."""
+    if "sqlite" not in _samples:
+        from sample_data.generate import generate
+
+        engine = databases.new("sqlite")
+        generate(engine)
+        _samples["sqlite"] = engine
+    return _samples["sqlite"]
+
+
+@pytest.fixture
+def app_engine(sample_sqlite: Engine) -> Iterator[Engine]:
+    """Points the app at the sample database and clears Streamlit's caches around an AppTest."""
+    import streamlit as st
+
+    previous = db._engine
+    db.set_engine(sample_sqlite)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield sample_sqlite
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    if previous is not None:
+        db.set_engine(previous)
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+

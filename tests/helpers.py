@@ -1,0 +1,46 @@
+"""Helpers the tests import (conftest holds the fixtures)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def open_page(page: str | None = None, lang: str = "zh", query: dict | None = None, state: dict | None = None,
+              timeout: float = 30):
+    """Run the app with AppTest, as a browser would open it, and return the AppTest after the first run.
+
+    page: a file under pages/ (the app's default page when None); state: extra session_state, e.g. a
+    signed-in user set by the auth tests.
+    """
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(Path(__file__).parent.parent / "app.py"), default_timeout=timeout)
+    at.session_state["lang"] = lang
+    for key, value in (state or {}).items():
+        at.session_state[key] = value
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    at.run()
+    if page:
+        at.switch_page(page)
+        at.run()
+    return at
+
+
+def open_path(page, base_url: str, path: str = "", settle: float = 2.0) -> None:  # noqa: ANN001
+    """Go to base_url/path in a Playwright page and wait until the app is idle."""
+    import time
+
+    page.goto(f"{base_url}/{path}")
+    page.wait_for_selector('[data-testid="stApp"]', timeout=60_000)
+    deadline = time.time() + 60
+    quiet_since = None
+    while time.time() < deadline:
+        busy = page.query_selector('[data-testid="stStatusWidget"]') or page.query_selector('[data-testid="stSkeleton"]')
+        if busy:
+            quiet_since = None
+        elif quiet_since is None:
+            quiet_since = time.time()
+        elif time.time() - quiet_since >= settle:
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"{path}: the app kept running for too long")

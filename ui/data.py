@@ -1,0 +1,68 @@
+"""Cached reads for pages. Every cache key carries the data version, which every write bumps,
+so an accepted sheet or a registry edit shows at once while repeat views stay fast."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict
+
+import streamlit as st
+
+from data_access import db, indicators
+from data_access.db import session_scope
+
+
+@st.cache_resource(show_spinner=False)
+def prepare_database() -> None:
+    """Bring the schema up to date once per server process (the same migrations as a deployment)."""
+    db.upgrade_schema(db.get_engine())
+
+
+def version() -> int:
+    return db.data_version()
+
+
+@st.cache_data(show_spinner=False, ttl=600)
+def _is_sample(_version: int) -> bool:
+    from data_access.models import Setting
+
+    with session_scope() as s:
+        row = s.get(Setting, "sample_data")
+        return bool(row and row.value)
+
+
+def is_sample_database() -> bool:
+    return _is_sample(version())
+
+
+@st.cache_data(show_spinner=False)
+def period_choices(_version: int) -> list[dict]:
+    """[{code, year, quarter, end_date}] oldest first, only quarters that have ended."""
+    today = dt.date.today()
+    with session_scope() as s:
+        return [dict(code=p.code, year=p.year, quarter=p.quarter, end_date=p.end_date)
+                for p in indicators.periods(s) if p.end_date < today]
+
+
+@st.cache_data(show_spinner=False)
+def default_period_code(_version: int) -> str | None:
+    with session_scope() as s:
+        p = indicators.default_period(s)
+        return p.code if p else None
+
+
+@st.cache_data(show_spinner=False)
+def root_summary(_version: int, period_code: str) -> dict | None:
+    """The deployment root (county) and every indicator's status for the period."""
+    with session_scope() as s:
+        period = indicators.period_by_code(s, period_code)
+        root = indicators.root_region(s)
+        if period is None or root is None:
+            return None
+        rows = []
+        for item in indicators.region_summary(s, period, root):
+            row = asdict(item)
+            row["target"] = asdict(item.target) if item.target else None
+            row["change"] = item.change
+            rows.append(row)
+        return dict(region=dict(code=root.code, name_zh=root.name_zh, name_en=root.name_en, level=root.level),
+                    period=period_code, rows=rows)
