@@ -44,3 +44,29 @@ def open_path(page, base_url: str, path: str = "", settle: float = 2.0) -> None:
             return
         time.sleep(0.2)
     raise AssertionError(f"{path}: the app kept running for too long")
+
+
+# Demo accounts of the sample database (created by data_access.users.seed_demo_users).
+DEMO_USERS = {
+    "admin": dict(username="admin", role="admin", department_code=None),
+    "leader": dict(username="leader", role="leader", department_code=None),
+    "liaison": dict(username="liaison_health", role="liaison", department_code="health"),
+    "display": dict(username="display", role="display", department_code=None),
+}
+
+
+def signed_in(engine, role: str = "leader", username: str | None = None) -> dict:  # noqa: ANN001
+    """session_state for open_page(state=...) as if that demo user had signed in."""
+    from sqlalchemy import select
+
+    from data_access import models as m
+    from data_access.db import session_scope
+
+    username = username or DEMO_USERS[role]["username"]
+    with session_scope(engine) as s:
+        user = s.scalar(select(m.User).where(m.User.username == username))
+        if user is None:
+            raise LookupError(f"no user {username} in the test database (seed_demo_users not run?)")
+        dept = user.department.code if user.department else None
+        return {"user": dict(id=user.id, username=user.username, display_name=user.display_name, role=user.role,
+                             department_id=user.department_id, department_code=dept)}
