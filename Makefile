@@ -41,6 +41,7 @@ seed: install
 	$(PY) -m sample_data.generate --if-empty
 
 run: seed
+	@echo "心理服务督导平台: http://localhost:$(PORT)"
 	$(PY) -m streamlit run app.py --server.port $(PORT) --server.address 0.0.0.0
 
 test: install-dev system-deps
