@@ -1,0 +1,631 @@
+"""What the coverage map draws, built from the database: region polygons coloured by an indicator,
+service points by type, the data problems, and the pydeck Deck itself.
+
+Fully offline: the base of the map is the region polygons themselves (no online basemap); the Deck is
+built with map_provider=None and *no* map_style (map_style=None would make Streamlit fetch a Carto
+style). An intranet tile server (MAP_TILE_URL) is drawn underneath only when one is configured.
+
+Coverage figures come from data_access.indicators (indicator_values and its registry counters): this
+module only colours them, it never counts rooms itself.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from data_access import indicators as ix
+from data_access import models as m
+from i18n import name_of, t
+
+# Geometry is rounded to 4 decimals (~11 m): finer than one screen pixel even at township zoom,
+# and it keeps the county payload small. Douglas-Peucker drops vertices closer than TOLERANCE.
+DIGITS = 4
+TOLERANCE = 0.0004
+
+# Service-point colours (RGB): saturated, with a white outline, so they stand out on the fills.
+TYPE_COLOURS: dict[str, list[int]] = {
+    "county_centre": [200, 30, 45],
+    "township_station": [235, 120, 0],
+    "village_room": [31, 95, 200],
+    "social_work_room": [0, 160, 180],
+    "school_room": [130, 60, 180],
+    "hospital_clinic": [225, 40, 140],
+    "police_room": [25, 40, 100],
+    "petition_room": [130, 85, 35],
+    "court_room": [80, 80, 80],
+    "enterprise_station": [200, 160, 0],
+    "grid_point": [0, 140, 255],
+    "hotline": [0, 0, 0],
+}
+TYPE_RADIUS = {"county_centre": 9, "township_station": 7, "hotline": 6, "hospital_clinic": 6}
+POINT_TYPES = tuple(TYPE_COLOURS)
+
+# Point state as of the period end (the map shows the network as it stood then).
+OPEN, PLANNED, RETIRED = "open", "planned", "retired"
+POINT_STATES = (OPEN, PLANNED, RETIRED)
+
+# Value bins for coverage shares: low coverage pale, full coverage dark green.
+RAMP = [(0.2, [237, 248, 251]), (0.4, [178, 226, 226]), (0.6, [102, 194, 164]), (0.8, [44, 162, 95]),
+        (1.01, [0, 109, 44])]
+NO_DATA_FILL = [200, 205, 212, 90]
+STATUS_FILL = {ix.MET: [26, 127, 55], ix.NEAR: [230, 170, 30], ix.BEHIND: [200, 45, 35],
+               ix.NO_DATA: [200, 205, 212], ix.NO_TARGET: [200, 205, 212]}
+HAS_ROOM_FILL = [102, 194, 164, 190]
+NO_ROOM_FILL = [244, 165, 130, 210]
+FILL_ALPHA = 190
+
+# Above this many points in view, or above county level, points are drawn as one bubble per unit.
+AGGREGATE_ABOVE = 5000
+
+# Map colourings: registry coverage shares as values; any ratio target indicator as its status.
+VALUE_MODES = ("room_coverage", "school_rooms")
+
+
+# --- geometry ------------------------------------------------------------------------------------
+
+def _perpendicular(p: Sequence[float], a: Sequence[float], b: Sequence[float]) -> float:
+    dx, dy = b[0] - a[0], b[1] - a[1]
+    if dx == 0 and dy == 0:
+        return math.hypot(p[0] - a[0], p[1] - a[1])
+    return abs(dy * p[0] - dx * p[1] + b[0] * a[1] - b[1] * a[0]) / math.hypot(dx, dy)
+
+
+def _douglas_peucker(points: list[list[float]], tolerance: float) -> list[list[float]]:
+    if len(points) < 3:
+        return points
+    keep = [False] * len(points)
+    keep[0] = keep[-1] = True
+    stack = [(0, len(points) - 1)]
+    while stack:  # iterative: real boundaries have thousands of vertices
+        first, last = stack.pop()
+        best, index = 0.0, -1
+        for i in range(first + 1, last):
+            d = _perpendicular(points[i], points[first], points[last])
+            if d > best:
+                best, index = d, i
+        if index >= 0 and best > tolerance:
+            keep[index] = True
+            stack.extend([(first, index), (index, last)])
+    return [p for p, k in zip(points, keep) if k]
+
+
+def simplify_ring(ring: Sequence[Sequence[float]], tolerance: float = TOLERANCE, digits: int = DIGITS) -> list[list[float]]:
+    """A closed ring, simplified and rounded; never fewer than 4 positions (a closed triangle)."""
+    pts = [[round(float(x), digits), round(float(y), digits)] for x, y, *_ in ring]
+    deduped = [p for i, p in enumerate(pts) if i == 0 or p != pts[i - 1]]
+    if len(deduped) < 4:
+        return deduped
+    simple = _douglas_peucker(deduped, tolerance)
+    if len(simple) < 4:  # a tiny polygon: keep it as it was rather than collapse it
+        return deduped
+    if simple[0] != simple[-1]:
+        simple.append(simple[0])
+    return simple
+
+
+def polygons_of(geometry: dict[str, Any] | None) -> list[list[list[list[float]]]]:
+    """GeoJSON Polygon/MultiPolygon -> list of polygons, each a list of rings."""
+    if not geometry:
+        return []
+    kind = geometry.get("type")
+    coords = geometry.get("coordinates") or []
+    if kind == "Polygon":
+        return [coords]
+    if kind == "MultiPolygon":
+        return list(coords)
+    return []
+
+
+def simplify_geometry(geometry: dict[str, Any] | None, tolerance: float = TOLERANCE,
+                      digits: int = DIGITS) -> list[list[list[list[float]]]]:
+    """Polygons (list of rings) ready to draw; rings that collapse below a triangle are dropped."""
+    out = []
+    for polygon in polygons_of(geometry):
+        rings = [simplify_ring(r, tolerance, digits) for r in polygon]
+        rings = [r for r in rings if len(r) >= 4]
+        if rings:
+            out.append(rings)
+    return out
+
+
+def _in_ring(lon: float, lat: float, ring: Sequence[Sequence[float]]) -> bool:
+    inside = False
+    n = len(ring)
+    j = n - 1
+    for i in range(n):
+        xi, yi = ring[i][0], ring[i][1]
+        xj, yj = ring[j][0], ring[j][1]
+        if (yi > lat) != (yj > lat) and lon < (xj - xi) * (lat - yi) / (yj - yi) + xi:
+            inside = not inside
+        j = i
+    return inside
+
+
+def point_in_geometry(lon: float, lat: float, geometry: dict[str, Any] | None) -> bool:
+    """Ray casting over a Polygon/MultiPolygon (holes respected)."""
+    for polygon in polygons_of(geometry):
+        if polygon and _in_ring(lon, lat, polygon[0]) and not any(_in_ring(lon, lat, h) for h in polygon[1:]):
+            return True
+    return False
+
+
+def bbox(geometries: Iterable[dict[str, Any] | None]) -> tuple[float, float, float, float] | None:
+    """(west, south, east, north) over the outer rings of the geometries."""
+    xs: list[float] = []
+    ys: list[float] = []
+    for g in geometries:
+        for polygon in polygons_of(g):
+            for x, y, *_ in polygon[0]:
+                xs.append(float(x))
+                ys.append(float(y))
+    if not xs:
+        return None
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def view_for(box: tuple[float, float, float, float] | None, width: int = 900, height: int = 620) -> dict[str, float]:
+    """Centre and zoom that fit the box in a width x height pixel map (web-mercator zoom levels)."""
+    if box is None:
+        return dict(longitude=104.5, latitude=30.3, zoom=8)
+    west, south, east, north = box
+    lon_span = max(east - west, 1e-4)
+    lat_mid = (south + north) / 2
+    # Mercator stretches latitude by 1/cos(lat): correct the vertical span for it.
+    lat_span = max((north - south) / math.cos(math.radians(lat_mid)), 1e-4)
+    zoom = min(math.log2(width * 360 / (256 * lon_span)), math.log2(height * 360 / (256 * lat_span)))
+    return dict(longitude=round((west + east) / 2, 5), latitude=round(lat_mid, 5), zoom=round(zoom - 0.25, 2))
+
+
+# --- what to colour by --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Colouring:
+    code: str            # "room_coverage", "school_rooms" or "status:<indicator code>"
+    indicator: str       # the indicator code
+    by_status: bool
+
+
+def colourings(session: Session) -> list[Colouring]:
+    """The choices of the map's colour selector: the registry coverage shares, then the status of
+    every ratio target indicator that exists below county level."""
+    out = [Colouring(code, code, False) for code in VALUE_MODES]
+    for ind in ix.indicator_catalogue(session, targets_only=True):
+        if ind.kind == "ratio" and ind.level != "county":
+            out.append(Colouring(f"status:{ind.code}", ind.code, True))
+    return out
+
+
+def parse_colouring(code: str | None) -> Colouring:
+    if code and code.startswith("status:"):
+        return Colouring(code, code.split(":", 1)[1], True)
+    if code in VALUE_MODES:
+        return Colouring(code, code, False)
+    return Colouring("room_coverage", "room_coverage", False)
+
+
+def ramp_colour(value: float | None) -> list[int]:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return NO_DATA_FILL
+    for upper, rgb in RAMP:
+        if value < upper:
+            return rgb + [FILL_ALPHA]
+    return RAMP[-1][1] + [FILL_ALPHA]
+
+
+def status_colour(status: str) -> list[int]:
+    alpha = 90 if status in (ix.NO_DATA, ix.NO_TARGET) else 170
+    return STATUS_FILL.get(status, STATUS_FILL[ix.NO_DATA]) + [alpha]
+
+
+def _number(x: object) -> float | None:
+    try:
+        f = float(x)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(f) else f
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+# --- the payload ----------------------------------------------------------------------------------
+
+@dataclass
+class MapData:
+    """Everything the map page draws, as plain data (cacheable, JSON-able)."""
+
+    area: dict[str, Any]
+    period: str
+    colouring: str
+    scale: str                                        # "county" (every point) or "province" (aggregated)
+    shade_level: str                                  # level whose polygons carry the colour
+    fills: list[dict[str, Any]] = field(default_factory=list)       # polygons coloured by the indicator
+    outlines: list[dict[str, Any]] = field(default_factory=list)    # bold outlines above the fills
+    points: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # type -> rows
+    bubbles: list[dict[str, Any]] = field(default_factory=list)     # province scale: one per unit
+    legend: list[dict[str, Any]] = field(default_factory=list)      # [{label, colour}]
+    view: dict[str, float] = field(default_factory=dict)
+    problems: list[dict[str, Any]] = field(default_factory=list)
+    units: list[dict[str, Any]] = field(default_factory=list)       # townships (or counties) with bbox
+    point_count: int = 0
+
+
+def point_state(opened_on: dt.date | None, retired_on: dt.date | None, end: dt.date) -> str:
+    """open / planned / retired at the end of the period."""
+    if retired_on is not None and retired_on <= end:
+        return RETIRED
+    if opened_on is None or opened_on > end:
+        return PLANNED
+    return OPEN
+
+
+def tile_url(session: Session | None = None) -> str | None:
+    """MAP_TILE_URL from the environment, else the 'map_tile_url' setting; None means no tiles."""
+    url = (os.environ.get("MAP_TILE_URL") or "").strip()
+    if not url and session is not None:
+        row = session.get(m.Setting, "map_tile_url")
+        url = str(row.value).strip() if row and row.value else ""
+    return url or None
+
+
+def _legend(colouring: Colouring, lang: str, target: ix.TargetInfo | None, village_shade: bool) -> list[dict]:
+    if village_shade:
+        return [dict(label=t("map.legend.has_room", lang), colour=HAS_ROOM_FILL),
+                dict(label=t("map.legend.no_room", lang), colour=NO_ROOM_FILL)]
+    if colouring.by_status:
+        out = []
+        for status in (ix.MET, ix.NEAR, ix.BEHIND, ix.NO_DATA):
+            label = t({ix.MET: "status.met", ix.NEAR: "status.near", ix.BEHIND: "status.behind",
+                       ix.NO_DATA: "status.unknown"}[status], lang)
+            if target is not None and status in (ix.MET, ix.NEAR, ix.BEHIND):
+                met_from, near_from = ix.status_thresholds(target, "ratio")
+                bound = {ix.MET: f"≥ {met_from * 100:.0f}%",
+                         ix.NEAR: f"{near_from * 100:.0f}%–{met_from * 100:.0f}%",
+                         ix.BEHIND: f"< {near_from * 100:.0f}%"}[status]
+                label = f"{label}（{bound}）" if lang == "zh" else f"{label} ({bound})"
+            out.append(dict(label=label, colour=status_colour(status)))
+        return out
+    out, lower = [], 0.0
+    for upper, rgb in RAMP:
+        top = min(upper, 1.0)
+        out.append(dict(label=f"{lower * 100:.0f}%–{top * 100:.0f}%", colour=rgb + [FILL_ALPHA]))
+        lower = upper
+    out.append(dict(label=t("common.no_data", lang), colour=NO_DATA_FILL))
+    return out
+
+
+def _values(session: Session, period: m.Period, regions: Sequence[m.Region], code: str) -> dict[int, Any]:
+    """region id -> row of indicator_values (the one place coverage is computed)."""
+    if not regions:
+        return {}
+    frame = ix.indicator_values(session, [period], regions, [code])
+    return {int(r.region_id): r for r in frame.itertuples(index=False)}
+
+
+def _fill_row(region: m.Region, rings: list, fill: list[int], tip: str, level: str) -> dict[str, Any]:
+    return dict(p=rings, f=fill, tip=tip, code=region.code, level=level)
+
+
+def build_map(session: Session, period: m.Period, colouring_code: str | None = None, lang: str = "zh",
+              area_code: str | None = None, township_code: str | None = None,
+              types: Iterable[str] | None = None, states: Iterable[str] | None = (OPEN,),
+              shade: str | None = None, aggregate_above: int = AGGREGATE_ABOVE) -> MapData:
+    """The map of an area (the deployment root by default) for a period.
+
+    County (or township) area: township and village polygons, every service point, data problems.
+    Province or city area: county polygons and one bubble per county (points aggregated), because
+    tens of thousands of points neither fit a browser payload nor read on a screen.
+    township_code narrows points and the view to one township (the selector "zooms" to it).
+    shade: "village" or "township" for village-level indicators (room coverage); default village.
+    """
+    colouring = parse_colouring(colouring_code)
+    area = ix.region_by_code(session, area_code) if area_code else ix.root_region(session)
+    if area is None:
+        area = ix.root_region(session)
+    if area is None:
+        return MapData(area={}, period=period.code, colouring=colouring.code, scale="county", shade_level="township")
+    catalogue = {i.code: i for i in ix.indicator_catalogue(session)}
+    indicator = catalogue.get(colouring.indicator)
+    target = ix.targets_in_force(session, period.end_date).get(colouring.indicator)
+    wanted_types = [tp for tp in (types or POINT_TYPES) if tp in TYPE_COLOURS]
+    wanted_states = set(states or POINT_STATES)
+    ind_name = name_of(indicator, lang) if indicator else colouring.indicator
+    county_scale = area.level in ("county", "township", "village")
+
+    if county_scale:
+        county = area
+        while county.level not in ("county",) and county.parent is not None:
+            county = county.parent  # a township area still checks points against its county outline
+        townships = ix.regions_at(session, county.code, "township")
+        villages = ix.regions_at(session, county.code, "village")
+        village_level = bool(indicator and indicator.level == "village")
+        shade_level = "village" if village_level and shade != "township" else "township"
+        data = MapData(area=_area_dict(area), period=period.code, colouring=colouring.code, scale="county",
+                       shade_level=shade_level)
+        t_values = _values(session, period, townships, colouring.indicator)
+        v_values = _values(session, period, villages, colouring.indicator) if shade_level == "village" else {}
+        t_by_id = {tw.id: tw for tw in townships}
+        # Villages first (below), then townships: the township outlines stay visible on top.
+        for v in villages:
+            rings_list = simplify_geometry(v.boundary)
+            tw = t_by_id.get(v.parent_id or -1)
+            row = v_values.get(v.id)
+            if shade_level == "village":
+                has = row is not None and (_number(row.numerator) or 0) > 0
+                fill = HAS_ROOM_FILL if has else NO_ROOM_FILL
+                state = t("map.legend.has_room" if has else "map.legend.no_room", lang)
+                tip = t("map.tip.village_room", lang, name=name_of(v, lang),
+                        township=name_of(tw, lang) if tw else "", state=state,
+                        population=f"{v.population or 0:,}")
+            else:
+                fill = [255, 255, 255, 0]
+                tip = t("map.tip.village", lang, name=name_of(v, lang), township=name_of(tw, lang) if tw else "",
+                        population=f"{v.population or 0:,}")
+            for rings in rings_list:
+                data.fills.append(_fill_row(v, rings, fill, tip, "village"))
+        for tw in townships:
+            row = t_values.get(tw.id)
+            value = _number(row.value) if row is not None else None
+            if colouring.by_status:
+                status = ix.classify(value, target, indicator.kind if indicator else "ratio",
+                                     indicator.higher_is_better if indicator else True)
+                fill = status_colour(status)
+            else:
+                fill = ramp_colour(value)
+            tip = t("map.tip.township", lang, name=name_of(tw, lang), indicator=ind_name, value=_pct(value),
+                    numerator=_fmt_count(row.numerator if row is not None else None),
+                    denominator=_fmt_count(row.denominator if row is not None else None))
+            for rings in simplify_geometry(tw.boundary):
+                if shade_level == "township":
+                    data.fills.append(_fill_row(tw, rings, fill, tip, "township"))
+                data.outlines.append(dict(p=rings))
+            data.units.append(dict(code=tw.code, name_zh=tw.name_zh, name_en=tw.name_en,
+                                   bbox=bbox([tw.boundary])))
+        _county_points(session, data, county, townships, villages, period, lang, wanted_types, wanted_states,
+                       township_code, aggregate_above)
+        focus = next((tw for tw in townships if tw.code == township_code), None)
+        box = bbox([focus.boundary]) if focus else bbox([county.boundary]) or bbox(tw.boundary for tw in townships)
+        data.view = view_for(box)
+    else:
+        counties = ix.regions_at(session, area.code, "county")
+        data = MapData(area=_area_dict(area), period=period.code, colouring=colouring.code, scale="province",
+                       shade_level="county")
+        c_values = _values(session, period, counties, colouring.indicator)
+        for c in counties:
+            row = c_values.get(c.id)
+            value = _number(row.value) if row is not None else None
+            if colouring.by_status:
+                fill = status_colour(ix.classify(value, target, "ratio",
+                                                 indicator.higher_is_better if indicator else True))
+            else:
+                fill = ramp_colour(value)
+            tip = t("map.tip.township", lang, name=name_of(c, lang), indicator=ind_name, value=_pct(value),
+                    numerator=_fmt_count(row.numerator if row is not None else None),
+                    denominator=_fmt_count(row.denominator if row is not None else None))
+            for rings in simplify_geometry(c.boundary):
+                data.fills.append(_fill_row(c, rings, fill, tip, "county"))
+                data.outlines.append(dict(p=rings))
+            data.units.append(dict(code=c.code, name_zh=c.name_zh, name_en=c.name_en, bbox=bbox([c.boundary])))
+        _province_points(session, data, area, counties, period, lang, wanted_types, wanted_states)
+        data.view = view_for(bbox(c.boundary for c in counties))
+    data.legend = _legend(colouring, lang, target, data.shade_level == "village")
+    return data
+
+
+def _fmt_count(x: object) -> str:
+    n = _number(x)
+    return "—" if n is None else f"{n:,.0f}"
+
+
+def _area_dict(area: m.Region) -> dict[str, Any]:
+    return dict(code=area.code, name_zh=area.name_zh, name_en=area.name_en, level=area.level)
+
+
+def _township_of(region_id: int, parents: dict[int, int | None], townships: dict[int, m.Region]) -> m.Region | None:
+    rid: int | None = region_id
+    while rid is not None and rid not in townships:
+        rid = parents.get(rid)
+    return townships.get(rid) if rid is not None else None
+
+
+def _county_points(session: Session, data: MapData, county: m.Region, townships: list[m.Region],
+                   villages: list[m.Region], period: m.Period, lang: str, types: list[str], states: set[str],
+                   township_code: str | None, aggregate_above: int) -> None:
+    t_by_id = {tw.id: tw for tw in townships}
+    parents = {v.id: v.parent_id for v in villages}
+    names = {r.id: r for r in [*townships, *villages]}
+    rows = session.scalars(
+        select(m.ServicePoint).join(m.Region, m.Region.id == m.ServicePoint.region_id)
+        .where(m.Region.path.startswith(county.path)).order_by(m.ServicePoint.code)).all()
+    drawn = []
+    for sp in rows:
+        tw = _township_of(sp.region_id, parents, t_by_id)
+        state = point_state(sp.opened_on, sp.retired_on, period.end_date)
+        where = names.get(sp.region_id)
+        problem = None
+        if sp.lon is None or sp.lat is None:
+            problem = "no_coordinates"
+        elif not point_in_geometry(sp.lon, sp.lat, county.boundary):
+            problem = "outside_county"
+        elif tw is not None and tw.boundary and not point_in_geometry(sp.lon, sp.lat, tw.boundary):
+            problem = "outside_township"
+        if problem and state != RETIRED:  # a retired point's old coordinates are no longer a problem
+            data.problems.append(dict(
+                code=sp.code, name=name_of(sp, lang), type=sp.type, type_label=t(f"sptype.{sp.type}", lang),
+                township=name_of(tw, lang) if tw else "", lon=sp.lon, lat=sp.lat, problem=problem,
+                problem_label=t(f"map.problem.{problem}", lang)))
+        if problem in ("no_coordinates", "outside_county"):
+            continue  # never drawn at (0, 0) or off in another province
+        if sp.type not in types or state not in states:
+            continue
+        if township_code and (tw is None or tw.code != township_code):
+            continue
+        drawn.append((sp, tw, where, state))
+    data.point_count = len(drawn)
+    if len(drawn) > aggregate_above:
+        _bubbles(data, [(sp, tw) for sp, tw, _, _ in drawn], lang)
+        return
+    for sp, tw, where, state in drawn:
+        opened = sp.opened_on.isoformat() if sp.opened_on else "—"
+        place = name_of(tw, lang) if tw else ""
+        if where is not None and where.level == "village":
+            place = f"{place} · {name_of(where, lang)}"
+        tip = t("map.tip.point", lang, name=name_of(sp, lang), type=t(f"sptype.{sp.type}", lang), township=place,
+                opened=opened, full=sp.staff_full or 0, part=sp.staff_part or 0,
+                state=t(f"map.state.{state}", lang))
+        data.points.setdefault(sp.type, []).append(dict(lon=round(sp.lon, 5), lat=round(sp.lat, 5), tip=tip,
+                                                        code=sp.code))
+
+
+def _bubbles(data: MapData, items: list[tuple[m.ServicePoint, m.Region | None]], lang: str) -> None:
+    """One circle per township holding the count of points by type (county data too big to draw)."""
+    groups: dict[str, dict[str, Any]] = {}
+    for sp, tw in items:
+        if tw is None:
+            continue
+        g = groups.setdefault(tw.code, dict(unit=tw, counts={}))
+        g["counts"][sp.type] = g["counts"].get(sp.type, 0) + 1
+    for g in groups.values():
+        unit = g["unit"]
+        _add_bubble(data, unit, g["counts"], lang)
+
+
+def _add_bubble(data: MapData, unit: m.Region, counts: dict[str, int], lang: str) -> None:
+    if unit.centroid_lon is None or unit.centroid_lat is None:
+        return
+    total = sum(counts.values())
+    lines = "\n".join(f"{t(f'sptype.{tp}', lang)}: {n}" for tp, n in
+                      sorted(counts.items(), key=lambda kv: POINT_TYPES.index(kv[0])))
+    data.bubbles.append(dict(lon=round(unit.centroid_lon, 4), lat=round(unit.centroid_lat, 4), n=total,
+                             r=round(4 + 2.2 * math.sqrt(total), 1),
+                             tip=t("map.tip.bubble", lang, name=name_of(unit, lang), total=total) + "\n" + lines))
+
+
+def _province_points(session: Session, data: MapData, area: m.Region, counties: list[m.Region], period: m.Period,
+                     lang: str, types: list[str], states: set[str]) -> None:
+    """Counts per county and type, and the data problems, without sending any point to the browser."""
+    county_by_path = sorted(((c.path, c) for c in counties), key=lambda pc: -len(pc[0]))
+    rows = session.execute(
+        select(m.ServicePoint.code, m.ServicePoint.name_zh, m.ServicePoint.name_en, m.ServicePoint.type,
+               m.ServicePoint.lon, m.ServicePoint.lat, m.ServicePoint.opened_on, m.ServicePoint.retired_on,
+               m.Region.path)
+        .join(m.Region, m.Region.id == m.ServicePoint.region_id)
+        .where(m.Region.path.startswith(area.path))).all()
+    counts: dict[int, dict[str, int]] = {}
+    boundaries = {c.id: c.boundary for c in counties}
+    for code, name_zh, name_en, sp_type, lon, lat, opened, retired, path in rows:
+        county = next((c for p, c in county_by_path if path.startswith(p)), None)
+        if county is None:
+            continue
+        state = point_state(opened, retired, period.end_date)
+        problem = None
+        if lon is None or lat is None:
+            problem = "no_coordinates"
+        elif boundaries.get(county.id) and not point_in_geometry(lon, lat, boundaries[county.id]):
+            problem = "outside_county"
+        if problem and state != RETIRED:
+            data.problems.append(dict(code=code, name=name_of(dict(name_zh=name_zh, name_en=name_en), lang),
+                                      type=sp_type, type_label=t(f"sptype.{sp_type}", lang),
+                                      township=name_of(county, lang), lon=lon, lat=lat, problem=problem,
+                                      problem_label=t(f"map.problem.{problem}", lang)))
+            continue
+        if sp_type in types and state in states:
+            per = counts.setdefault(county.id, {})
+            per[sp_type] = per.get(sp_type, 0) + 1
+    data.point_count = sum(sum(c.values()) for c in counts.values())
+    for c in counties:
+        if c.id in counts:
+            _add_bubble(data, c, counts[c.id], lang)
+
+
+# --- the Deck -----------------------------------------------------------------------------------
+
+def deck(data: MapData, tile: str | None = None, height: int = 620):  # noqa: ANN201 (pydeck.Deck)
+    """The pydeck Deck for a MapData. No basemap (map_provider=None, no map_style): nothing external."""
+    import pydeck as pdk
+
+    layers = []
+    if tile:
+        layers.append(tile_layer(tile))
+    if data.fills:
+        layers.append(pdk.Layer(
+            "PolygonLayer", id="fills", data=data.fills, get_polygon="p", get_fill_color="f",
+            get_line_color=[120, 130, 140, 200], line_width_min_pixels=0.6, stroked=True, filled=True,
+            pickable=True, auto_highlight=True, highlight_color=[255, 255, 255, 70]))
+    if data.outlines:
+        layers.append(pdk.Layer(
+            "PolygonLayer", id="outlines", data=data.outlines, get_polygon="p", filled=False, stroked=True,
+            get_line_color=[40, 50, 60, 230], line_width_min_pixels=2, pickable=False))
+    for sp_type in POINT_TYPES:
+        rows = data.points.get(sp_type)
+        if not rows:
+            continue
+        layers.append(pdk.Layer(
+            "ScatterplotLayer", id=f"points-{sp_type}", data=rows, get_position=["lon", "lat"],
+            get_fill_color=TYPE_COLOURS[sp_type], get_line_color=[255, 255, 255], stroked=True,
+            line_width_min_pixels=1.5, radius_units="pixels", get_radius=TYPE_RADIUS.get(sp_type, 5),
+            pickable=True, auto_highlight=True))
+    if data.bubbles:
+        layers.append(pdk.Layer(
+            "ScatterplotLayer", id="bubbles", data=data.bubbles, get_position=["lon", "lat"],
+            get_fill_color=[31, 95, 168, 200], get_line_color=[255, 255, 255], stroked=True,
+            line_width_min_pixels=1.5, radius_units="pixels", get_radius="r", pickable=True))
+    view = pdk.ViewState(**data.view) if data.view else pdk.ViewState(longitude=104.5, latitude=30.3, zoom=8)
+    # Text tooltips (innerText): names typed into the registry are never interpreted as HTML.
+    tooltip = {"text": "{tip}", "style": {"backgroundColor": "#1f2933", "color": "white", "fontSize": "13px",
+                                         "whiteSpace": "pre-line"}}
+    return CompactDeck(layers=layers, initial_view_state=view, map_provider=None, tooltip=tooltip, height=height)
+
+
+def _compact_deck_class():  # noqa: ANN202
+    import pydeck as pdk
+    from pydeck.bindings.json_tools import default_serialize
+
+    class _CompactDeck(pdk.Deck):
+        """pydeck serialises with indent=2 and \\u escapes; st.pydeck_chart sends to_json() as it is.
+        Compact separators and real UTF-8 cut the county payload by more than half."""
+
+        def to_json(self) -> str:
+            return json.dumps(self, sort_keys=True, default=default_serialize, separators=(",", ":"),
+                              ensure_ascii=False)
+
+    return _CompactDeck
+
+
+def CompactDeck(**kwargs):  # noqa: ANN003, ANN201, N802 - pydeck is imported lazily
+    return _compact_deck_class()(**kwargs)
+
+
+def tile_layer(url: str):  # noqa: ANN201 (pydeck.Layer)
+    """An intranet raster tile server underneath the polygons.
+
+    The JSON bridge cannot pass TileLayer a renderSubLayers function (a plain TileLayer would treat
+    PNG tiles as GeoJSON), so the tiles are drawn by TerrainLayer, which is a TileLayer whose sublayer
+    drapes the tile image: the same URL serves as a flat elevation grid (decoder scalers all 0) and as
+    the texture. Workers are off so loaders.gl never fetches worker code from a CDN.
+    """
+    import pydeck as pdk
+
+    return pdk.Layer(
+        "TerrainLayer", id="tiles", elevation_data=url, texture=url, min_zoom=0, max_zoom=19, tile_size=256,
+        elevation_decoder={"rScaler": 0, "gScaler": 0, "bScaler": 0, "offset": 0}, mesh_max_error=100,
+        load_options={"worker": False, "terrain": {"worker": False}}, pickable=False)
+
+
+def payload_bytes(deck_obj) -> int:  # noqa: ANN001
+    """Size of the JSON that st.pydeck_chart sends to the browser."""
+    return len(deck_obj.to_json().encode("utf-8"))
+
+
+def data_json_bytes(data: MapData) -> int:
+    """Size of the map's own data (polygons, points, bubbles) as compact JSON."""
+    return len(json.dumps(dict(f=data.fills, o=data.outlines, p=data.points, b=data.bubbles),
+                          ensure_ascii=False, separators=(",", ":")).encode("utf-8"))

@@ -1,0 +1,490 @@
+"""The service-point registry (服务阵地台账): list, search, add, edit, retire; the gaps it reveals.
+
+Writes follow the project rule: an Actor, access.require("registry.edit") before anything, the audit
+row with before/after in the same transaction, and bump_data_version (coverage indicators are
+counted from this registry, so every change moves figures). A point is never deleted: retiring sets
+retired_on, so coverage "as of" an earlier quarter still counts it.
+
+Validation collects every problem at once as (catalogue key, values); RegistryError.messages(lang)
+gives the Chinese/English text. Nothing is written when there is any problem.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import math
+from typing import Any, Iterable
+
+import pandas as pd
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from data_access import access, audit, db
+from data_access import indicators as ix
+from data_access import models as m
+from data_access.geo import point_in_geometry
+from i18n import name_of, t
+
+STATUSES = ("active", "building", "retired")
+EDITABLE = ("type", "name_zh", "name_en", "township", "village", "facility_code", "lon", "lat", "opened_on",
+            "status", "staff_full", "staff_part", "phone", "note")
+FACILITY_FOR_TYPE = {"school_room": ix.SCHOOL_KINDS, "hospital_clinic": ("hospital",)}
+LIST_COLUMNS = ["id", "code", "type", "type_label", "name", "name_zh", "name_en", "township_code", "township",
+                "village_code", "village", "facility", "lon", "lat", "opened_on", "retired_on", "status",
+                "status_label", "staff_full", "staff_part", "phone", "note"]
+
+
+class RegistryError(Exception):
+    """Every problem with a registry entry, as catalogue keys with values."""
+
+    def __init__(self, problems: list[tuple[str, dict[str, Any]]]) -> None:
+        super().__init__("; ".join(k for k, _ in problems))
+        self.problems = problems
+
+    def messages(self, lang: str = "zh") -> list[str]:
+        return [t(key, lang, **values) for key, values in self.problems]
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+def _area(session: Session, area_code: str | None) -> m.Region | None:
+    return ix.region_by_code(session, area_code) if area_code else ix.root_region(session)
+
+
+def township_choices(session: Session, area_code: str | None = None) -> list[dict[str, Any]]:
+    """Townships of the area (the county), in code order, as plain dicts."""
+    area = _area(session, area_code)
+    if area is None:
+        return []
+    return [dict(code=r.code, name_zh=r.name_zh, name_en=r.name_en, population=r.population)
+            for r in ix.regions_at(session, area.code, "township")]
+
+
+def village_choices(session: Session, township_code: str) -> list[dict[str, Any]]:
+    return [dict(code=r.code, name_zh=r.name_zh, name_en=r.name_en)
+            for r in ix.regions_at(session, township_code, "village")]
+
+
+def facility_choices(session: Session, township_code: str, kinds: Iterable[str]) -> list[dict[str, Any]]:
+    township = ix.region_by_code(session, township_code)
+    if township is None:
+        return []
+    rows = session.scalars(
+        select(m.Facility).join(m.Region, m.Region.id == m.Facility.region_id)
+        .where(m.Region.path.startswith(township.path), m.Facility.kind.in_(list(kinds)),
+               m.Facility.closed_on.is_(None)).order_by(m.Facility.code))
+    return [dict(code=f.code, name_zh=f.name_zh, name_en=f.name_en, kind=f.kind) for f in rows]
+
+
+def points_frame(session: Session, lang: str = "zh", area_code: str | None = None, query: str | None = None,
+                 types: Iterable[str] | None = None, township_code: str | None = None,
+                 statuses: Iterable[str] | None = None) -> pd.DataFrame:
+    """All service points of the area with their township and village, filtered; columns LIST_COLUMNS."""
+    area = _area(session, area_code)
+    if area is None:
+        return pd.DataFrame(columns=LIST_COLUMNS)
+    region, parent = aliased(m.Region), aliased(m.Region)
+    stmt = (select(m.ServicePoint, region.code, region.name_zh, region.name_en, region.level,
+                   parent.code, parent.name_zh, parent.name_en, m.Facility.name_zh, m.Facility.name_en)
+            .join(region, region.id == m.ServicePoint.region_id)
+            .outerjoin(parent, parent.id == region.parent_id)
+            .outerjoin(m.Facility, m.Facility.id == m.ServicePoint.facility_id)
+            .where(region.path.startswith(area.path)).order_by(m.ServicePoint.code))
+    if types:
+        stmt = stmt.where(m.ServicePoint.type.in_(list(types)))
+    if statuses:
+        stmt = stmt.where(m.ServicePoint.status.in_(list(statuses)))
+    rows = []
+    for sp, r_code, r_zh, r_en, level, p_code, p_zh, p_en, f_zh, f_en in session.execute(stmt):
+        if level == "village":
+            t_code, t_name, v_code, v_name = p_code, (p_en if lang == "en" else p_zh), r_code, (r_en if lang == "en" else r_zh)
+        else:
+            t_code, t_name, v_code, v_name = r_code, (r_en if lang == "en" else r_zh), None, ""
+        if township_code and t_code != township_code:
+            continue
+        rows.append(dict(
+            id=sp.id, code=sp.code, type=sp.type, type_label=t(f"sptype.{sp.type}", lang), name=name_of(sp, lang),
+            name_zh=sp.name_zh, name_en=sp.name_en, township_code=t_code, township=t_name, village_code=v_code,
+            village=v_name, facility=(f_en if lang == "en" else f_zh) or "", lon=sp.lon, lat=sp.lat,
+            opened_on=sp.opened_on, retired_on=sp.retired_on, status=sp.status,
+            status_label=t(f"registry.status.{sp.status}", lang), staff_full=sp.staff_full or 0,
+            staff_part=sp.staff_part or 0, phone=sp.phone or "", note=sp.note or ""))
+    frame = pd.DataFrame(rows, columns=LIST_COLUMNS)
+    if query and query.strip() and not frame.empty:
+        needle = query.strip().lower()
+        hay = (frame["code"] + " " + frame["name_zh"] + " " + frame["name_en"] + " " + frame["township"] + " "
+               + frame["village"] + " " + frame["facility"]).str.lower()
+        frame = frame[hay.str.contains(needle, regex=False)]
+    return frame.reset_index(drop=True)
+
+
+def snapshot(sp: m.ServicePoint) -> dict[str, Any]:
+    """A point as JSON-able values: what the audit trail keeps before and after a change."""
+    out: dict[str, Any] = {}
+    for col in ("code", "type", "name_zh", "name_en", "region_id", "facility_id", "lon", "lat", "opened_on",
+                "retired_on", "status", "staff_full", "staff_part", "phone", "note"):
+        value = getattr(sp, col)
+        out[col] = value.isoformat() if isinstance(value, dt.date) else value
+    return out
+
+
+def point_detail(session: Session, point_id: int, lang: str = "zh") -> dict[str, Any] | None:
+    """One point with its place, facility and change history (from the audit trail)."""
+    sp = session.get(m.ServicePoint, point_id)
+    if sp is None:
+        return None
+    region = sp.region
+    township = region.parent if region.level == "village" else region
+    history = session.scalars(select(m.AuditEntry).where(m.AuditEntry.entity == "service_point",
+                                                         m.AuditEntry.entity_id == sp.code)
+                              .order_by(m.AuditEntry.at)).all()
+    return dict(
+        **snapshot(sp), id=sp.id, name=name_of(sp, lang), type_label=t(f"sptype.{sp.type}", lang),
+        township_code=township.code if township else None, township=name_of(township, lang) if township else "",
+        village_code=region.code if region.level == "village" else None,
+        village=name_of(region, lang) if region.level == "village" else "",
+        facility_code=sp.facility.code if sp.facility else None,
+        facility=name_of(sp.facility, lang) if sp.facility else "",
+        status_label=t(f"registry.status.{sp.status}", lang),
+        history=[dict(at=h.at, username=h.username, action=h.action, before=h.before, after=h.after,
+                      detail=h.detail) for h in history])
+
+
+# --- validation ---------------------------------------------------------------------------------
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or (isinstance(value, str) and not value.strip())
+
+
+def _find_region(session: Session, within: m.Region, text: str, level: str) -> m.Region | None:
+    """A township/village under `within` by code, Chinese or English name or alias."""
+    text = str(text).strip()
+    candidates = session.scalars(select(m.Region).where(m.Region.path.startswith(within.path),
+                                                        m.Region.level == level,
+                                                        m.Region.retired_on.is_(None))).all()
+    for r in candidates:
+        if text in (r.code, r.name_zh, r.name_en) or text in (r.aliases or []):
+            return r
+    return None
+
+
+def _as_date(value: Any, field: str, problems: list) -> dt.date | None:
+    if _blank(value):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        problems.append(("registry.error.bad_date", dict(field=field, value=value)))
+        return None
+
+
+def _as_float(value: Any, field: str, problems: list) -> float | None:
+    if _blank(value):
+        return None
+    try:
+        number = float(str(value).strip().replace("，", ".")) if isinstance(value, str) else float(value)
+    except (TypeError, ValueError):
+        problems.append(("registry.error.bad_number", dict(field=field, value=value)))
+        return None
+    if math.isnan(number):
+        return None
+    return number
+
+
+def _as_count(value: Any, field: str, problems: list) -> int:
+    if _blank(value):
+        return 0
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        problems.append(("registry.error.bad_count", dict(field=field, value=value)))
+        return 0
+    if number < 0 or not number.is_integer():
+        problems.append(("registry.error.bad_count", dict(field=field, value=value)))
+        return 0
+    return int(number)
+
+
+def _validate(session: Session, data: dict[str, Any], today: dt.date) -> dict[str, Any]:
+    """Check a whole entry; returns the column values to store, or raises RegistryError with all problems."""
+    problems: list[tuple[str, dict[str, Any]]] = []
+    root = ix.root_region(session)
+    sp_type = data.get("type")
+    if sp_type not in m.SERVICE_POINT_TYPES:
+        problems.append(("registry.error.type", dict(value=sp_type or "")))
+    name_zh = (data.get("name_zh") or "").strip()
+    name_en = (data.get("name_en") or "").strip()
+    if not name_zh:
+        problems.append(("registry.error.name", {}))
+    township = village = None
+    if _blank(data.get("township")):
+        problems.append(("registry.error.township_missing", {}))
+    elif root is not None:
+        township = _find_region(session, root, data["township"], "township")
+        if township is None:
+            problems.append(("registry.error.township_unknown", dict(value=data["township"])))
+    if township is not None and not _blank(data.get("village")):
+        village = _find_region(session, township, data["village"], "village")
+        if village is None:
+            problems.append(("registry.error.village_unknown", dict(value=data["village"],
+                                                                    township=township.name_zh)))
+    facility = None
+    if not _blank(data.get("facility_code")):
+        facility = session.scalar(select(m.Facility).where(m.Facility.code == str(data["facility_code"]).strip()))
+        if facility is None:
+            problems.append(("registry.error.facility_unknown", dict(value=data["facility_code"])))
+        else:
+            kinds = FACILITY_FOR_TYPE.get(sp_type or "")
+            if kinds and facility.kind not in kinds:
+                problems.append(("registry.error.facility_kind", dict(facility=facility.name_zh)))
+            if township is not None and not facility.region.path.startswith(township.path):
+                problems.append(("registry.error.facility_place", dict(facility=facility.name_zh,
+                                                                       township=township.name_zh)))
+    elif sp_type in FACILITY_FOR_TYPE:
+        problems.append(("registry.error.facility_missing", dict(type=t(f"sptype.{sp_type}", "zh"))))
+    lon = _as_float(data.get("lon"), "经度", problems)
+    lat = _as_float(data.get("lat"), "纬度", problems)
+    if (lon is None) != (lat is None):
+        problems.append(("registry.error.coordinates_pair", {}))
+    elif lon is not None and lat is not None:
+        county = township.parent if township is not None else root
+        outline = county.boundary if county is not None else None
+        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+            problems.append(("registry.error.coordinates_range", dict(lon=lon, lat=lat)))
+        elif outline and not point_in_geometry(lon, lat, outline):
+            problems.append(("registry.error.outside_county", dict(lon=lon, lat=lat,
+                                                                   county=county.name_zh if county else "")))
+        elif township is not None and township.boundary and not point_in_geometry(lon, lat, township.boundary):
+            problems.append(("registry.error.outside_township", dict(lon=lon, lat=lat, township=township.name_zh)))
+    status = data.get("status") or "active"
+    if status not in ("active", "building"):
+        problems.append(("registry.error.status", dict(value=status)))
+    opened = _as_date(data.get("opened_on"), "启用日期", problems)
+    if opened is not None and opened > today:
+        problems.append(("registry.error.opened_future", dict(date=opened.isoformat())))
+    if opened is None and status == "active":
+        problems.append(("registry.error.opened_missing", {}))
+    staff_full = _as_count(data.get("staff_full"), "专职人员", problems)
+    staff_part = _as_count(data.get("staff_part"), "兼职人员", problems)
+    if problems:
+        raise RegistryError(problems)
+    assert township is not None
+    return dict(type=sp_type, name_zh=name_zh, name_en=name_en or name_zh, region_id=(village or township).id,
+                facility_id=facility.id if facility else None, lon=None if lon is None else round(lon, 6),
+                lat=None if lat is None else round(lat, 6), opened_on=opened, status=status,
+                staff_full=staff_full, staff_part=staff_part, phone=(data.get("phone") or "").strip() or None,
+                note=(data.get("note") or "").strip() or None)
+
+
+def _new_code(session: Session) -> str:
+    root = ix.root_region(session)
+    prefix = f"SP{root.code if root else ''}"
+    number = (session.scalar(select(func.max(m.ServicePoint.id))) or 0) + 1
+    while session.scalar(select(m.ServicePoint.id).where(m.ServicePoint.code == f"{prefix}{number:06d}")):
+        number += 1
+    return f"{prefix}{number:06d}"
+
+
+# --- writing ------------------------------------------------------------------------------------
+
+def add_point(session: Session, actor: access.Actor | None, data: dict[str, Any],
+              today: dt.date | None = None) -> m.ServicePoint:
+    """Register a new service point. Raises PermissionDenied or RegistryError before any change."""
+    access.require(actor, "registry.edit")
+    values = _validate(session, data, today or dt.date.today())
+    code = (data.get("code") or "").strip() or _new_code(session)
+    if session.scalar(select(m.ServicePoint.id).where(m.ServicePoint.code == code)):
+        raise RegistryError([("registry.error.code_taken", dict(code=code))])
+    sp = m.ServicePoint(code=code, retired_on=None, **values)
+    session.add(sp)
+    session.flush()
+    audit.record(session, actor, "registry.add", "service_point", sp.code, before=None, after=snapshot(sp))
+    db.bump_data_version(session)
+    return sp
+
+
+def edit_point(session: Session, actor: access.Actor | None, point_id: int, changes: dict[str, Any],
+               today: dt.date | None = None) -> m.ServicePoint:
+    """Change a point's fields (any of EDITABLE); the whole entry is checked again."""
+    access.require(actor, "registry.edit")
+    sp = session.get(m.ServicePoint, point_id)
+    if sp is None:
+        raise RegistryError([("registry.error.not_found", dict(id=point_id))])
+    if sp.retired_on is not None:
+        raise RegistryError([("registry.error.retired", dict(name=sp.name_zh, date=sp.retired_on.isoformat()))])
+    region = sp.region
+    current = dict(type=sp.type, name_zh=sp.name_zh, name_en=sp.name_en,
+                   township=(region.parent.code if region.level == "village" and region.parent else region.code),
+                   village=region.code if region.level == "village" else None,
+                   facility_code=sp.facility.code if sp.facility else None, lon=sp.lon, lat=sp.lat,
+                   opened_on=sp.opened_on, status=sp.status, staff_full=sp.staff_full, staff_part=sp.staff_part,
+                   phone=sp.phone, note=sp.note)
+    unknown = [k for k in changes if k not in EDITABLE]
+    if unknown:
+        raise RegistryError([("registry.error.field", dict(field=", ".join(unknown)))])
+    if "township" in changes and "village" not in changes:
+        current["village"] = None  # a new township invalidates the old village
+    values = _validate(session, {**current, **changes}, today or dt.date.today())
+    before = snapshot(sp)
+    for key, value in values.items():
+        setattr(sp, key, value)
+    session.flush()
+    after = snapshot(sp)
+    if after == before:
+        return sp  # nothing changed: no audit row, no version bump
+    audit.record(session, actor, "registry.edit", "service_point", sp.code, before=before, after=after)
+    db.bump_data_version(session)
+    return sp
+
+
+def retire_point(session: Session, actor: access.Actor | None, point_id: int, retired_on: dt.date | str | None,
+                 reason: str | None = None, today: dt.date | None = None) -> m.ServicePoint:
+    """Soft delete: the point stays, with the date it stopped (coverage before that date still counts it)."""
+    access.require(actor, "registry.edit")
+    today = today or dt.date.today()
+    sp = session.get(m.ServicePoint, point_id)
+    if sp is None:
+        raise RegistryError([("registry.error.not_found", dict(id=point_id))])
+    problems: list[tuple[str, dict[str, Any]]] = []
+    if sp.retired_on is not None:
+        problems.append(("registry.error.retired", dict(name=sp.name_zh, date=sp.retired_on.isoformat())))
+    day = _as_date(retired_on, "撤销日期", problems)
+    if day is None and not problems:
+        problems.append(("registry.error.retired_missing", {}))
+    if day is not None and day > today:
+        problems.append(("registry.error.retired_future", dict(date=day.isoformat())))
+    if day is not None and sp.opened_on is not None and day < sp.opened_on:
+        problems.append(("registry.error.retired_before_open", dict(date=day.isoformat(),
+                                                                    opened=sp.opened_on.isoformat())))
+    if problems:
+        raise RegistryError(problems)
+    before = snapshot(sp)
+    sp.retired_on = day
+    sp.status = "retired"
+    session.flush()
+    audit.record(session, actor, "registry.retire", "service_point", sp.code, before=before, after=snapshot(sp),
+                 detail=(reason or "").strip() or None)
+    db.bump_data_version(session)
+    return sp
+
+
+# --- coverage summary and gaps (figures from data_access.indicators) ------------------------------
+
+def coverage_summary(session: Session, period: m.Period, lang: str = "zh", area_code: str | None = None
+                     ) -> pd.DataFrame:
+    """Per township: villages with a room / villages, schools with a room / schools, as of the period end.
+
+    Columns: code, township, rooms, villages, room_coverage, school_rooms_n, schools, school_rooms.
+    The last row is the area total (code = area code)."""
+    area = _area(session, area_code)
+    cols = ["code", "township", "rooms", "villages", "room_coverage", "school_rooms_n", "schools", "school_rooms"]
+    if area is None:
+        return pd.DataFrame(columns=cols)
+    townships = ix.regions_at(session, area.code, "township")
+    groups = [*townships, area]
+    values = ix.indicator_values(session, [period], groups, ["room_coverage", "school_rooms"])
+    lookup = {(r.indicator, int(r.region_id)): r for r in values.itertuples(index=False)}
+    rows = []
+    for g in groups:
+        room = lookup.get(("room_coverage", g.id))
+        school = lookup.get(("school_rooms", g.id))
+        label = name_of(g, lang) if g is not area else t("map.summary.total", lang, name=name_of(g, lang))
+        rows.append(dict(code=g.code, township=label,
+                         rooms=int(room.numerator) if room is not None else 0,
+                         villages=int(room.denominator) if room is not None else 0,
+                         room_coverage=float(room.value) if room is not None else math.nan,
+                         school_rooms_n=int(school.numerator) if school is not None else 0,
+                         schools=int(school.denominator) if school is not None else 0,
+                         school_rooms=float(school.value) if school is not None else math.nan))
+    return pd.DataFrame(rows, columns=cols)
+
+
+def village_gaps(session: Session, period: m.Period, lang: str = "zh", area_code: str | None = None,
+                 township_code: str | None = None) -> pd.DataFrame:
+    """Villages/communities without a counselling or social-work room at the period end, largest first.
+
+    The per-village yes/no is room_coverage computed by indicators for each village (numerator 0)."""
+    cols = ["code", "township", "village", "kind", "population"]
+    area = ix.region_by_code(session, township_code) if township_code else _area(session, area_code)
+    if area is None:
+        return pd.DataFrame(columns=cols)
+    villages = ix.regions_at(session, area.code, "village")
+    parents = {r.id: r for r in ix.regions_at(session, area.code, "township")}
+    if area.level == "township":
+        parents[area.id] = area
+    values = ix.indicator_values(session, [period], villages, ["room_coverage"])
+    covered = {int(r.region_id) for r in values.itertuples(index=False) if (r.numerator or 0) > 0}
+    rows = [dict(code=v.code, township=name_of(parents.get(v.parent_id), lang) if v.parent_id in parents else "",
+                 village=name_of(v, lang), kind=t(f"registry.kind.{v.kind or 'village'}", lang),
+                 population=v.population or 0)
+            for v in villages if v.id not in covered]
+    frame = pd.DataFrame(rows, columns=cols)
+    return frame.sort_values(["population", "code"], ascending=[False, True]).reset_index(drop=True)
+
+
+def school_gaps(session: Session, period: m.Period, lang: str = "zh", area_code: str | None = None,
+                township_code: str | None = None) -> pd.DataFrame:
+    """Schools open at the period end without a school counselling room in service then.
+
+    Schools carry no enrolment here, so they are sorted by their township's resident population."""
+    cols = ["code", "township", "school", "kind", "population"]
+    area = ix.region_by_code(session, township_code) if township_code else _area(session, area_code)
+    if area is None:
+        return pd.DataFrame(columns=cols)
+    end = period.end_date
+    # The same "in service at the period end" rule as the school_rooms counter in indicators.
+    has_room = exists().where(m.ServicePoint.facility_id == m.Facility.id, m.ServicePoint.type == "school_room",
+                              ix._active_at(m.ServicePoint, end))
+    place = m.Region
+    stmt = (select(m.Facility, place)
+            .join(place, place.id == m.Facility.region_id)
+            .where(place.path.startswith(area.path), m.Facility.kind.in_(ix.SCHOOL_KINDS),
+                   or_(m.Facility.opened_on.is_(None), m.Facility.opened_on <= end),
+                   or_(m.Facility.closed_on.is_(None), m.Facility.closed_on > end), ~has_room))
+    rows = []
+    for facility, region in session.execute(stmt):
+        township = region if region.level == "township" else region.parent
+        rows.append(dict(code=facility.code, township=name_of(township, lang) if township else "",
+                         school=name_of(facility, lang), kind=t(f"registry.kind.{facility.kind}", lang),
+                         population=(township.population if township else 0) or 0))
+    frame = pd.DataFrame(rows, columns=cols)
+    return frame.sort_values(["population", "code"], ascending=[False, True]).reset_index(drop=True)
+
+
+# --- Excel export -------------------------------------------------------------------------------
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def excel_safe(value: Any) -> Any:
+    """Text that Excel/WPS would run as a formula gets a leading apostrophe (CSV/formula injection)."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def gaps_workbook(sheets: dict[str, pd.DataFrame]) -> bytes:
+    """An .xlsx with one sheet per frame (sheet name -> frame with display headers)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for title, frame in sheets.items():
+        ws = wb.create_sheet(title=str(excel_safe(title))[:31].replace("'", ""))
+        ws.append([excel_safe(str(c)) for c in frame.columns])
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for row in frame.itertuples(index=False):
+            ws.append([excel_safe(None if (isinstance(v, float) and math.isnan(v)) else v) for v in row])
+        for i, col in enumerate(frame.columns, start=1):
+            width = max([len(str(col))] + [len(str(v)) for v in frame.iloc[:, i - 1].tolist()[:200]])
+            ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = min(40, 4 + width * 1.6)
+        ws.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
