@@ -1,0 +1,170 @@
+"""Coverage map (覆盖地图): region polygons coloured by an indicator, service points by type, the
+coverage per township beside it, the gaps list (Excel) and the data problems. No internet needed."""
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+import streamlit as st
+
+from data_access import geo
+from data_access.registry import gaps_workbook
+from ui import data, data_map
+from ui.frame import page_title, sample_banner
+from ui.state import lang, name, tr
+
+page_title("map.title", "map.caption")
+sample_banner()
+
+lg = lang()
+version = data.version()
+choices = data.period_choices(version)
+root = data_map.root_area(version)
+if not choices:
+    st.warning(tr("map.no_period"))
+    st.stop()
+if root is None:
+    st.warning(tr("map.empty"))
+    st.stop()
+
+codes = [c["code"] for c in choices]
+labels = {c["code"]: tr("period.label", year=c["year"], quarter=c["quarter"]) for c in choices}
+default = data.default_period_code(version) or codes[-1]
+asked = st.query_params.get("period")
+
+top = st.columns([1, 2, 1.3, 1.3])
+period = top[0].selectbox(tr("common.period"), codes[::-1], format_func=labels.get,
+                          index=codes[::-1].index(asked if asked in codes else default), key="map_period")
+st.query_params["period"] = period
+
+colour_labels = data_map.colouring_choices(version, lg)
+colouring = top[1].selectbox(tr("map.colour_by"), list(colour_labels), format_func=colour_labels.get,
+                             key="map_colour")
+
+# A province/city deployment: pick a county (default: the whole area, aggregated per county).
+area_code = root["code"]
+county_list = data_map.counties(version, root["code"]) if root["level"] in ("province", "city") else []
+if county_list:
+    county_names = {"": tr("map.area.all"), **{c["code"]: name(c) for c in county_list}}
+    # format_func is a dict lookup, never a call to tr(): AppTest formats values outside the script run.
+    picked = top[2].selectbox(tr("map.area"), list(county_names), format_func=county_names.get, key="map_area")
+    area_code = picked or root["code"]
+county_view = not county_list or area_code != root["code"]
+
+township = None
+if county_view:
+    township_list = data_map.townships(version, area_code)
+    township_names = {"": tr("map.township.all"), **{tw["code"]: name(tw) for tw in township_list}}
+    wanted = st.query_params.get("township")
+    options = list(township_names)
+    township = (top[3] if county_list else top[2]).selectbox(
+        tr("map.township"), options, index=options.index(wanted) if wanted in options else 0,
+        format_func=township_names.get, key="map_township") or None
+    if township:
+        st.query_params["township"] = township
+    else:
+        st.query_params.pop("township", None)
+
+shade = None
+colour_indicator = geo.parse_colouring(colouring).indicator
+if county_view and data_map.indicator_level(version, colour_indicator) == "village":
+    shade_labels = {s: tr(f"map.shade.{s}") for s in ("village", "township")}
+    shade = st.radio(tr("map.shade"), list(shade_labels), format_func=shade_labels.get, horizontal=True,
+                     key="map_shade")
+
+with st.expander(tr("map.types"), expanded=False):
+    f1, f2 = st.columns([3, 1])
+    type_labels = {tp: tr(f"sptype.{tp}") for tp in geo.POINT_TYPES}
+    state_labels = {s: tr(f"map.state.{s}") for s in geo.POINT_STATES}
+    types = f1.multiselect(tr("map.types"), list(type_labels), default=list(type_labels), format_func=type_labels.get,
+                           key="map_types", label_visibility="collapsed")
+    states = f2.multiselect(tr("map.states"), list(state_labels), default=[geo.OPEN], format_func=state_labels.get,
+                            key="map_states")
+
+payload = data_map.map_data(version, period, colouring, lg, area_code, township, tuple(types), tuple(states), shade)
+if payload is None or not payload.fills:
+    st.warning(tr("map.empty"))
+    st.stop()
+
+
+def swatch(colour: list[int], label: str, round_: bool = False) -> str:
+    r, g, b = colour[:3]
+    alpha = (colour[3] / 255) if len(colour) > 3 else 1
+    radius = "50%" if round_ else "2px"
+    return (f'<span style="display:inline-flex;align-items:center;margin:0 14px 4px 0;white-space:nowrap">'
+            f'<span style="width:14px;height:14px;border-radius:{radius};border:1px solid #667;'
+            f'background:rgba({r},{g},{b},{alpha:.2f});margin-right:6px;display:inline-block"></span>'
+            f'{html.escape(label)}</span>')
+
+
+left, right = st.columns([2.2, 1])
+with left:
+    tile = data_map.tile_url(version)
+    st.pydeck_chart(geo.deck(payload, tile=tile), height=620, key="coverage_map")
+    st.markdown(f"**{tr('map.legend')}** · {html.escape(colour_labels[colouring])}<br>"
+                + "".join(swatch(item["colour"], item["label"]) for item in payload.legend),
+                unsafe_allow_html=True)
+    if payload.scale == "county":
+        shown = {tp for tp in payload.points}
+        st.markdown(f"**{tr('map.legend.points')}** · {tr('map.points_shown', count=payload.point_count)}<br>"
+                    + "".join(swatch(geo.TYPE_COLOURS[tp], tr(f"sptype.{tp}"), round_=True)
+                              for tp in geo.POINT_TYPES if tp in shown),
+                    unsafe_allow_html=True)
+    else:
+        st.caption(tr("map.legend.bubbles") + " · " + tr("map.points_shown", count=payload.point_count))
+    if tile:
+        st.caption(tr("map.tiles_on", url=tile))
+
+with right:
+    st.markdown(f"#### {tr('map.summary')}")
+    summary = data_map.coverage_summary(version, period, lg, area_code)
+    if not summary.empty:
+        shown = summary.copy()
+        for col in ("room_coverage", "school_rooms"):
+            shown[col] = shown[col].map(lambda v: "—" if pd.isna(v) else f"{v * 100:.1f}%")
+        shown = shown.drop(columns=["code"]).rename(columns={
+            "township": tr("common.township"), "rooms": tr("map.summary.rooms"),
+            "villages": tr("map.summary.villages"), "room_coverage": tr("map.summary.room_coverage"),
+            "school_rooms_n": tr("map.summary.school_rooms_n"), "schools": tr("map.summary.schools"),
+            "school_rooms": tr("map.summary.school_rooms")})
+        st.dataframe(shown, hide_index=True, width="stretch", height=min(560, 38 + 35 * len(shown)),
+                     key="map_summary")
+
+# --- gaps -------------------------------------------------------------------------------------
+st.markdown(f"#### {tr('map.gaps')}")
+if not county_view:
+    st.info(tr("map.gaps.province"))
+else:
+    village_gaps, school_gaps = data_map.gaps(version, period, lg, area_code, township)
+    village_view = village_gaps.drop(columns=["code"]).rename(columns={
+        "township": tr("common.township"), "village": tr("common.village"), "kind": tr("map.col.kind"),
+        "population": tr("common.population")})
+    school_view = school_gaps.drop(columns=["code"]).rename(columns={
+        "township": tr("common.township"), "school": tr("map.col.school"), "kind": tr("map.col.kind"),
+        "population": tr("common.population")})
+    g1, g2 = st.columns(2)
+    with g1:
+        st.markdown(tr("map.gaps.villages", count=len(village_view)))
+        st.dataframe(village_view, hide_index=True, width="stretch", height=280, key="map_gaps_villages")
+    with g2:
+        st.markdown(tr("map.gaps.schools", count=len(school_view)))
+        st.dataframe(school_view, hide_index=True, width="stretch", height=280, key="map_gaps_schools")
+        st.caption(tr("map.gaps.population_note"))
+    workbook = gaps_workbook({tr("map.gaps.sheet_villages"): village_view,
+                              tr("map.gaps.sheet_schools"): school_view})
+    st.download_button(tr("map.gaps.download"), workbook, file_name=f"gaps-{area_code}-{period}.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       icon=":material/download:", key="map_gaps_download")
+
+# --- data problems ------------------------------------------------------------------------------
+problems = payload.problems
+title = tr("map.problems", count=len(problems)) if problems else tr("map.problems.none")
+with st.expander(title, expanded=False, icon=":material/warning:" if problems else ":material/check:"):
+    if problems:
+        st.caption(tr("map.problems.help"))
+        frame = pd.DataFrame(problems)[["code", "name", "type_label", "township", "lon", "lat", "problem_label"]]
+        frame = frame.rename(columns={"code": tr("map.col.code"), "name": tr("map.col.name"),
+                                      "type_label": tr("map.col.type"), "township": tr("common.township"),
+                                      "lon": tr("map.col.lon"), "lat": tr("map.col.lat"),
+                                      "problem_label": tr("map.col.problem")})
+        st.dataframe(frame, hide_index=True, width="stretch", key="map_problems")

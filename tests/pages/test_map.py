@@ -1,0 +1,95 @@
+"""Coverage map page (AppTest): coverage per township and the gaps against the database, URL
+parameters, filters, data problems, English, and a map spec with no external address."""
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import or_, select
+
+from data_access import indicators as ix
+from data_access import models as m
+from data_access.db import session_scope
+from helpers import open_page, signed_in
+
+ROOMS = ("village_room", "social_work_room")
+
+
+def _rooms_per_township(engine, period_code: str) -> dict[str, tuple[int, int]]:  # noqa: ANN001
+    """Independent of data_access.indicators: villages with a room in service at the period end."""
+    with session_scope(engine) as s:
+        end = ix.period_by_code(s, period_code).end_date
+        open_room = (select(m.ServicePoint.region_id).where(
+            m.ServicePoint.type.in_(ROOMS), m.ServicePoint.opened_on <= end,
+            or_(m.ServicePoint.retired_on.is_(None), m.ServicePoint.retired_on > end)))
+        out: dict[str, tuple[int, int]] = {}
+        with_room = set(s.scalars(open_room))
+        for tw in s.scalars(select(m.Region).where(m.Region.level == "township")):
+            ids = list(s.scalars(select(m.Region.id).where(m.Region.parent_id == tw.id, m.Region.level == "village")))
+            out[tw.name_zh] = (sum(i in with_room for i in ids), len(ids))
+        return out
+
+
+def _frame_with(at, column: str):  # noqa: ANN001, ANN202
+    return next(df.value for df in at.dataframe if column in df.value.columns)
+
+
+def test_map_shows_coverage_per_township_from_the_database(app_engine) -> None:
+    at = open_page("pages/map.py", state=signed_in(app_engine, "leader"))
+    assert not at.exception
+    assert at.selectbox(key="map_period").value == "2026Q3"
+    summary = _frame_with(at, "已建室村（社区）")
+    expected = _rooms_per_township(app_engine, "2026Q3")
+    shown = {r["乡镇（街道）"]: (r["已建室村（社区）"], r["村（社区）数"]) for _, r in summary.iterrows()}
+    for township, counts in expected.items():
+        assert shown[township] == counts, township
+    total = summary.iloc[-1]
+    rooms, villages = sum(v[0] for v in expected.values()), sum(v[1] for v in expected.values())
+    assert total["乡镇（街道）"] == "和安县合计" and (total["已建室村（社区）"], total["村（社区）数"]) == (rooms, villages)
+    assert total["覆盖率"] == f"{rooms / villages * 100:.1f}%"
+    # Gaps: the villages without a room, largest first, and a download.
+    assert any(md.value == f"无心理咨询室的村（社区）：{villages - rooms} 个" for md in at.markdown)
+    gaps = _frame_with(at, "常住人口")
+    assert len(gaps) == villages - rooms and gaps["常住人口"].is_monotonic_decreasing
+    assert at.get("download_button")
+    # Data problems: two points without coordinates and one outside the county, listed, not drawn.
+    problems = [e for e in at.expander if e.label.startswith("数据问题")][0]
+    assert problems.label == "数据问题：3 个服务阵地坐标缺失或有误"
+    listed = _frame_with(at, "问题")
+    assert sorted(listed["问题"]) == ["坐标不在本县范围内", "缺少坐标", "缺少坐标"]
+    spec = at.get("deck_gl_json_chart")[0].proto.json
+    assert "http" not in spec and json.loads(spec)["mapStyle"] == "__MAP_STYLE__"
+    assert "南湖砖厂企业爱心驿站" not in spec and "柳溪乡集镇网格服务点" not in spec
+    assert len(spec.encode()) < 1_000_000
+
+
+def test_period_and_township_from_the_url(app_engine) -> None:
+    at = open_page("pages/map.py", query={"period": "2025Q2", "township": "990101001"},
+                   state=signed_in(app_engine, "leader"))
+    assert not at.exception
+    assert at.selectbox(key="map_period").value == "2025Q2"
+    assert at.selectbox(key="map_township").value == "990101001"
+    expected = _rooms_per_township(app_engine, "2025Q2")
+    summary = _frame_with(at, "已建室村（社区）")
+    row = summary[summary["乡镇（街道）"] == "北山乡"].iloc[0]
+    assert (row["已建室村（社区）"], row["村（社区）数"]) == expected["北山乡"]
+    rooms, villages = expected["北山乡"]
+    assert any(md.value == f"无心理咨询室的村（社区）：{villages - rooms} 个" for md in at.markdown)
+    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    points = [p for layer in spec["layers"] if layer["id"].startswith("points-") for p in layer["data"]]
+    assert points and all("北山乡" in p["tip"] for p in points)
+
+
+def test_filters_colouring_and_english(app_engine) -> None:
+    at = open_page("pages/map.py", lang="en", state=signed_in(app_engine, "leader"))
+    assert not at.exception
+    at.selectbox(key="map_colour").set_value("status:smd_managed").run()
+    at.multiselect(key="map_types").set_value(["township_station"]).run()
+    assert not at.exception
+    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    layers = [layer["id"] for layer in spec["layers"]]
+    assert layers == ["fills", "outlines", "points-township_station"]
+    assert len(spec["layers"][2]["data"]) == 13
+    assert "Type: Township station" in spec["layers"][2]["data"][0]["tip"]
+    assert any("Met (≥ 90%)" in md.value for md in at.markdown)
+    assert [e for e in at.expander if e.label.startswith("Data problems: 3")]
+    assert "Villages with a room" in _frame_with(at, "Coverage").columns

@@ -1,0 +1,126 @@
+"""Cached reads for the coverage map and the registry pages.
+
+Every cached function takes the data version as an ordinary (hashed) argument, so a registry edit
+shows at once; an argument named with a leading underscore would be left out of the cache key.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from data_access import geo, indicators, registry
+from data_access.db import session_scope
+from i18n import name_of, t
+
+
+@st.cache_data(show_spinner=False)
+def colouring_choices(version: int, lang: str) -> dict[str, str]:
+    """colouring code -> label, in selector order."""
+    with session_scope() as s:
+        catalogue = {i.code: i for i in indicators.indicator_catalogue(s)}
+        out = {}
+        for c in geo.colourings(s):
+            if c.by_status:
+                out[c.code] = t("map.colour.status", lang, indicator=name_of(catalogue[c.indicator], lang))
+            else:
+                out[c.code] = t(f"map.colour.{c.code}", lang)
+        return out
+
+
+@st.cache_data(show_spinner=False)
+def indicator_level(version: int, code: str) -> str | None:
+    with session_scope() as s:
+        for ind in indicators.indicator_catalogue(s):
+            if ind.code == code:
+                return ind.level
+    return None
+
+
+@st.cache_data(show_spinner=False)
+def root_area(version: int) -> dict[str, Any] | None:
+    with session_scope() as s:
+        root = indicators.root_region(s)
+        return dict(code=root.code, name_zh=root.name_zh, name_en=root.name_en, level=root.level) if root else None
+
+
+@st.cache_data(show_spinner=False)
+def counties(version: int, root_code: str) -> list[dict[str, Any]]:
+    """Counties under a province/city root (the map's area selector); empty for a county deployment."""
+    with session_scope() as s:
+        return [dict(code=r.code, name_zh=r.name_zh, name_en=r.name_en)
+                for r in indicators.regions_at(s, root_code, "county")]
+
+
+@st.cache_data(show_spinner=False)
+def townships(version: int, area_code: str | None) -> list[dict[str, Any]]:
+    with session_scope() as s:
+        return registry.township_choices(s, area_code)
+
+
+@st.cache_data(show_spinner=False)
+def villages(version: int, township_code: str) -> list[dict[str, Any]]:
+    with session_scope() as s:
+        return registry.village_choices(s, township_code)
+
+
+@st.cache_data(show_spinner=False)
+def facilities(version: int, township_code: str, kinds: tuple[str, ...]) -> list[dict[str, Any]]:
+    with session_scope() as s:
+        return registry.facility_choices(s, township_code, kinds)
+
+
+@st.cache_data(show_spinner=False)
+def map_data(version: int, period_code: str, colouring: str, lang: str, area_code: str | None,
+             township_code: str | None, types: tuple[str, ...], states: tuple[str, ...],
+             shade: str | None) -> geo.MapData | None:
+    with session_scope() as s:
+        period = indicators.period_by_code(s, period_code)
+        if period is None:
+            return None
+        return geo.build_map(s, period, colouring, lang, area_code=area_code, township_code=township_code,
+                             types=types, states=states, shade=shade)
+
+
+@st.cache_data(show_spinner=False)
+def tile_url(version: int) -> str | None:
+    with session_scope() as s:
+        return geo.tile_url(s)
+
+
+@st.cache_data(show_spinner=False)
+def coverage_summary(version: int, period_code: str, lang: str, area_code: str | None) -> pd.DataFrame:
+    with session_scope() as s:
+        period = indicators.period_by_code(s, period_code)
+        return registry.coverage_summary(s, period, lang, area_code) if period else pd.DataFrame()
+
+
+@st.cache_data(show_spinner=False)
+def gaps(version: int, period_code: str, lang: str, area_code: str | None,
+         township_code: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    with session_scope() as s:
+        period = indicators.period_by_code(s, period_code)
+        if period is None:
+            return pd.DataFrame(), pd.DataFrame()
+        return (registry.village_gaps(s, period, lang, area_code, township_code),
+                registry.school_gaps(s, period, lang, area_code, township_code))
+
+
+@st.cache_data(show_spinner=False)
+def registry_points(version: int, lang: str, query: str, types: tuple[str, ...], township_code: str | None,
+                    statuses: tuple[str, ...]) -> pd.DataFrame:
+    with session_scope() as s:
+        return registry.points_frame(s, lang, query=query, types=types or None, township_code=township_code,
+                                     statuses=statuses or None)
+
+
+@st.cache_data(show_spinner=False)
+def point_detail(version: int, point_id: int, lang: str) -> dict[str, Any] | None:
+    with session_scope() as s:
+        return registry.point_detail(s, point_id, lang)
+
+
+def today() -> dt.date:
+    return dt.date.today()
