@@ -167,23 +167,39 @@ def indicator_values(session: Session, period_list: Sequence[m.Period], groups: 
     wanted = [c for c in (codes or catalogue) if c in catalogue]
     if not period_list or not groups or not wanted:
         return pd.DataFrame(columns=VALUE_COLUMNS)
-    group_ids = [g.id for g in groups]
     frames = []
     reported = [catalogue[c] for c in wanted if catalogue[c].source == "report"]
     if reported:
-        frames.append(_reported_values(session, period_list, group_ids, reported))
+        frames.append(_reported_values(session, period_list, groups, reported))
     for code in wanted:
         if catalogue[code].source == "registry" and code in REGISTRY_COUNTERS:
-            frames.append(REGISTRY_COUNTERS[code](session, period_list, group_ids))
+            frames.append(REGISTRY_COUNTERS[code](session, period_list, groups))
     frames = [f for f in frames if not f.empty]
     if not frames:
         return pd.DataFrame(columns=VALUE_COLUMNS)
     return pd.concat(frames, ignore_index=True)[VALUE_COLUMNS]
 
 
-def _reported_values(session: Session, period_list: Sequence[m.Period], group_ids: list[int],
+def _prefix_groups(groups: Sequence[m.Region]) -> list[tuple[int, dict[str, int]]]:
+    """Group regions by the length of their path: [(length, {path: id})].
+
+    Why: an ancestor's path is a fixed-length prefix of its descendants' paths, and regions of one
+    level share a path length. Grouping by substr(path, 1, length) IN (...) is one pass over the rows
+    with an equality test, where a `path LIKE group.path || '%'` join compares every row with every
+    group (seconds at province scale on SQLite).
+    """
+    by_length: dict[int, dict[str, int]] = {}
+    for g in groups:
+        by_length.setdefault(len(g.path), {})[g.path] = g.id
+    return sorted(by_length.items())
+
+
+def _prefix(column, length: int):  # noqa: ANN001, ANN202
+    return func.substr(column, 1, length)
+
+
+def _reported_values(session: Session, period_list: Sequence[m.Period], groups: Sequence[m.Region],
                      indicators: list[m.Indicator]) -> pd.DataFrame:
-    group = aliased(m.Region)
     below = aliased(m.Region)
     # Year-to-date indicators need the earlier quarters of each year as well.
     ytd = {i.id for i in indicators if i.accumulate == "ytd"}
@@ -192,21 +208,24 @@ def _reported_values(session: Session, period_list: Sequence[m.Period], group_id
     if ytd:
         years = {p.year for p in period_list}
         needed |= set(session.scalars(select(m.Period.id).where(m.Period.year.in_(years))))
-    query = (
-        select(m.Observation.indicator_id, m.Observation.period_id, group.id.label("region_id"),
-               func.sum(m.Observation.numerator).label("numerator"),
-               func.sum(m.Observation.denominator).label("denominator"),
-               func.sum(m.Observation.value).label("total"),
-               func.count(m.Observation.id).label("reports"))
-        .join(below, below.id == m.Observation.region_id)
-        .join(group, below.path.startswith(group.path))
-        .where(group.id.in_(group_ids), m.Observation.period_id.in_(needed),
-               m.Observation.indicator_id.in_([i.id for i in indicators]))
-        .group_by(m.Observation.indicator_id, m.Observation.period_id, group.id)
-    )
-    df = pd.DataFrame(session.execute(query).all(),
-                      columns=["indicator_id", "period_id", "region_id", "numerator", "denominator", "total",
-                               "reports"])
+    rows: list = []
+    for length, paths in _prefix_groups(groups):
+        key = _prefix(below.path, length)
+        query = (
+            select(m.Observation.indicator_id, m.Observation.period_id, key.label("gpath"),
+                   func.sum(m.Observation.numerator).label("numerator"),
+                   func.sum(m.Observation.denominator).label("denominator"),
+                   func.sum(m.Observation.value).label("total"),
+                   func.count(m.Observation.id).label("reports"))
+            .join(below, below.id == m.Observation.region_id)
+            .where(key.in_(list(paths)), m.Observation.period_id.in_(needed),
+                   m.Observation.indicator_id.in_([i.id for i in indicators]))
+            .group_by(m.Observation.indicator_id, m.Observation.period_id, key)
+        )
+        rows += [(ind, per, paths[gpath], num, den, tot, rep)
+                 for ind, per, gpath, num, den, tot, rep in session.execute(query).all()]
+    df = pd.DataFrame(rows, columns=["indicator_id", "period_id", "region_id", "numerator", "denominator", "total",
+                                     "reports"])
     if df.empty:
         return pd.DataFrame(columns=VALUE_COLUMNS)
     by_id = {i.id: i for i in indicators}
@@ -216,6 +235,8 @@ def _reported_values(session: Session, period_list: Sequence[m.Period], group_id
     df["period"] = df["period_id"].map(lambda p: period_info[p].code)
     df["year"] = df["period_id"].map(lambda p: period_info[p].year)
     df["quarter"] = df["period_id"].map(lambda p: period_info[p].quarter)
+    for col in ("numerator", "denominator", "total"):
+        df[col] = df[col].astype(float)
     if ytd:
         df = df.sort_values(["indicator_id", "region_id", "year", "quarter"])
         is_ytd = df["indicator_id"].isin(ytd)
@@ -235,8 +256,12 @@ def _active_at(point: type[m.ServicePoint] | object, end_col):  # noqa: ANN001, 
                 or_(point.retired_on.is_(None), point.retired_on > end_col))
 
 
-def _registry_frame(session: Session, query, code: str) -> pd.DataFrame:  # noqa: ANN001
-    df = pd.DataFrame(session.execute(query).all(), columns=["period", "region_id", "numerator", "denominator"])
+def _registry_frame(session: Session, queries: list[tuple[object, dict[str, int]]], code: str) -> pd.DataFrame:
+    """Run one registry query per path length; rows are (period code, group path, numerator, denominator)."""
+    rows = []
+    for query, paths in queries:
+        rows += [(period, paths[gpath], num, den) for period, gpath, num, den in session.execute(query).all()]
+    df = pd.DataFrame(rows, columns=["period", "region_id", "numerator", "denominator"])
     if df.empty:
         return pd.DataFrame(columns=VALUE_COLUMNS)
     df["indicator"] = code
@@ -247,71 +272,77 @@ def _registry_frame(session: Session, query, code: str) -> pd.DataFrame:  # noqa
     return df[df["denominator"] > 0][VALUE_COLUMNS]
 
 
-def _room_coverage(session: Session, period_list: Sequence[m.Period], group_ids: list[int]) -> pd.DataFrame:
-    group, village = aliased(m.Region), aliased(m.Region)
+def _room_coverage(session: Session, period_list: Sequence[m.Period], groups: Sequence[m.Region]) -> pd.DataFrame:
+    """Share of villages with a counselling or social-work room open at the period's end.
+    A village as its own group gives 1/1 or 0/1: that is the village drill-down."""
+    village = aliased(m.Region)
     period = aliased(m.Period)
     has_room = (exists().where(m.ServicePoint.region_id == village.id, m.ServicePoint.type.in_(ROOM_TYPES),
                                _active_at(m.ServicePoint, period.end_date)))
-    query = (
-        select(period.code, group.id, func.sum(case((has_room, 1), else_=0)), func.count(village.id))
-        .select_from(group)
-        .join(village, and_(village.path.startswith(group.path), village.level == "village"))
-        .join(period, literal(True))
-        .where(group.id.in_(group_ids), period.id.in_([p.id for p in period_list]),
-               or_(village.retired_on.is_(None), village.retired_on > period.end_date))
-        .group_by(period.code, group.id)
-    )
-    return _registry_frame(session, query, "room_coverage")
+    queries = []
+    for length, paths in _prefix_groups(groups):
+        key = _prefix(village.path, length)
+        queries.append((
+            select(period.code, key, func.sum(case((has_room, 1), else_=0)), func.count(village.id))
+            .select_from(village)
+            .join(period, literal(True))
+            .where(village.level == "village", key.in_(list(paths)), period.id.in_([p.id for p in period_list]),
+                   or_(village.retired_on.is_(None), village.retired_on > period.end_date))
+            .group_by(period.code, key), paths))
+    return _registry_frame(session, queries, "room_coverage")
 
 
-def _facility_coverage(session: Session, period_list: Sequence[m.Period], group_ids: list[int], code: str,
+def _facility_coverage(session: Session, period_list: Sequence[m.Period], groups: Sequence[m.Region], code: str,
                        kinds: tuple[str, ...], point_type: str, listed_only: bool) -> pd.DataFrame:
-    group, place = aliased(m.Region), aliased(m.Region)
+    place = aliased(m.Region)
     period = aliased(m.Period)
     has_point = exists().where(m.ServicePoint.facility_id == m.Facility.id, m.ServicePoint.type == point_type,
                                _active_at(m.ServicePoint, period.end_date))
-    conditions = [group.id.in_(group_ids), period.id.in_([p.id for p in period_list]), m.Facility.kind.in_(kinds),
-                  or_(m.Facility.opened_on.is_(None), m.Facility.opened_on <= period.end_date),
-                  or_(m.Facility.closed_on.is_(None), m.Facility.closed_on > period.end_date)]
-    if listed_only:
-        conditions.append(m.Facility.is_listed.is_(True))
-    query = (
-        select(period.code, group.id, func.sum(case((has_point, 1), else_=0)), func.count(m.Facility.id))
-        .select_from(group)
-        .join(place, place.path.startswith(group.path))
-        .join(m.Facility, m.Facility.region_id == place.id)
-        .join(period, literal(True))
-        .where(*conditions)
-        .group_by(period.code, group.id)
-    )
-    return _registry_frame(session, query, code)
+    queries = []
+    for length, paths in _prefix_groups(groups):
+        key = _prefix(place.path, length)
+        conditions = [key.in_(list(paths)), period.id.in_([p.id for p in period_list]), m.Facility.kind.in_(kinds),
+                      or_(m.Facility.opened_on.is_(None), m.Facility.opened_on <= period.end_date),
+                      or_(m.Facility.closed_on.is_(None), m.Facility.closed_on > period.end_date)]
+        if listed_only:
+            conditions.append(m.Facility.is_listed.is_(True))
+        queries.append((
+            select(period.code, key, func.sum(case((has_point, 1), else_=0)), func.count(m.Facility.id))
+            .select_from(m.Facility)
+            .join(place, m.Facility.region_id == place.id)
+            .join(period, literal(True))
+            .where(*conditions)
+            .group_by(period.code, key), paths))
+    return _registry_frame(session, queries, code)
 
 
-def _school_rooms(session: Session, period_list: Sequence[m.Period], group_ids: list[int]) -> pd.DataFrame:
-    return _facility_coverage(session, period_list, group_ids, "school_rooms", SCHOOL_KINDS, "school_room", False)
+def _school_rooms(session: Session, period_list: Sequence[m.Period], groups: Sequence[m.Region]) -> pd.DataFrame:
+    return _facility_coverage(session, period_list, groups, "school_rooms", SCHOOL_KINDS, "school_room", False)
 
 
-def _hospital_clinics(session: Session, period_list: Sequence[m.Period], group_ids: list[int]) -> pd.DataFrame:
-    return _facility_coverage(session, period_list, group_ids, "hospital_clinics", ("hospital",), "hospital_clinic",
+def _hospital_clinics(session: Session, period_list: Sequence[m.Period], groups: Sequence[m.Region]) -> pd.DataFrame:
+    return _facility_coverage(session, period_list, groups, "hospital_clinics", ("hospital",), "hospital_clinic",
                               True)
 
 
-def _hotline(session: Session, period_list: Sequence[m.Period], group_ids: list[int]) -> pd.DataFrame:
+def _hotline(session: Session, period_list: Sequence[m.Period], groups: Sequence[m.Region]) -> pd.DataFrame:
     """Counties (at or below the group) with a hotline in service: 1/1 for a county that has one."""
-    group, county, place = aliased(m.Region), aliased(m.Region), aliased(m.Region)
+    county, place = aliased(m.Region), aliased(m.Region)
     period = aliased(m.Period)
     point = aliased(m.ServicePoint)
+    # A hotline belongs to the county whose path prefixes the point's place.
     has_line = (exists().where(point.region_id == place.id, place.path.startswith(county.path),
                                point.type == "hotline", _active_at(point, period.end_date)))
-    query = (
-        select(period.code, group.id, func.sum(case((has_line, 1), else_=0)), func.count(county.id))
-        .select_from(group)
-        .join(county, and_(county.path.startswith(group.path), county.level == "county"))
-        .join(period, literal(True))
-        .where(group.id.in_(group_ids), period.id.in_([p.id for p in period_list]))
-        .group_by(period.code, group.id)
-    )
-    return _registry_frame(session, query, "hotline_24h")
+    queries = []
+    for length, paths in _prefix_groups(groups):
+        key = _prefix(county.path, length)
+        queries.append((
+            select(period.code, key, func.sum(case((has_line, 1), else_=0)), func.count(county.id))
+            .select_from(county)
+            .join(period, literal(True))
+            .where(county.level == "county", key.in_(list(paths)), period.id.in_([p.id for p in period_list]))
+            .group_by(period.code, key), paths))
+    return _registry_frame(session, queries, "hotline_24h")
 
 
 REGISTRY_COUNTERS = {
@@ -365,13 +396,12 @@ def region_summary(session: Session, period: m.Period, region: m.Region) -> list
     values = indicator_values(session, period_list, [region])
     lookup = {(r.indicator, r.period): r for r in values.itertuples(index=False)}
     targets = targets_in_force(session, period.end_date)
-    counties = session.scalar(select(func.count(m.Region.id)).where(
-        m.Region.level == "county", m.Region.path.startswith(region.path))) or 1
+    counties = _counties_under(session, [region]).get(region.id) or 1
     out = []
     for ind in indicator_catalogue(session):
         row = lookup.get((ind.code, period.code))
         prev = lookup.get((ind.code, before.code)) if before else None
-        target = targets.get(ind.code) if ind.is_target else None
+        target = targets.get(ind.code) if target_applies(ind, region.level) else None
         value = _number(row.value) if row else None
         expected = expected_by_period(target, ind.accumulate, period.quarter) if target else None
         if expected is not None and ind.kind == "count" and region.level in ("province", "city"):
@@ -382,4 +412,273 @@ def region_summary(session: Session, period: m.Period, region: m.Region) -> list
             numerator=_number(row.numerator) if row else None, denominator=_number(row.denominator) if row else None,
             previous=_number(prev.value) if prev else None, target=target, expected=expected,
             status=classify(value, target, ind.kind, ind.higher_is_better, expected)))
+    return out
+
+
+# --- steering views: trajectories, rankings, comparisons between areas --------------------------
+
+def quarter_index(year: int, quarter: int) -> int:
+    """Quarters counted from year 0, so the distance between two quarters is a subtraction."""
+    return year * 4 + quarter - 1
+
+
+def date_quarter_index(day: dt.date) -> int:
+    return quarter_index(day.year, (day.month - 1) // 3 + 1)
+
+
+@dataclass(frozen=True)
+class Trajectory:
+    """Where the current pace leads by the target date.
+
+    needed_per_quarter: the straight-line change per quarter from the latest value to the target;
+    pace_per_quarter: the average change per quarter over the recent window (None with one point);
+    projected: latest value + pace x quarters left; on_track: met already, or projected reaches it
+    (None when there is no pace to judge by).
+    """
+
+    value: float
+    target: float
+    quarters_left: int
+    needed_per_quarter: float | None
+    pace_per_quarter: float | None
+    projected: float | None
+    on_track: bool | None
+
+
+def trajectory(history: Sequence[tuple[int, float | None]], target_value: float, target_index: int,
+               higher_is_better: bool = True, window: int = 4) -> Trajectory | None:
+    """history: (quarter index, value) oldest first; target_index: quarter index of the target date.
+
+    The pace is the change between the latest value and the earliest value inside the last `window`
+    quarters, per quarter — robust to one missing quarter, and to a single noisy quarter more than
+    the last change alone.
+    """
+    points = [(i, float(v)) for i, v in history if _number(v) is not None]
+    if not points:
+        return None
+    last_i, last_v = points[-1]
+    direction = 1.0 if higher_is_better else -1.0
+    quarters_left = max(0, target_index - last_i)
+    recent = [(i, v) for i, v in points if i >= last_i - window]
+    pace = None
+    if len(recent) >= 2 and recent[-1][0] > recent[0][0]:
+        pace = (recent[-1][1] - recent[0][1]) / (recent[-1][0] - recent[0][0])
+    needed = (target_value - last_v) / quarters_left if quarters_left > 0 else None
+    projected = last_v + pace * quarters_left if pace is not None else None
+    if direction * (last_v - target_value) >= -1e-9:
+        on_track: bool | None = True
+    elif quarters_left == 0:
+        on_track = False
+    elif projected is None:
+        on_track = None
+    else:
+        on_track = direction * (projected - target_value) >= -1e-9
+    return Trajectory(last_v, target_value, quarters_left, needed, pace, projected, on_track)
+
+
+def ytd_trajectory(value: float, quarter: int, annual_target: float) -> Trajectory:
+    """An annual count accumulated over the year: the pace is this year's average per quarter."""
+    left = 4 - quarter
+    pace = value / quarter if quarter else None
+    projected = value + pace * left if pace is not None else None
+    needed = (annual_target - value) / left if left > 0 else None
+    if value >= annual_target - 1e-9:
+        on_track: bool | None = True
+    elif projected is None:
+        on_track = None
+    else:
+        on_track = projected >= annual_target - 1e-9
+    return Trajectory(value, annual_target, left, needed, pace, projected, on_track)
+
+
+def competition_rank(values: dict, higher_is_better: bool = True) -> dict:
+    """Standard competition ranking ("1, 2, 2, 4"): equal values share a rank, the next is skipped.
+
+    Missing values get no rank (None) and do not push others down. Values are compared after
+    rounding to 9 places so 0.1 + 0.2 ties with 0.3.
+    """
+    present = {k: round(float(v), 9) for k, v in values.items() if _number(v) is not None}
+    ordered = sorted(present.values(), reverse=higher_is_better)
+    first_at: dict[float, int] = {}
+    for pos, v in enumerate(ordered, start=1):
+        first_at.setdefault(v, pos)
+    return {k: (first_at[present[k]] if k in present else None) for k in values}
+
+
+def target_applies(indicator: m.Indicator, level: str) -> bool:
+    """Whether an indicator's target is measured at this level.
+
+    Count targets (200 certified counsellors, 40 sessions a year) are set for a whole county, so a
+    township's count has no target of its own; a county-level indicator (the hotline) has no
+    township value at all. Ratios and yes/no targets hold at every level.
+    """
+    if not indicator.is_target:
+        return False
+    if indicator.kind == "count" and level in ("township", "village"):
+        return False
+    if indicator.level == "county" and level in ("township", "village"):
+        return False
+    return True
+
+
+def _counties_under(session: Session, groups: Sequence[m.Region]) -> dict[int, int]:
+    """Number of counties at or below each group (count targets are per county)."""
+    out = {g.id: (1 if g.level == "county" else 0) for g in groups}
+    above = [g for g in groups if g.level in ("province", "city")]
+    for length, paths in _prefix_groups(above):
+        key = _prefix(m.Region.path, length)
+        for gpath, n in session.execute(select(key, func.count(m.Region.id))
+                                        .where(m.Region.level == "county", key.in_(list(paths)))
+                                        .group_by(key)).all():
+            out[paths[gpath]] = int(n)
+    return out
+
+
+def shortfall(value: float | None, goal: float | None, kind: str, higher_is_better: bool = True) -> float | None:
+    """How far short of the goal, comparable across indicators: ratio points as a fraction, a count as
+    a share of its goal. Negative or zero when the goal is met."""
+    if _number(value) is None or goal is None:
+        return None
+    gap = (goal - value) if higher_is_better else (value - goal)
+    if kind == "ratio" or kind == "yesno":
+        return gap
+    return gap / abs(goal) if goal else None
+
+
+STATUS_COLUMNS = ["indicator", "region_id", "value", "numerator", "denominator", "reports", "previous", "change",
+                  "expected", "status", "shortfall", "rank", "ranked"]
+
+
+def group_statuses(session: Session, period: m.Period, groups: Sequence[m.Region],
+                   codes: Iterable[str] | None = None) -> pd.DataFrame:
+    """For sibling areas (e.g. every township) and indicators: value, last quarter, change, the goal
+    for the period, status, shortfall and the rank among the given areas (1, 2, 2, 4).
+
+    One indicator_values call for both quarters. A missing value stays NaN with status no_data and
+    no rank; `ranked` is how many areas have a value.
+    """
+    catalogue = {i.code: i for i in indicator_catalogue(session)}
+    wanted = [c for c in (codes or catalogue) if c in catalogue]
+    if not groups or not wanted:
+        return pd.DataFrame(columns=STATUS_COLUMNS)
+    before = previous_period(session, period)
+    values = indicator_values(session, [period] + ([before] if before else []), groups, wanted)
+    lookup = {(r.indicator, r.period, r.region_id): r for r in values.itertuples(index=False)}
+    targets = targets_in_force(session, period.end_date)
+    counties = _counties_under(session, groups) if any(catalogue[c].kind == "count" for c in wanted) else {}
+    rows = []
+    for code in wanted:
+        ind = catalogue[code]
+        target = targets.get(code)
+        block = []
+        for g in groups:
+            row = lookup.get((code, period.code, g.id))
+            prev = lookup.get((code, before.code, g.id)) if before else None
+            value = _number(row.value) if row is not None else None
+            previous = _number(prev.value) if prev is not None else None
+            applies = target is not None and target_applies(ind, g.level)
+            expected = expected_by_period(target, ind.accumulate, period.quarter) if applies else None
+            if expected is not None and ind.kind == "count" and g.level in ("province", "city"):
+                expected *= counties.get(g.id, 1)
+            status = classify(value, target if applies else None, ind.kind, ind.higher_is_better, expected)
+            block.append(dict(
+                indicator=code, region_id=g.id, value=value,
+                numerator=_number(row.numerator) if row is not None else None,
+                denominator=_number(row.denominator) if row is not None else None,
+                reports=int(row.reports) if row is not None else 0, previous=previous,
+                change=(value - previous) if value is not None and previous is not None else None,
+                expected=expected, status=status,
+                shortfall=shortfall(value, expected, ind.kind, ind.higher_is_better)))
+        ranks = competition_rank({r["region_id"]: r["value"] for r in block}, ind.higher_is_better)
+        ranked = sum(v is not None for v in ranks.values())
+        for r in block:
+            r["rank"] = ranks[r["region_id"]]
+            r["ranked"] = ranked
+        rows += block
+    df = pd.DataFrame(rows, columns=STATUS_COLUMNS)
+    return df
+
+
+def needs_attention(session: Session, period: m.Period, groups: Sequence[m.Region], limit: int = 8) -> pd.DataFrame:
+    """Area x target indicator pairs furthest behind their goal (status behind or near), worst first.
+
+    Shortfalls are comparable across indicators (points for rates, share of goal for counts), so one
+    list ranks a 30-point gap in rehabilitation above a 2-point gap in awareness.
+    """
+    targets = [i.code for i in indicator_catalogue(session, targets_only=True)]
+    df = group_statuses(session, period, groups, targets)
+    df = df[df["status"].isin([BEHIND, NEAR])]
+    return df.sort_values(["shortfall", "indicator"], ascending=[False, True]).head(limit).reset_index(drop=True)
+
+
+def village_values(session: Session, period: m.Period, township: m.Region, code: str) -> pd.DataFrame | None:
+    """Every village of a township for an indicator that exists at village level (room coverage: 1 or 0
+    per village). None when the indicator has no village figures. Villages without data stay NaN."""
+    ind = session.scalar(select(m.Indicator).where(m.Indicator.code == code))
+    if ind is None or ind.level != "village":
+        return None
+    villages = [v for v in regions_at(session, township.code, "village")]
+    if not villages:
+        return pd.DataFrame(columns=["region_id", "code", "name_zh", "name_en", "value", "numerator", "denominator"])
+    values = indicator_values(session, [period], villages, [code])
+    by_id = {r.region_id: r for r in values.itertuples(index=False)}
+    return pd.DataFrame([dict(region_id=v.id, code=v.code, name_zh=v.name_zh, name_en=v.name_en,
+                              value=_number(by_id[v.id].value) if v.id in by_id else None,
+                              numerator=_number(by_id[v.id].numerator) if v.id in by_id else None,
+                              denominator=_number(by_id[v.id].denominator) if v.id in by_id else None)
+                         for v in villages])
+
+
+def service_points_by_type(session: Session, region: m.Region, on: dt.date) -> dict[str, int]:
+    """Service points in service on a date at or below a region, counted by type."""
+    query = (select(m.ServicePoint.type, func.count(m.ServicePoint.id))
+             .join(m.Region, m.Region.id == m.ServicePoint.region_id)
+             .where(_prefix(m.Region.path, len(region.path)) == region.path, _active_at(m.ServicePoint, on))
+             .group_by(m.ServicePoint.type))
+    return {t: int(n) for t, n in session.execute(query).all()}
+
+
+# --- who is late ----------------------------------------------------------------------------------
+
+ON_TIME, LATE, MISSING, NOT_DUE = "on_time", "late", "missing", "not_due"
+
+
+@dataclass(frozen=True)
+class DepartmentReport:
+    code: str
+    name_zh: str
+    name_en: str
+    deadline: dt.date
+    first_at: dt.datetime | None     # first accepted sheet (a later correction does not make it late)
+    state: str                        # on_time / late / missing / not_due
+    days_late: int | None
+
+
+def department_reports(session: Session, period: m.Period, today: dt.date | None = None) -> list[DepartmentReport]:
+    """Departments that owe a quarterly sheet, and when their first accepted sheet came in.
+
+    One grouped query. A sheet counts when accepted or later superseded by a correction (both were
+    accepted once); rejected uploads do not count. Missing before the deadline is "not due" yet.
+    """
+    today = today or dt.date.today()
+    first = (select(m.Submission.department_id, func.min(m.Submission.uploaded_at).label("first_at"))
+             .where(m.Submission.period_id == period.id, m.Submission.status.in_(("accepted", "superseded")))
+             .group_by(m.Submission.department_id).subquery())
+    rows = session.execute(
+        select(m.Department, first.c.first_at)
+        .outerjoin(first, first.c.department_id == m.Department.id)
+        .where(m.Department.reports_quarterly.is_(True))
+        .order_by(m.Department.sort_order, m.Department.id)).all()
+    out = []
+    for dept, first_at in rows:
+        if isinstance(first_at, str):  # SQLite returns MIN() over DATETIME as text
+            first_at = dt.datetime.fromisoformat(first_at)
+        if first_at is None:
+            state = MISSING if today > period.deadline else NOT_DUE
+            late = (today - period.deadline).days if state == MISSING else None
+        else:
+            late_days = (first_at.date() - period.deadline).days
+            state = LATE if late_days > 0 else ON_TIME
+            late = late_days if late_days > 0 else None
+        out.append(DepartmentReport(dept.code, dept.name_zh, dept.name_en, period.deadline, first_at, state, late))
     return out
