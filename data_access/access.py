@@ -28,6 +28,7 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "briefing.export": ("admin", "leader", "display"),
     "meeting.edit_notes": ("admin",),
     "settings.edit": ("admin",),
+    "account.change_password": ("admin", "leader", "liaison", "display"),  # one's own password only
 }
 DEPARTMENT_SCOPED = {"submission.upload", "template.download"}
 

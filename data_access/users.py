@@ -1,12 +1,30 @@
-"""Staff accounts. Passwords are stored only as argon2 hashes."""
+"""Staff accounts: sign-in with lockout, passwords, the admin's user management, and the
+command that creates the first administrator:
+
+    python -m data_access.users create-admin --username admin2 [--display-name 张三] [--database-url URL]
+
+Passwords are stored only as argon2 hashes and never written to a log or the audit trail.
+"""
 from __future__ import annotations
 
+import argparse
 import datetime as dt
+import getpass
+import math
+import re
+import sys
+from dataclasses import dataclass, field
+from typing import Any
 
 from argon2 import PasswordHasher
-from sqlalchemy import Engine, select
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
 
 from data_access import models as m
+from data_access.access import Actor, require
+from data_access.admin import InvalidInput, clean_text
+from data_access.audit import record
 from data_access.db import session_scope
 
 _hasher = PasswordHasher()
@@ -21,10 +39,260 @@ DEMO_ACCOUNTS: list[tuple[str, str, str, str | None]] = [
 ]
 DEMO_LIAISON_DEPARTMENTS = ("zongzhi", "health", "education", "justice", "petition", "union", "propaganda")
 
+# Defaults; an administrator may override them in the settings table (keys below).
+SECURITY_DEFAULTS = {"security.lock_after": 5, "security.lock_minutes": 15, "security.idle_minutes": 30}
+PASSWORD_MIN = 8
+USERNAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.\-]{2,63}$")
+# The actor for the command line (the first administrator exists before anyone can sign in).
+CLI_ACTOR = Actor(user_id=None, username="(命令行 / command line)", role="admin")
+# Verified against when the username is unknown, so a wrong name costs as long as a wrong password.
+_DUMMY_HASH = _hasher.hash("not-a-password-of-anyone")
+
 
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
+
+def security_settings(session: Session) -> dict[str, int]:
+    values = dict(SECURITY_DEFAULTS)
+    for row in session.scalars(select(m.Setting).where(m.Setting.key.in_(list(SECURITY_DEFAULTS)))):
+        try:
+            values[row.key] = max(1, int(row.value))
+        except (TypeError, ValueError):
+            pass  # a bad setting keeps the safe default
+    return values
+
+
+def user_dict(user: m.User) -> dict[str, Any]:
+    """The session's view of a user: the contract pages rely on (st.session_state["user"])."""
+    return dict(id=user.id, username=user.username, display_name=user.display_name, role=user.role,
+                department_id=user.department_id, department_code=user.department.code if user.department else None,
+                must_change_password=bool(user.must_change_password))
+
+
+def _actor_of(user: m.User) -> Actor:
+    return Actor(user_id=user.id, username=user.username, role=user.role, department_id=user.department_id)
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+# ---------------------------------------------------------------- sign-in
+
+@dataclass
+class SignIn:
+    ok: bool
+    user: dict[str, Any] | None = None
+    error: str | None = None                 # catalogue key
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+def authenticate(engine: Engine, username: str, password: str, now: dt.datetime | None = None) -> SignIn:
+    """Check a sign-in. Every attempt leaves an audit row; repeated failures lock the account."""
+    now = now or dt.datetime.now()
+    name = (username or "").strip()
+    with session_scope(engine) as s:
+        cfg = security_settings(s)
+        user = s.scalar(select(m.User).where(m.User.username == name)) if name else None
+        if user is None:
+            _verify(_DUMMY_HASH, password or "")
+            record(s, None, "auth.sign_in_failed", "user", None, detail=f"unknown username: {name[:64]}")
+            return SignIn(False, error="auth.err.wrong_credentials")
+        actor = _actor_of(user)
+        if user.locked_until and user.locked_until > now:
+            minutes = max(1, math.ceil((user.locked_until - now).total_seconds() / 60))
+            record(s, actor, "auth.sign_in_failed", "user", user.username, detail="locked")
+            return SignIn(False, error="auth.err.locked", values=dict(minutes=minutes))
+        if not _verify(user.password_hash, password or ""):
+            user.failed_attempts = (user.failed_attempts or 0) + 1
+            if user.locked_until and user.locked_until <= now:
+                user.locked_until = None
+            record(s, actor, "auth.sign_in_failed", "user", user.username,
+                   detail=f"wrong password ({user.failed_attempts}/{cfg['security.lock_after']})")
+            if user.failed_attempts >= cfg["security.lock_after"]:
+                user.locked_until = now + dt.timedelta(minutes=cfg["security.lock_minutes"])
+                user.failed_attempts = 0
+                record(s, actor, "auth.locked", "user", user.username,
+                       after=dict(locked_until=user.locked_until.isoformat(timespec="seconds")))
+                return SignIn(False, error="auth.err.now_locked", values=dict(minutes=cfg["security.lock_minutes"]))
+            return SignIn(False, error="auth.err.wrong_credentials")
+        # Only a caller who knows the password learns that the account is disabled.
+        if not user.is_active:
+            record(s, actor, "auth.sign_in_failed", "user", user.username, detail="disabled")
+            return SignIn(False, error="auth.err.disabled")
+        user.failed_attempts = 0
+        user.locked_until = None
+        if _hasher.check_needs_rehash(user.password_hash):
+            user.password_hash = hash_password(password)
+        record(s, actor, "auth.sign_in", "user", user.username)
+        return SignIn(True, user=user_dict(user))
+
+
+def sign_out(engine: Engine, actor: Actor | None, reason: str = "sign_out") -> None:
+    """Audit a sign-out or an expired session (reason "expired")."""
+    if actor is None:
+        return
+    with session_scope(engine) as s:
+        record(s, actor, "auth.session_expired" if reason == "expired" else "auth.sign_out", "user", actor.username)
+
+
+def current_state(engine: Engine, user_id: int) -> dict[str, Any] | None:
+    """The signed-in user as the database has it now (None if gone or disabled): a disabled
+    account or a changed role takes effect on the next click, not at the next sign-in."""
+    with session_scope(engine) as s:
+        user = s.get(m.User, user_id)
+        if user is None or not user.is_active:
+            return None
+        return user_dict(user)
+
+
+# ---------------------------------------------------------------- passwords
+
+def check_password_rules(password: str, username: str) -> None:
+    if len(password or "") < PASSWORD_MIN:
+        raise InvalidInput("auth.err.password_short", min=PASSWORD_MIN)
+    if password.strip() != password:
+        raise InvalidInput("auth.err.password_spaces")
+    if password.lower() == (username or "").lower() or (password.isdigit() and len(set(password)) == 1):
+        raise InvalidInput("auth.err.password_weak")
+
+
+def change_password(engine: Engine, actor: Actor, old_password: str, new_password: str, repeat: str) -> None:
+    """A user changes their own password (also after an admin's reset)."""
+    require(actor, "account.change_password")
+    if actor.user_id is None:
+        raise InvalidInput("admin.err.not_found")
+    if new_password != repeat:
+        raise InvalidInput("auth.err.password_mismatch")
+    with session_scope(engine) as s:
+        user = s.get(m.User, actor.user_id)
+        if user is None or not user.is_active:
+            raise InvalidInput("admin.err.not_found")
+        if not _verify(user.password_hash, old_password or ""):
+            record(s, actor, "user.password_change_failed", "user", user.username, detail="old password wrong")
+            raise InvalidInput("auth.err.old_password")
+        check_password_rules(new_password, user.username)
+        if new_password == old_password:
+            raise InvalidInput("auth.err.password_same")
+        user.password_hash = hash_password(new_password)
+        user.password_changed_at = dt.datetime.now()
+        user.must_change_password = False
+        record(s, actor, "user.password_changed", "user", user.username)
+
+
+def reset_password(engine: Engine, actor: Actor, user_id: int, new_password: str) -> None:
+    """An admin sets a temporary password; the user must change it at the next sign-in. Unlocks."""
+    require(actor, "user.manage")
+    with session_scope(engine) as s:
+        user = s.get(m.User, user_id)
+        if user is None:
+            raise InvalidInput("admin.err.not_found")
+        check_password_rules(new_password, user.username)
+        user.password_hash = hash_password(new_password)
+        user.password_changed_at = dt.datetime.now()
+        user.must_change_password = True
+        user.failed_attempts = 0
+        user.locked_until = None
+        record(s, actor, "user.password_reset", "user", user.username)
+
+
+# ---------------------------------------------------------------- user management
+
+def _active_admins(s: Session) -> int:
+    return s.scalar(select(func.count()).select_from(m.User).where(m.User.role == "admin", m.User.is_active.is_(True)))
+
+
+def _department_for(s: Session, role: str, department_id: int | None) -> int | None:
+    if role not in m.ROLES:
+        raise InvalidInput("admin.err.role")
+    if role == "liaison":
+        if department_id is None or s.get(m.Department, department_id) is None:
+            raise InvalidInput("admin.err.liaison_department")
+        return department_id
+    return None  # only a liaison belongs to a department: scope rules look at it
+
+
+def create_user(engine: Engine, actor: Actor, *, username: str, display_name: str, role: str,
+                department_id: int | None, password: str) -> int:
+    require(actor, "user.manage")
+    name = (username or "").strip()
+    if not USERNAME_RE.match(name):
+        raise InvalidInput("admin.err.username", username=name)
+    display = clean_text(display_name, "admin.field.display_name")
+    check_password_rules(password, name)
+    with session_scope(engine) as s:
+        dept = _department_for(s, role, department_id)
+        if s.scalar(select(m.User.id).where(func.lower(m.User.username) == name.lower())):
+            raise InvalidInput("admin.err.username_taken", username=name)
+        user = m.User(username=name, display_name=display, password_hash=hash_password(password), role=role,
+                      department_id=dept, is_active=True, failed_attempts=0, created_at=dt.datetime.now(),
+                      must_change_password=actor is not CLI_ACTOR)
+        s.add(user)
+        s.flush()
+        record(s, actor, "user.create", "user", name,
+               after=dict(username=name, display_name=display, role=role, department_id=dept))
+        return user.id
+
+
+def update_user(engine: Engine, actor: Actor, user_id: int, *, display_name: str, role: str,
+                department_id: int | None) -> None:
+    require(actor, "user.manage")
+    display = clean_text(display_name, "admin.field.display_name")
+    with session_scope(engine) as s:
+        user = s.get(m.User, user_id)
+        if user is None:
+            raise InvalidInput("admin.err.not_found")
+        dept = _department_for(s, role, department_id)
+        if user.role == "admin" and role != "admin":
+            if user.id == actor.user_id:
+                raise InvalidInput("admin.err.self_demote")
+            if user.is_active and _active_admins(s) <= 1:
+                raise InvalidInput("admin.err.last_admin")
+        before = dict(display_name=user.display_name, role=user.role, department_id=user.department_id)
+        after = dict(display_name=display, role=role, department_id=dept)
+        if before == after:
+            return
+        user.display_name, user.role, user.department_id = display, role, dept
+        record(s, actor, "user.update", "user", user.username, before=before, after=after)
+
+
+def set_active(engine: Engine, actor: Actor, user_id: int, active: bool) -> None:
+    """Disable (or re-enable) an account. Accounts are never deleted: the audit trail names them."""
+    require(actor, "user.manage")
+    with session_scope(engine) as s:
+        user = s.get(m.User, user_id)
+        if user is None:
+            raise InvalidInput("admin.err.not_found")
+        if not active and user.id == actor.user_id:
+            raise InvalidInput("admin.err.self_disable")
+        if not active and user.role == "admin" and user.is_active and _active_admins(s) <= 1:
+            raise InvalidInput("admin.err.last_admin")
+        if bool(user.is_active) == bool(active):
+            return
+        user.is_active = bool(active)
+        if active:
+            user.failed_attempts, user.locked_until = 0, None
+        record(s, actor, "user.enable" if active else "user.disable", "user", user.username,
+               before=dict(is_active=not active), after=dict(is_active=bool(active)))
+
+
+def list_users(session: Session, now: dt.datetime | None = None) -> list[dict[str, Any]]:
+    now = now or dt.datetime.now()
+    rows = session.scalars(select(m.User).order_by(m.User.role, m.User.username))
+    return [dict(id=u.id, username=u.username, display_name=u.display_name, role=u.role,
+                 department_id=u.department_id, department_code=u.department.code if u.department else None,
+                 department_zh=u.department.name_zh if u.department else None,
+                 department_en=u.department.name_en if u.department else None,
+                 is_active=bool(u.is_active), locked=bool(u.locked_until and u.locked_until > now),
+                 must_change_password=bool(u.must_change_password), created_at=u.created_at)
+            for u in rows]
+
+
+# ---------------------------------------------------------------- demo users of the sample database
 
 def seed_demo_users(engine: Engine) -> None:
     """One demo user per role, and a liaison for every department that reports quarterly."""
@@ -41,3 +309,44 @@ def seed_demo_users(engine: Engine) -> None:
             s.add(m.User(username=username, display_name=display_name, password_hash=password_hash, role=role,
                          department_id=departments[dept].id if dept else None, is_active=True,
                          failed_attempts=0, created_at=dt.datetime.now()))
+
+
+# ---------------------------------------------------------------- command line
+
+def main(argv: list[str] | None = None) -> int:
+    from data_access.db import make_engine, upgrade_schema
+
+    parser = argparse.ArgumentParser(prog="python -m data_access.users",
+                                     description="账号管理 / Account administration")
+    sub = parser.add_subparsers(dest="command", required=True)
+    create = sub.add_parser("create-admin", help="创建管理员账号 / create an administrator account")
+    create.add_argument("--username", required=True)
+    create.add_argument("--display-name", default=None)
+    create.add_argument("--database-url", default=None, help="defaults to DATABASE_URL or var/dashboard.sqlite")
+    create.add_argument("--password-stdin", action="store_true",
+                        help="read the password from standard input (scripts); otherwise it is asked twice")
+    args = parser.parse_args(argv)
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+        repeat = password
+    else:
+        password = getpass.getpass("密码 / Password: ")
+        repeat = getpass.getpass("再次输入 / Repeat: ")
+    if password != repeat:
+        print("两次输入的密码不一致 / The passwords differ.", file=sys.stderr)
+        return 2
+    engine = make_engine(args.database_url)
+    upgrade_schema(engine)
+    try:
+        create_user(engine, CLI_ACTOR, username=args.username, display_name=args.display_name or args.username,
+                    role="admin", department_id=None, password=password)
+    except InvalidInput as exc:
+        print(f"{exc.text('zh')} / {exc.text('en')}", file=sys.stderr)
+        return 2
+    print(f"已创建管理员 {args.username} / Administrator {args.username} created.")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,251 @@
+"""Role × write matrix: every write path in data_access, called as every role, succeeds only for
+the roles allowed to do it; a refused call raises PermissionDenied and changes nothing at all
+(not even an audit row). To cover a new write path, add a Write(...) to WRITES below.
+
+Actors: admin, leader, display, a liaison of the department being written ("liaison_own", the
+health commission) and a liaison of another department ("liaison_other", education), and nobody
+signed in ("anonymous").
+"""
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import itertools
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from data_access import admin, users
+from data_access import models as m
+from data_access.access import PERMISSIONS, Actor, PermissionDenied, allowed, require
+from data_access.db import data_version, session_scope
+from conftest import BACKENDS
+from sample_data.generate import generate
+
+ACTORS = ("admin", "leader", "display", "liaison_own", "liaison_other", "anonymous")
+USERNAMES = {"admin": "admin", "leader": "leader", "display": "display", "liaison_own": "liaison_health",
+             "liaison_other": "liaison_education"}
+ADMIN_ONLY = frozenset({"admin"})
+SIGNED_IN = frozenset(ACTORS) - {"anonymous"}
+UPLOADERS = frozenset({"admin", "liaison_own"})
+SETUP = Actor(None, "test-setup", "admin")  # prepares rows; never one of the actors under test
+
+@pytest.fixture(autouse=True, scope="module")
+def fast_hashing():  # noqa: ANN201
+    """Cheap argon2 parameters in tests (the real ones cost ~0.1–0.5 s a hash, on purpose)."""
+    from argon2 import PasswordHasher
+
+    with pytest.MonkeyPatch.context() as mp:
+        cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+        mp.setattr(users, "_hasher", cheap)
+        mp.setattr(users, "_DUMMY_HASH", cheap.hash("not-a-password-of-anyone"))
+        yield
+
+
+
+@dataclass
+class Ctx:
+    """Ids in the test database and a counter, so repeated allowed calls stay valid."""
+
+    engine: Engine
+    ids: dict[str, Any]
+    counter: itertools.count
+
+    def n(self) -> int:
+        return next(self.counter)
+
+
+@dataclass(frozen=True)
+class Write:
+    name: str
+    call: Callable[[Ctx, Actor | None], Any]
+    allowed: frozenset[str]
+    audited: bool = True  # an allowed call leaves at least one audit row
+    # Runs before each call, outside the comparison (e.g. a fresh live point to retire); its result
+    # is in ctx.ids["prepared"].
+    prepare: Callable[["Ctx"], Any] | None = None
+
+
+def _session_write(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Registry writes take a session: one transaction per call, like the page does."""
+    def call(ctx: Ctx, actor: Actor | None, *args: Any, **kwargs: Any) -> Any:
+        with session_scope(ctx.engine) as s:
+            return fn(s, actor, *args, **kwargs)
+    return call
+
+
+WRITES: list[Write] = [
+    # users and passwords (data_access/users.py)
+    Write("users.create_user", lambda c, a: users.create_user(
+        c.engine, a, username=f"user{c.n()}", display_name="新用户", role="leader", department_id=None,
+        password="Good-pass-1"), ADMIN_ONLY),
+    Write("users.update_user", lambda c, a: users.update_user(
+        c.engine, a, c.ids["target_user"], display_name=f"改名{c.n()}", role="display", department_id=None),
+        ADMIN_ONLY),
+    Write("users.reset_password", lambda c, a: users.reset_password(c.engine, a, c.ids["target_user"],
+                                                                    f"Temp-pass-{c.n()}"), ADMIN_ONLY),
+    Write("users.set_active", lambda c, a: (users.set_active(c.engine, a, c.ids["target_user"], False),
+                                            users.set_active(c.engine, a, c.ids["target_user"], True)), ADMIN_ONLY),
+    Write("users.change_password (own)", lambda c, a: users.change_password(
+        c.engine, a, users.DEMO_PASSWORD, "Changed-pass-1", "Changed-pass-1"), SIGNED_IN),
+    # reference data (data_access/admin.py)
+    Write("admin.rename_region", lambda c, a: admin.rename_region(
+        c.engine, a, c.ids["township"], f"测试镇{c.n()}", "Test town"), ADMIN_ONLY),
+    Write("admin.update_department", lambda c, a: admin.update_department(
+        c.engine, a, c.ids["health"], name_zh="县卫生健康委员会", name_en="Health Commission",
+        liaison_name=f"联络员{c.n()}", liaison_phone="0838-1234567", reports_quarterly=True), ADMIN_ONLY),
+    Write("admin.create_department", lambda c, a: admin.create_department(
+        c.engine, a, code=f"dept{c.n()}", name_zh=f"新部门{c.n()}", name_en="New department"), ADMIN_ONLY),
+    Write("admin.update_indicator", lambda c, a: admin.update_indicator(
+        c.engine, a, c.ids["smd_managed"], name_zh=f"严重精神障碍患者规范管理率{c.n()}",
+        name_en="Managed SMD patients", owner_department_id=c.ids["health"]), ADMIN_ONLY),
+    Write("admin.set_target", lambda c, a: admin.set_target(
+        c.engine, a, c.ids["smd_managed"], value=0.92, comparison=">=", target_date=dt.date(2030, 12, 31),
+        effective_from=dt.date(2027, 1, 1) + dt.timedelta(days=c.n())), ADMIN_ONLY),
+    Write("admin.set_deadline", lambda c, a: admin.set_deadline(
+        c.engine, a, c.ids["2026Q3"], dt.date(2026, 10, 1) + dt.timedelta(days=c.n() % 60)), ADMIN_ONLY),
+    Write("admin.add_next_period", lambda c, a: admin.add_next_period(c.engine, a), ADMIN_ONLY),
+]
+
+# Other areas' write paths, included as they land in the tree.
+if importlib.util.find_spec("data_access.registry") is not None:
+    from data_access import registry
+
+    def _new_point(c: Ctx) -> dict[str, Any]:
+        return dict(type="grid_point", name_zh=f"网格服务点{c.n()}", name_en="Grid point",
+                    township=c.ids["township_code"], status="active", opened_on=dt.date(2026, 1, 5),
+                    staff_full=1, staff_part=0)
+
+    WRITES += [
+        Write("registry.add_point", lambda c, a: _session_write(registry.add_point)(c, a, _new_point(c)),
+              ADMIN_ONLY),
+        Write("registry.edit_point", lambda c, a: _session_write(registry.edit_point)(
+            c, a, c.ids["point"], {"staff_part": c.n() + 100}), ADMIN_ONLY),
+        Write("registry.retire_point", lambda c, a: _session_write(registry.retire_point)(
+            c, a, c.ids["prepared"], dt.date(2026, 11, 1)), ADMIN_ONLY,
+            prepare=lambda c: _session_write(registry.add_point)(c, SETUP, _new_point(c)).id),
+    ]
+
+if importlib.util.find_spec("data_access.ingest.commit") is not None:
+    from data_access.ingest import commit as ingest_commit
+
+    def _upload(c: Ctx, a: Actor | None) -> Any:
+        # A blank template is a well-formed upload that the checker rejects: the permission check
+        # runs before reading, which is what this matrix is about (accepted uploads: ingest's tests).
+        return ingest_commit.ingest(c.engine, a, c.ids["template"], "health-2026Q3.xlsx", "health", "2026Q3")
+
+    WRITES.append(Write("ingest.upload (health, 2026Q3)", _upload, UPLOADERS, audited=False))
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def county(request: pytest.FixtureRequest, databases) -> Ctx:  # noqa: ANN001
+    """One sample county per backend for the whole matrix (each case leaves valid data behind)."""
+    engine = databases.new(request.param)
+    generate(engine)
+    with session_scope(engine) as s:
+        dept = {d.code: d.id for d in s.scalars(select(m.Department))}
+        town = s.scalars(select(m.Region).where(m.Region.level == "township").order_by(m.Region.code)).first()
+        ids: dict[str, Any] = dict(
+            health=dept["health"], township=town.id, township_code=town.code,
+            smd_managed=s.scalar(select(m.Indicator.id).where(m.Indicator.code == "smd_managed")),
+            **{"2026Q3": s.scalar(select(m.Period.id).where(m.Period.code == "2026Q3"))},
+            point=s.scalar(select(m.ServicePoint.id).where(m.ServicePoint.retired_on.is_(None),
+                                                           m.ServicePoint.type == "grid_point")
+                           .order_by(m.ServicePoint.id)),
+        )
+    ids["target_user"] = users.create_user(engine, SETUP, username="target_user", display_name="被管理账号",
+                                           role="leader", department_id=None, password="Target-pass-1")
+    if importlib.util.find_spec("data_access.ingest.templates") is not None:
+        from data_access.ingest import templates
+
+        with session_scope(engine) as s:
+            built = templates.build_template(s, SETUP, "health", "2026Q3")
+            ids["template"] = built[1] if isinstance(built, tuple) else built  # (filename, bytes)
+    return Ctx(engine, ids, itertools.count(1))
+
+
+def fingerprint(engine: Engine) -> dict[str, Any]:
+    """Everything a write could change: row counts of every table and the content of the small ones."""
+    out: dict[str, Any] = {"version": data_version(engine)}
+    with session_scope(engine) as s:
+        for table in m.Base.metadata.sorted_tables:
+            out[f"count:{table.name}"] = s.scalar(select(func.count()).select_from(table))
+        for model, cols in ((m.User, None), (m.Department, None), (m.Target, None), (m.Period, None),
+                            (m.Indicator, None), (m.Setting, None), (m.ServicePoint, None),
+                            (m.Region, ("id", "name_zh", "name_en", "aliases", "retired_on"))):
+            columns = [c for c in model.__table__.columns if cols is None or c.name in cols]
+            out[model.__tablename__] = sorted(
+                (tuple(str(v) for v in row) for row in s.execute(select(*columns))), key=str)
+    return out
+
+
+def _actor(engine: Engine, who: str) -> Actor | None:
+    if who == "anonymous":
+        return None
+    with session_scope(engine) as s:
+        u = s.scalar(select(m.User).where(m.User.username == USERNAMES[who]))
+        return Actor(u.id, u.username, u.role, u.department_id)
+
+
+def _audit_rows(engine: Engine) -> int:
+    with session_scope(engine) as s:
+        return s.scalar(select(func.count()).select_from(m.AuditEntry))
+
+
+@pytest.mark.parametrize("write", WRITES, ids=lambda w: w.name)
+def test_write_matrix(county: Ctx, write: Write) -> None:
+    outcome: dict[str, str] = {}
+    for who in ACTORS:
+        actor = _actor(county.engine, who)
+        if write.prepare:
+            county.ids["prepared"] = write.prepare(county)
+        before, audits = fingerprint(county.engine), _audit_rows(county.engine)
+        try:
+            write.call(county, actor)
+            outcome[who] = "ok"
+            if write.audited:
+                assert _audit_rows(county.engine) > audits, f"{write.name} as {who}: no audit row"
+        except PermissionDenied as exc:
+            outcome[who] = "denied"
+            assert exc.key in ("access.denied", "access.signed_out", "access.other_department")
+            assert fingerprint(county.engine) == before, f"{write.name} as {who} changed something"
+    assert {w for w, r in outcome.items() if r == "ok"} == set(write.allowed), outcome
+
+
+# Functions with (engine, actor) that are not permission-checked writes, and why.
+NOT_IN_MATRIX = {"users.sign_out": "only appends the actor's own sign-out to the audit trail; changes no data"}
+
+
+def test_matrix_covers_every_write_function() -> None:
+    """A write function added to users/admin must be added to WRITES (or this fails)."""
+    import inspect
+
+    covered = {w.name.split(" ")[0] for w in WRITES} | set(NOT_IN_MATRIX)
+    for module in (users, admin):
+        for name, fn in inspect.getmembers(module, inspect.isfunction):
+            if fn.__module__ != module.__name__ or name.startswith("_"):
+                continue
+            params = list(inspect.signature(fn).parameters)
+            if params[:2] == ["engine", "actor"]:
+                assert f"{module.__name__.split('.')[-1]}.{name}" in covered, name
+
+
+def test_permission_rules() -> None:
+    health, education = 2, 3
+    liaison = Actor(5, "liaison_health", "liaison", health)
+    assert allowed(liaison, "submission.upload", health)
+    assert not allowed(liaison, "submission.upload", education)
+    assert not allowed(Actor(6, "nodept", "liaison", None), "submission.upload", None)
+    assert allowed(Actor(1, "admin", "admin"), "submission.upload", education)
+    with pytest.raises(PermissionDenied) as other:
+        require(liaison, "submission.upload", education)
+    assert other.value.key == "access.other_department"
+    with pytest.raises(PermissionDenied) as nobody:
+        require(None, "audit.read")
+    assert nobody.value.key == "access.signed_out"
+    for action, roles in PERMISSIONS.items():
+        assert not allowed(Actor(9, "x", "display"), action) or action in ("briefing.export",
+                                                                           "account.change_password"), action
+        assert "admin" in roles, action
