@@ -132,15 +132,18 @@ def validate(session: Session, spec: SheetSpec, result: ReadResult, today: dt.da
         name_txt, code_txt = _text(name_raw), _text(code_raw)
         cells = {col.key: (row[c] if c < len(row) else None, c) for col, c in value_cols}
         has_values = any(v not in (None, "") for v, _ in cells.values())
-        if not name_txt and not code_txt and not has_values:
+        if not any(v not in (None, "") and not (isinstance(v, str) and not v.strip()) for v in row):
             continue  # blank row
-        first_text = next((_text(v) for v in row if isinstance(v, str) and v.strip()), "")
+        first_c, first_text = next(((c, _text(v)) for c, v in enumerate(row) if isinstance(v, str) and v.strip()),
+                                   (0, ""))
         label = norm(name_txt or code_txt or first_text)
         if any(w in label for w in TOTAL_WORDS):
-            notes.add("ingest.note.total_row", sheet=sheet, row=r, col=key_col, value=name_txt or first_text)
+            notes.add("ingest.note.total_row", sheet=sheet, row=r, col=key_col if (name_txt or code_txt) else first_c,
+                      value=name_txt or code_txt or first_text)
             continue
-        if any(norm(first_text).startswith(norm(w)) for w in FOOTER_WORDS) and not (name_txt and has_values):
-            notes.add("ingest.note.footer_row", sheet=sheet, row=r, col=0, value=first_text)
+        if not name_txt and not code_txt and not has_values or (
+                any(norm(first_text).startswith(norm(w)) for w in FOOTER_WORDS) and not (name_txt and has_values)):
+            notes.add("ingest.note.footer_row", sheet=sheet, row=r, col=first_c, value=first_text)
             continue
         checked.rows_read += 1
         entity = None
@@ -150,7 +153,7 @@ def validate(session: Session, spec: SheetSpec, result: ReadResult, today: dt.da
             found = index.find(name_txt)
             if len(found) == 1:
                 entity = found[0]
-                if norm(name_txt) != norm(entity.name_zh):
+                if name_txt != entity.name_zh:
                     notes.add("ingest.note.alias", sheet=sheet, row=r, col=name_col, value=name_txt,
                               name=entity.name_zh)
             elif len(found) > 1:

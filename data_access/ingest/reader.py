@@ -298,13 +298,14 @@ def _merged_fill(rows: list[list[Any]], merged: list | None) -> list[list[Any]]:
     return top
 
 
-def _score_header(top: list[list[Any]], r: int, index: _LabelIndex) -> tuple[int, dict[str, int], list[int], list[int]]:
+def _score_header(top: list[list[Any]], r: int, index: _LabelIndex) -> tuple[int, dict[str, int], list[int], list[int], int]:
     """Columns matched if row r is the (last) header row; a two-row header uses row r-1 as context and
     as the label where row r is empty (vertically merged code/name cells)."""
     row = top[r]
     above = top[r - 1] if r > 0 else []
     colmap: dict[str, int] = {}
     extras, duplicates = [], []
+    own = 0
     for c, cell in enumerate(row):
         bottom = norm_label(cell) if cell not in (None, "") else ""
         upper = norm_label(above[c]) if c < len(above) and above[c] not in (None, "") else ""
@@ -313,15 +314,16 @@ def _score_header(top: list[list[Any]], r: int, index: _LabelIndex) -> tuple[int
             continue
         keys = index.match(text, upper if bottom else "")
         if not keys and bottom and upper:
-            keys = index.match(upper + bottom, "")
+            keys = index.exact.get(upper + bottom, [])  # "在册" over "患者数": exact only
         free = [k for k in keys if k not in colmap]
         if free:
             colmap[free[0]] = c
+            own += bool(bottom)
         elif keys:
             duplicates.append(c)
         elif bottom and not isinstance(cell, (int, float)):
             extras.append(c)
-    return len(colmap), colmap, extras, duplicates
+    return len(colmap), colmap, extras, duplicates, own
 
 
 def locate(wb: pc.CalamineWorkbook, spec: SheetSpec, result: ReadResult, limits: Limits = DEFAULT_LIMITS) -> None:
@@ -341,9 +343,11 @@ def locate(wb: pc.CalamineWorkbook, spec: SheetSpec, result: ReadResult, limits:
             merged = None
         top = _merged_fill(rows, merged)
         for r in range(min(HEADER_SCAN_ROWS, len(top))):
-            score, colmap, extras, dups = _score_header(top, r, index)
-            # A later row must match strictly more (a blank first data row repeats the header above it).
-            if score and (best is None or score > best[0]):
+            score, colmap, extras, dups, own = _score_header(top, r, index)
+            # A later row must match strictly more -- a blank first data row "repeats" the header above
+            # it -- unless it is the second row of a two-row header, with labels of its own.
+            if score and (best is None or score > best[0] or (
+                    score == best[0] and own and best[1] == meta.name and r == best[2] + 1)):
                 best = (score, meta.name, r, colmap, extras, dups, rows)
     if best is None or best[0] < 2:
         result.problems.append(err("ingest.err.no_header", department=spec.department_name_zh))

@@ -78,17 +78,16 @@ def write_template(spec: SheetSpec, lang: str = "zh", values: dict[str, dict[str
         while end + 1 < len(cols) and col.group_zh and cols[end + 1].group_zh == col.group_zh:
             end += 1
         top = ws.cell(row=2, column=c + 1)
-        if col.group_zh:
+        if end > c:
             top.value = safe_text(col.group_zh)
-            if end > c:
-                ws.merge_cells(start_row=2, start_column=c + 1, end_row=2, end_column=end + 1)
-        else:
+            ws.merge_cells(start_row=2, start_column=c + 1, end_row=2, end_column=end + 1)
+            for i in range(c, end + 1):
+                ws.cell(row=3, column=i + 1, value=safe_text(cols[i].label_zh))
+        else:  # a column of its own (code, name, a count) spans both header rows
             top.value = safe_text(col.label_zh)
             ws.merge_cells(start_row=2, start_column=c + 1, end_row=3, end_column=c + 1)
         c = end + 1
     for i, col in enumerate(cols, start=1):
-        if col.group_zh:
-            ws.cell(row=3, column=i, value=safe_text(col.label_zh))
         for r in (2, 3):
             cell = ws.cell(row=r, column=i)
             cell.font = Font(bold=True)
