@@ -2,9 +2,10 @@
 so work on one area never edits another's lines; they are merged here in section and order."""
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import pkgutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import ui
 
@@ -20,7 +21,10 @@ class PageSpec:
     section: str          # one of SECTIONS
     order: int            # position inside its section
     roles: tuple[str, ...] = ALL_ROLES
-    default: bool = False
+    # Not part of equality: pages_for() may move the default per role, and callers match specs with `in`.
+    default: bool = field(default=False, compare=False)
+    # Roles for whom this page is the landing page instead of the default one (display -> meeting).
+    default_roles: tuple[str, ...] = ()
 
 
 def page_specs() -> list[PageSpec]:
@@ -34,4 +38,8 @@ def page_specs() -> list[PageSpec]:
 def pages_for(role: str | None) -> list[PageSpec]:
     """The pages a role may open. None (no sign-in configured yet) sees the read-only pages."""
     wanted = role or "leader"
-    return [s for s in page_specs() if wanted in s.roles]
+    specs = [s for s in page_specs() if wanted in s.roles]
+    own = [s for s in specs if wanted in s.default_roles]
+    if own:  # exactly one default page for st.navigation: this role's own landing page
+        specs = [dataclasses.replace(s, default=(s is own[0])) for s in specs]
+    return specs

@@ -1,0 +1,373 @@
+"""What the joint meeting sees, assembled once: the single source for the presentation page, the
+PowerPoint deck, the PDF and the Excel tables.
+
+Every figure comes from data_access.indicators (region_summary for the county, indicator_values
+for the township breakdowns) and passes through data_access.suppression before it lands here;
+suppressed numbers are None in this structure, so no renderer can show them by mistake.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from data_access import indicators as ix
+from data_access import models as m
+from data_access import suppression as sup
+from data_access.briefing.notes import next_steps
+from i18n import name_of, t
+
+SLIDES = ("title", "overview", "behind", "map", "departments", "outcomes", "next_steps")
+TOP_BEHIND = 3  # townships named per indicator behind target: what fits on a projector line
+
+
+@dataclass
+class Figure:
+    """One indicator's county figure for the period, ready to show."""
+
+    code: str
+    name: str
+    kind: str
+    unit: str
+    value: float | None          # None when missing or suppressed
+    text: str                    # "87.3%", "<5", "*", "暂无数据"
+    numerator: float | None
+    denominator: float | None
+    numerator_text: str
+    denominator_text: str
+    target: float | None         # the target value the period is measured against
+    target_text: str
+    status: str
+    status_text: str
+    change_text: str
+    flag: str | None = None      # suppression flag of the value
+
+
+@dataclass
+class AreaFigure:
+    """One township's figure for an indicator (after suppression)."""
+
+    code: str
+    name: str
+    population: int | None
+    value: float | None
+    text: str
+    numerator_text: str
+    denominator_text: str
+    status: str
+    flag: str | None
+
+
+@dataclass
+class BehindItem:
+    figure: Figure
+    worst: list[AreaFigure]      # up to TOP_BEHIND townships furthest from the target
+    hidden: int                  # townships left out of the ranking because their value is suppressed
+    by_township: bool            # False for county-only figures (counts, yes/no)
+
+
+@dataclass
+class MapArea:
+    code: str
+    name: str
+    value: float | None
+    text: str
+    status: str
+    rings: list[list[tuple[float, float]]]   # outer rings, lon/lat
+    centroid: tuple[float, float] | None
+
+
+@dataclass
+class DepartmentGap:
+    code: str
+    name: str
+    state: str                   # "missing" / "late"
+    text: str
+
+
+@dataclass
+class Briefing:
+    lang: str
+    period: str
+    period_label: str
+    county: str
+    county_code: str
+    date: dt.date
+    date_text: str
+    thresholds: sup.Thresholds
+    titles: dict[str, str]
+    targets: list[Figure]
+    counts: dict[str, int]
+    behind: list[BehindItem]
+    coverage: Figure | None
+    map_areas: list[MapArea]
+    departments: list[DepartmentGap]
+    departments_due: int
+    outcomes: list[Figure]
+    next_steps: list[str]
+    # Long table for Excel: one row per township x indicator, already suppressed.
+    township_rows: list[dict] = field(default_factory=list)
+    footnote: str = ""
+    any_suppressed: bool = False
+    # Outcome figures by township (suppressed): header row, then one row per township.
+    outcome_table: list[list[str]] = field(default_factory=list)
+
+    @property
+    def slide_count(self) -> int:
+        return len(SLIDES)
+
+
+# --- formatting (data_access may not import ui/, so the few rules live here) -------------------
+
+def _missing(x: object) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def number_text(value: float | None, kind: str, unit: str, lang: str, digits: int = 1) -> str:
+    """Same look as ui.format.value_text: 83.1% / 3,545 人次 / 是."""
+    if _missing(value):
+        return t("common.no_data", lang)
+    assert value is not None
+    if kind == "ratio":
+        return f"{value * 100:.{digits}f}%"
+    if kind == "yesno":
+        return t("common.yes", lang) if value >= 1 else t("common.no", lang)
+    number = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+    return f"{number} {unit}".strip() if lang == "zh" else number
+
+
+def _count_text(value: float | None, flag: str | None, th: sup.Thresholds, lang: str) -> str:
+    if flag:
+        return sup.flag_text(flag, th, lang) or ""
+    if _missing(value):
+        return ""
+    return f"{value:,.0f}"
+
+
+def _value_text(value: float | None, flag: str | None, kind: str, unit: str, th: sup.Thresholds, lang: str) -> str:
+    if flag:
+        return sup.flag_text(flag, th, lang) or ""
+    return number_text(value, kind, unit, lang)
+
+
+def _target_text(target: float | None, comparison: str, kind: str, unit: str, lang: str) -> str:
+    if target is None:
+        return t("common.no_target", lang)
+    if kind == "yesno":
+        return t("common.yes", lang)
+    sign = {">=": "≥", "<=": "≤", "==": "="}.get(comparison, comparison)
+    return f"{sign} {number_text(target, kind, unit, lang, digits=0)}"
+
+
+def _change_text(change: float | None, kind: str) -> str:
+    if _missing(change):
+        return "—"
+    assert change is not None
+    return f"{change * 100:+.1f} pp" if kind == "ratio" else f"{change:+,.0f}"
+
+
+STATUS_SYMBOL = {ix.MET: "✔", ix.NEAR: "▲", ix.BEHIND: "✖", ix.NO_DATA: "—", ix.NO_TARGET: "·"}
+STATUS_KEY = {ix.MET: "status.met", ix.NEAR: "status.near", ix.BEHIND: "status.behind",
+              ix.NO_DATA: "status.unknown", ix.NO_TARGET: "common.no_target"}
+
+
+def status_text(status: str, lang: str) -> str:
+    return f"{STATUS_SYMBOL.get(status, '—')} {t(STATUS_KEY.get(status, 'status.unknown'), lang)}"
+
+
+# --- assembly ----------------------------------------------------------------------------------
+
+def _date_text(day: dt.date, lang: str) -> str:
+    return f"{day.year}年{day.month}月{day.day}日" if lang == "zh" else day.strftime("%d %B %Y").lstrip("0")
+
+
+def _departments(session: Session, period: m.Period, lang: str, today: dt.date) -> tuple[list[DepartmentGap], int]:
+    """Departments that owe a sheet and have none accepted after the deadline, then those that
+    handed it in late. Uses indicators.department_reports (the views work) when it is there; a
+    small query of our own otherwise, so this module does not wait on it."""
+    reports = getattr(ix, "department_reports", None)
+    rows: list[tuple[m.Department | object, str, int | None, dt.date | None]] = []
+    if reports is not None:
+        for r in reports(session, period, today):
+            rows.append((r, r.state, r.days_late, r.first_at.date() if r.first_at else None))
+        due = len(rows)
+    else:
+        depts = list(session.scalars(select(m.Department).where(m.Department.reports_quarterly.is_(True))
+                                     .order_by(m.Department.sort_order, m.Department.id)))
+        first = dict(session.execute(
+            select(m.Submission.department_id, func.min(m.Submission.uploaded_at))
+            .where(m.Submission.period_id == period.id, m.Submission.status.in_(("accepted", "superseded")))
+            .group_by(m.Submission.department_id)).all())
+        for dept in depts:
+            got = first.get(dept.id)
+            if isinstance(got, str):  # SQLite may hand MIN(datetime) back as text
+                got = dt.datetime.fromisoformat(got)
+            day = got.date() if got is not None else None
+            if day is None:
+                rows.append((dept, "missing" if today > period.deadline else "not_due", None, None))
+            else:
+                late = (day - period.deadline).days
+                rows.append((dept, "late" if late > 0 else "on_time", late if late > 0 else None, day))
+        due = len(depts)
+    missing = [DepartmentGap(d.code, name_of(d, lang), "missing",
+                             t("meeting.dept_missing", lang, deadline=period.deadline.isoformat()))
+               for d, state, _, _ in rows if state == "missing"]
+    late = [DepartmentGap(d.code, name_of(d, lang), "late",
+                          t("meeting.dept_late", lang, days=days, date=day.isoformat() if day else ""))
+            for d, state, days, day in rows if state == "late"]
+    return missing + late, due
+
+
+def _rings(boundary: dict | None) -> list[list[tuple[float, float]]]:
+    """Outer rings of a township boundary, via data_access.geo (the map's module) when present."""
+    try:
+        from data_access.geo import polygons_of
+    except ImportError:  # geo.py not there yet: read the GeoJSON ourselves
+        def polygons_of(g: dict | None) -> list:  # noqa: ANN001
+            if not g:
+                return []
+            coords = g.get("coordinates") or []
+            return [coords] if g.get("type") == "Polygon" else list(coords) if g.get("type") == "MultiPolygon" else []
+    return [[(float(x), float(y)) for x, y, *_ in poly[0]] for poly in polygons_of(boundary) if poly]
+
+
+def _figure(item: ix.IndicatorStatus, lang: str, th: sup.Thresholds, flags: dict | None) -> Figure:
+    flags = flags or {}
+    vflag = flags.get("value_flag")
+    value = None if vflag else item.value
+    num = None if flags.get("numerator_flag") else item.numerator
+    den = None if flags.get("denominator_flag") else item.denominator
+    target_value = item.expected if item.target else None
+    return Figure(
+        code=item.code, name=name_of(item, lang), kind=item.kind, unit=item.unit, value=value,
+        text=_value_text(item.value, vflag, item.kind, item.unit, th, lang),
+        numerator=num, denominator=den,
+        numerator_text=_count_text(item.numerator, flags.get("numerator_flag"), th, lang),
+        denominator_text=_count_text(item.denominator, flags.get("denominator_flag"), th, lang),
+        target=target_value,
+        target_text=_target_text(target_value, item.target.comparison if item.target else ">=", item.kind,
+                                 item.unit, lang),
+        # A hidden county value cannot carry a status either: the status would hint at it.
+        status=ix.NO_DATA if vflag else item.status,
+        status_text=status_text(ix.NO_DATA if vflag else item.status, lang),
+        change_text="—" if vflag else _change_text(item.change, item.kind), flag=vflag)
+
+
+def assemble(session: Session, period_code: str, lang: str = "zh", today: dt.date | None = None) -> Briefing | None:
+    """The briefing for one quarter of the deployment's root area, or None if the period is unknown."""
+    period = ix.period_by_code(session, period_code)
+    root = ix.root_region(session)
+    if period is None or root is None:
+        return None
+    today = today or dt.date.today()
+    th = sup.load_thresholds(session)
+    catalogue = {i.code: i for i in ix.indicator_catalogue(session)}
+    kinds = {c: (i.kind, i.source) for c, i in catalogue.items()}
+    townships = ix.regions_at(session, root.code)
+    population = {r.id: r.population for r in townships}
+
+    summary = ix.region_summary(session, period, root)
+    values = ix.indicator_values(session, [period], townships)
+    totals = ix.indicator_values(session, [period], [root])
+    safe, safe_totals = sup.suppress_values(values, population, kinds, th, totals=totals,
+                                            total_population=root.population)
+    total_flags = {}
+    if safe_totals is not None:
+        for row in safe_totals.to_dict("records"):
+            total_flags[row["indicator"]] = {k: row[k] for k in sup.FLAG_COLUMNS}
+
+    figures = [_figure(item, lang, th, total_flags.get(item.code)) for item in summary]
+    targets = [f for f in figures if f.code in catalogue and catalogue[f.code].is_target]
+    outcomes = [f for f in figures if f.code in catalogue and not catalogue[f.code].is_target]
+    counts = {s: sum(f.status == s for f in targets) for s in (ix.MET, ix.NEAR, ix.BEHIND, ix.NO_DATA)}
+
+    by_region = {r.id: r for r in townships}
+    area_figures: dict[str, list[AreaFigure]] = {}
+    targets_now = ix.targets_in_force(session, period.end_date)
+    township_rows = []
+    for row in safe.sort_values(["indicator", "region_id"]).to_dict("records"):
+        ind = catalogue[row["indicator"]]
+        region = by_region[row["region_id"]]
+        target = targets_now.get(ind.code) if ind.is_target and ind.kind == "ratio" else None
+        status = ix.NO_DATA if row["value_flag"] else ix.classify(
+            None if _missing(row["value"]) else row["value"], target, ind.kind, ind.higher_is_better)
+        area = AreaFigure(
+            code=region.code, name=name_of(region, lang), population=region.population,
+            value=None if _missing(row["value"]) else float(row["value"]),
+            text=_value_text(row["value"], row["value_flag"], ind.kind, ind.unit, th, lang),
+            numerator_text=_count_text(row["numerator"], row["numerator_flag"], th, lang),
+            denominator_text=_count_text(row["denominator"], row["denominator_flag"], th, lang),
+            status=status, flag=row["value_flag"])
+        area_figures.setdefault(ind.code, []).append(area)
+        township_rows.append(dict(indicator=ind.code, indicator_name=name_of(ind, lang), kind=ind.kind,
+                                  region_code=region.code,
+                                  region=area.name, numerator=area.numerator_text, denominator=area.denominator_text,
+                                  value=area.value, value_text=area.text,
+                                  status=area.text if row["value_flag"] else status_text(status, lang),
+                                  suppressed=bool(row["value_flag"] or row["numerator_flag"]
+                                                  or row["denominator_flag"])))
+
+    behind = []
+    # Behind first, then near: the room wants what is short of target, worst first.
+    for f in sorted(targets, key=lambda f: f.status != ix.BEHIND):
+        if f.status not in (ix.BEHIND, ix.NEAR):
+            continue
+        ind = catalogue[f.code]
+        areas = area_figures.get(f.code, [])
+        by_township = ind.kind == "ratio" and bool(areas)
+        visible = [a for a in areas if a.value is not None]
+        visible.sort(key=lambda a: a.value if ind.higher_is_better else -a.value)  # type: ignore[operator]
+        worst = [a for a in visible if a.status in (ix.BEHIND, ix.NEAR)][:TOP_BEHIND] if by_township else []
+        behind.append(BehindItem(f, worst, sum(a.value is None and a.flag is not None for a in areas), by_township))
+
+    coverage = next((f for f in figures if f.code == "room_coverage"), None)
+    rooms = {a.code: a for a in area_figures.get("room_coverage", [])}
+    map_areas = []
+    for region in townships:
+        area = rooms.get(region.code)
+        centroid = (region.centroid_lon, region.centroid_lat) if region.centroid_lon is not None else None
+        map_areas.append(MapArea(region.code, name_of(region, lang), area.value if area else None,
+                                 area.text if area else t("common.no_data", lang),
+                                 area.status if area else ix.NO_DATA, _rings(region.boundary), centroid))
+
+    outcome_table = [[t("meeting.col.township", lang)] + [f.name for f in outcomes]]
+    for region in townships:
+        row = [name_of(region, lang)]
+        for f in outcomes:
+            area = next((a for a in area_figures.get(f.code, []) if a.code == region.code), None)
+            row.append(area.text if area else t("common.no_data", lang))
+        outcome_table.append(row)
+
+    departments, due = _departments(session, period, lang, today)
+    titles = {key: t(f"meeting.slide.{key}", lang) for key in SLIDES}
+    any_suppressed = any(r["suppressed"] for r in township_rows) or any(f.flag for f in figures)
+    return Briefing(
+        lang=lang, period=period.code, period_label=t("period.label", lang, year=period.year, quarter=period.quarter),
+        county=name_of(root, lang), county_code=root.code, date=today, date_text=_date_text(today, lang),
+        thresholds=th, titles=titles, targets=targets, counts=counts, behind=behind, coverage=coverage,
+        map_areas=map_areas, departments=departments, departments_due=due, outcomes=outcomes,
+        next_steps=next_steps(session, period.code), township_rows=township_rows,
+        footnote=t("suppression.footnote", lang, n=th.min_count, population=f"{th.max_population:,}"),
+        any_suppressed=any_suppressed, outcome_table=outcome_table)
+
+
+def township_table(briefing: Briefing) -> pd.DataFrame:
+    """The long township table as a frame (Excel sheet, page table)."""
+    return pd.DataFrame(briefing.township_rows)
+
+
+def worst_text(item: BehindItem, lang: str) -> str:
+    """The 'townships furthest behind' cell of the behind slide."""
+    if not item.by_township:
+        return t("meeting.county_only", lang)
+    parts = [f"{a.name} {a.text}" for a in item.worst]
+    text = "、".join(parts) if lang == "zh" else ", ".join(parts)
+    if not parts:
+        text = t("meeting.worst_none", lang)
+    if item.hidden:
+        text += ("；" if lang == "zh" else "; ") + t("meeting.hidden_townships", lang, n=item.hidden)
+    return text

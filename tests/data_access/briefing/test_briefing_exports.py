@@ -1,0 +1,166 @@
+"""The deck, the PDF and the Excel tables: opened again and checked against the database, with the
+industrial park's small counts suppressed in every one of them."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import shutil
+import subprocess
+import time
+import zipfile
+
+import pytest
+from openpyxl import load_workbook
+from pptx import Presentation
+
+from data_access import indicators as ix
+from data_access.briefing import content, excel, pdf, pptx
+from data_access.briefing.content import SLIDES
+from data_access.db import session_scope
+
+TODAY = dt.date(2026, 11, 23)
+STEPS = ["加快北山乡、黄岭乡村级心理咨询室建设", "=HYPERLINK(\"http://evil\",\"点击\")"]
+
+
+@pytest.fixture
+def briefing(sample_sqlite):  # noqa: ANN001, ANN201
+    with session_scope(sample_sqlite) as s:
+        b = content.assemble(s, "2026Q3", "zh", today=TODAY)
+    b.next_steps = list(STEPS)  # not stored: the sample database is shared and read-only
+    return b
+
+
+def _expected(engine) -> dict[str, ix.IndicatorStatus]:  # noqa: ANN001
+    with session_scope(engine) as s:
+        return {r.code: r for r in ix.region_summary(s, ix.period_by_code(s, "2026Q3"), ix.root_region(s))}
+
+
+def _slide_texts(slide) -> list[str]:  # noqa: ANN001
+    out = []
+    for shape in slide.shapes:
+        if shape.has_text_frame:
+            out.append(shape.text_frame.text)
+        if shape.has_table:
+            out.extend(cell.text for row in shape.table.rows for cell in row.cells)
+    return out
+
+
+def test_deck_slides_figures_native_charts_and_fonts(briefing, sample_sqlite) -> None:  # noqa: ANN001
+    data = pptx.build_deck(briefing)
+    deck = Presentation(io.BytesIO(data))
+    slides = list(deck.slides)
+    assert len(slides) == len(SLIDES)
+    titles = [briefing.titles[k] for k in SLIDES]
+    for slide, title, n in zip(slides, titles, range(1, 8)):
+        texts = _slide_texts(slide)
+        assert any(title in x for x in texts), title
+        assert f"{n} / 7" in texts
+    expected = _expected(sample_sqlite)
+    overview = _slide_texts(slides[1])
+    assert f"{expected['smd_managed'].value * 100:.1f}%" in overview
+    assert f"{expected['awareness_urban'].value * 100:.1f}%" in overview
+    # Native, editable charts (not pictures) with the real values behind them.
+    charts = [sh.chart for s in slides for sh in s.shapes if sh.has_chart]
+    assert len(charts) >= 2
+    rates = dict(zip(charts[0].plots[0].categories, charts[0].plots[0].series[0].values))
+    assert rates["严重精神障碍患者规范管理率"] == pytest.approx(round(expected["smd_managed"].value * 100, 1))
+    # The behind chart leaves the park's suppressed value out and marks the category.
+    behind = charts[1].plots[0]
+    assert all("和安经济开发区" not in c or v is not None or "*" in c
+               for c, v in zip(behind.categories, behind.series[0].values))
+    # Chinese typeface named for the East Asian slot on runs and in the charts.
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        slide_xml = z.read("ppt/slides/slide2.xml").decode()
+        chart_xml = z.read(next(n for n in z.namelist() if n.startswith("ppt/charts/chart"))).decode()
+    assert '<a:ea typeface="微软雅黑"/>' in slide_xml and '<a:ea typeface="微软雅黑"/>' in chart_xml
+    assert STEPS[0] in "\n".join(_slide_texts(slides[6]))
+
+
+def test_deck_never_shows_a_suppressed_figure(briefing, sample_sqlite) -> None:  # noqa: ANN001
+    deck = Presentation(io.BytesIO(pptx.build_deck(briefing)))
+    text = "\n".join(t for s in deck.slides for t in _slide_texts(s))
+    assert briefing.footnote in text
+    # The outcomes slide's township table: the park's petitions (a count under 5) show as "<5",
+    # its mediation rate as "*", and one other township is hidden as well (secondary).
+    table = next(sh.table for sh in list(deck.slides)[5].shapes if sh.has_table and len(sh.table.rows) > 10)
+    rows = [[c.text for c in r.cells] for r in table.rows]
+    head = rows[0]
+    park = next(r for r in rows if r[0] == "和安经济开发区")
+    assert park[head.index("信访件数")] == "<5" and park[head.index("矛盾纠纷调解成功率")] == "*"
+    assert sum(r[head.index("信访件数")] == "*" for r in rows) == 1
+    for chart in (sh.chart for s in deck.slides for sh in s.shapes if sh.has_chart):
+        for cat, value in zip(chart.plots[0].categories, chart.plots[0].series[0].values):
+            if cat.startswith("和安经济开发区") and "*" in cat:
+                assert value is None
+
+
+def _pdf_text(data: bytes, tmp_path) -> str:  # noqa: ANN001
+    path = tmp_path / "b.pdf"
+    path.write_bytes(data)
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils missing: make system-deps")
+def test_pdf_text_fonts_and_pages(briefing, sample_sqlite, tmp_path, artifacts) -> None:  # noqa: ANN001
+    data = pdf.build_pdf(briefing)
+    text = _pdf_text(data, tmp_path)
+    pages = text.split("\f")
+    assert len([p for p in pages if p.strip()]) == len(SLIDES)
+    for key, page in zip(SLIDES, pages):
+        assert briefing.titles[key] in page, key
+    expected = _expected(sample_sqlite)
+    assert f"{expected['smd_managed'].value * 100:.1f}%" in pages[1]
+    assert "县总工会" in pages[4] and "县信访局" in pages[4]
+    assert f"{expected['people_served'].value:,.0f} 人次" in pages[5]
+    assert STEPS[0] in pages[6].replace(" ", "").replace("\n", "") or "加快北山乡" in pages[6]
+    fonts = subprocess.run(["pdffonts", str(tmp_path / "b.pdf")], capture_output=True, text=True).stdout
+    assert "NotoSansCJK" in fonts and all(" yes yes " in line for line in fonts.splitlines()[2:])
+    (artifacts / "briefing.pdf").write_bytes(data)
+
+
+def test_pdf_suppression_held(briefing, tmp_path) -> None:  # noqa: ANN001
+    text = _pdf_text(pdf.build_pdf(briefing), tmp_path)
+    page = text.split("\f")[5]
+    park = next(line for line in page.splitlines() if "和安经济开发区" in line).split()
+    # township, people served, mediation rate, petitions, records
+    assert park[3] == "*" and park[4] == "<5"
+
+
+def test_excel_tables_safe_and_suppressed(briefing, sample_sqlite) -> None:  # noqa: ANN001
+    briefing.township_rows[0] = {**briefing.township_rows[0], "region": "=cmd|' /C calc'!A0"}
+    data = excel.build_workbook(briefing)
+    wb = load_workbook(io.BytesIO(data))
+    assert wb.sheetnames == ["说明", "目标指标", "工作成效", "乡镇明细", "报送情况", "下一步工作"]
+    targets = {r[0]: r for r in wb["目标指标"].iter_rows(min_row=2, values_only=True)}
+    expected = _expected(sample_sqlite)
+    assert targets["smd_managed"][2] == pytest.approx(expected["smd_managed"].value)
+    assert targets["smd_managed"][4] == expected["smd_managed"].numerator
+    rows = list(wb["乡镇明细"].iter_rows(min_row=2, values_only=True))
+    park = {r[0]: r for r in rows if r[3] == "和安经济开发区"}
+    assert park["rehab_participation"][5] == "<5" and park["rehab_participation"][6] is None
+    assert park["petitions"][7] == "<5" and park["petitions"][6] is None
+    # Formula injection: stored as text with Excel's quote prefix, never as a formula.
+    steps = wb["下一步工作"]
+    assert steps["B3"].value == STEPS[1] and steps["B3"].data_type == "s" and steps["B3"].quotePrefix
+    assert wb["乡镇明细"]["D2"].data_type == "s" and wb["乡镇明细"]["D2"].quotePrefix
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        assert not any("<f>" in z.read(n).decode() for n in z.namelist() if n.startswith("xl/worksheets/"))
+
+
+def test_county_briefing_export_takes_under_ten_seconds(sample_sqlite) -> None:  # noqa: ANN001
+    start = time.perf_counter()
+    with session_scope(sample_sqlite) as s:
+        b = content.assemble(s, "2026Q3", "zh", today=TODAY)
+    outputs = [pptx.build_deck(b), pdf.build_pdf(b), excel.build_workbook(b)]
+    elapsed = time.perf_counter() - start
+    assert all(outputs)
+    print(f"\ncounty briefing (content + pptx + pdf + xlsx): {elapsed:.2f} s")
+    assert elapsed < 10
+
+
+def test_english_deck(sample_sqlite) -> None:  # noqa: ANN001
+    with session_scope(sample_sqlite) as s:
+        b = content.assemble(s, "2026Q3", "en", today=TODAY)
+    deck = Presentation(io.BytesIO(pptx.build_deck(b)))
+    assert any("All target indicators" in x for x in _slide_texts(list(deck.slides)[1]))

@@ -1,0 +1,73 @@
+"""Meeting mode: slides in order with the database's figures, next/previous, the display role,
+suppression on screen, the admin's next-steps editor and the downloads."""
+from __future__ import annotations
+
+from helpers import open_page, signed_in
+from data_access import indicators as ix
+from data_access.db import session_scope
+
+
+def _markdown(at) -> str:  # noqa: ANN001
+    return "\n".join(m.value for m in at.markdown)
+
+
+def _button(at, key: str):  # noqa: ANN001, ANN202
+    return next(b for b in at.button if b.key == key)
+
+
+def test_display_role_walks_through_every_slide(app_engine) -> None:  # noqa: ANN001
+    at = open_page("pages/meeting.py", state=signed_in(app_engine, "display"), query={"period": "2026Q3"})
+    assert not at.exception
+    text = _markdown(at)
+    assert "社会心理服务体系建设工作汇报" in text and "2026年第3季度" in text and "1 / 7" in text
+    assert "display: none" in text  # sidebar and chrome hidden on this page
+    with session_scope(app_engine) as s:
+        summary = {r.code: r for r in ix.region_summary(s, ix.period_by_code(s, "2026Q3"), ix.root_region(s))}
+    seen = []
+    for n in range(2, 8):
+        _button(at, "meeting_next").click().run()
+        assert not at.exception
+        text = _markdown(at)
+        assert f"{n} / 7" in text
+        seen.append(text)
+    assert f"{summary['smd_managed'].value * 100:.1f}%" in seen[0]       # overview
+    assert "县总工会" in seen[3]                                        # departments
+    outcomes = seen[4]
+    assert f"{summary['people_served'].value:,.0f} 人次" in outcomes
+    assert "和安经济开发区" in outcomes and "&lt;5" in outcomes            # suppressed on screen
+    assert _button(at, "meeting_next").disabled
+    assert not at.text_area                                              # display cannot edit notes
+    _button(at, "meeting_prev").click().run()
+    assert "6 / 7" in _markdown(at)
+
+
+def test_admin_edits_next_steps_and_they_show(app_engine, sample_sqlite) -> None:  # noqa: ANN001
+    from data_access import models as m
+
+    at = open_page("pages/meeting.py", state=signed_in(app_engine, "admin"), query={"period": "2026Q3", "slide": "7"})
+    assert not at.exception and "7 / 7" in _markdown(at)
+    at.text_area[0].set_value("加快北山乡村级心理咨询室建设\n县总工会月底前补报")
+    at.button[0].click().run()  # the form's save button
+    assert not at.exception
+    try:
+        assert "加快北山乡村级心理咨询室建设" in _markdown(at)
+        assert at.success and "已保存" in at.success[0].value
+    finally:  # the sample database is shared: put it back
+        with session_scope(sample_sqlite) as s:
+            row = s.get(m.Setting, "meeting.next_steps.2026Q3")
+            if row is not None:
+                s.delete(row)
+
+
+def test_downloads_on_the_cover_and_english(app_engine) -> None:  # noqa: ANN001
+    at = open_page("pages/meeting.py", lang="en", state=signed_in(app_engine, "leader"), query={"period": "2026Q3"})
+    assert not at.exception
+    assert "Social psychological service system" in _markdown(at)
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels == ["Download PowerPoint", "Download PDF", "Download Excel tables"]
+
+
+def test_display_lands_on_the_meeting_page(app_engine) -> None:  # noqa: ANN001
+    at = open_page(state=signed_in(app_engine, "display"))
+    assert not at.exception
+    assert "社会心理服务体系建设工作汇报" in _markdown(at)

@@ -1,0 +1,60 @@
+"""Cached reads for the meeting page: the briefing and its exports, keyed by data version, period
+and language (an accepted sheet or new next steps bump the version and show at once).
+
+The version is a normal (hashed) argument here on purpose: st.cache_data leaves arguments whose
+name starts with "_" out of the key.
+"""
+from __future__ import annotations
+
+import logging
+
+import streamlit as st
+
+from data_access import access
+from data_access.briefing import content, excel, mapimage, notes, pdf, pptx
+from data_access.db import session_scope
+from i18n import t
+
+log = logging.getLogger("dashboard.meeting")
+
+FORMATS = {
+    "pptx": ("application/vnd.openxmlformats-officedocument.presentationml.presentation", pptx.build_deck),
+    "pdf": ("application/pdf", pdf.build_pdf),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", excel.build_workbook),
+}
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def briefing(version: int, period: str, lang: str) -> content.Briefing | None:
+    with session_scope() as s:
+        return content.assemble(s, period, lang)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def map_png(version: int, period: str, lang: str) -> bytes | None:
+    b = briefing(version, period, lang)
+    return mapimage.render_map(b, 1600, 1000) if b else None
+
+
+@st.cache_data(show_spinner=False, max_entries=12)
+def export(version: int, period: str, lang: str, fmt: str) -> bytes | None:
+    b = briefing(version, period, lang)
+    return FORMATS[fmt][1](b) if b else None
+
+
+def file_name(b: content.Briefing, fmt: str) -> str:
+    return f"{t('meeting.file_stem', b.lang, county=b.county, period=b.period)}.{fmt}"
+
+
+def save_steps(actor: access.Actor | None, period: str, text: str) -> tuple[bool, str]:
+    """(saved?, message in the user's language)."""
+    from ui.state import tr
+
+    try:
+        with session_scope() as s:
+            notes.save_next_steps(s, actor, period, notes.parse_lines(text))
+    except access.PermissionDenied as exc:
+        return False, tr(exc.key)
+    except notes.NotesError as exc:
+        return False, tr(exc.key, **exc.values)
+    return True, tr("meeting.steps_saved")
