@@ -1,0 +1,68 @@
+"""报送情况: department × quarter — on time, late, missing — and who still owes a sheet."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from ui import data, data_ingest
+from ui.frame import page_title, sample_banner
+from ui.state import lang, name, tr
+
+page_title("nav.completeness", "completeness.caption")
+sample_banner()
+matrix = data_ingest.completeness_matrix(data.version(), dt.date.today())
+periods = matrix["periods"]
+if not periods:
+    st.info(tr("completeness.none_owing"))
+    st.stop()
+STYLE = {"on_time": ("✔", "#1a7f37", "#dcfce7"), "late": ("▲", "#9a6700", "#fef3c7"),
+         "missing": ("✖", "#b42318", "#fee2e2"), "due": ("…", "#57606a", "#f1f5f9")}
+
+
+def cell_text(cell: dict) -> str:
+    symbol = STYLE[cell["status"]][0]
+    if cell["status"] == "on_time":
+        return f"{symbol} {tr('completeness.on_time')}"
+    if cell["status"] == "late":
+        return f"{symbol} {tr('completeness.late', days=cell['days_late'])}"
+    if cell["status"] == "missing":
+        return f"{symbol} {tr('completeness.missing')}"
+    return f"{symbol} {tr('completeness.due_short')}"
+
+
+latest = periods[-1]["code"]
+cells = matrix["cells"]
+count = {s: sum(cells[f"{d['code']}|{latest}"]["status"] == s for d in matrix["departments"])
+         for s in ("on_time", "late", "missing")}
+st.markdown(tr("completeness.summary", period=latest, **count))
+shown = periods[-8:]
+frame = pd.DataFrame([{tr("completeness.col.department"): name(d),
+                       **{p["code"]: cell_text(cells[f"{d['code']}|{p['code']}"]) for p in shown}}
+                      for d in matrix["departments"]])
+statuses = [[cells[f"{d['code']}|{p['code']}"]["status"] for p in shown] for d in matrix["departments"]]
+
+
+def colour(col: pd.Series) -> list[str]:
+    if col.name not in [p["code"] for p in shown]:
+        return [""] * len(col)
+    j = [p["code"] for p in shown].index(col.name)
+    return [f"color: {STYLE[row[j]][1]}; background-color: {STYLE[row[j]][2]}" for row in statuses]
+
+
+st.dataframe(frame.style.apply(colour), hide_index=True, width="stretch", key="completeness_matrix")
+st.caption(tr("completeness.legend"))
+
+st.subheader(tr("completeness.owing_title"))
+owing = matrix["owing"]
+if not owing:
+    st.success(tr("completeness.none_owing"))
+else:
+    lg = lang()
+    for o in owing[::-1]:
+        status = tr("completeness.overdue_days", days=o["days_overdue"]) if o["status"] == "missing" \
+            else tr("completeness.due_short")
+        who = f" · {o['liaison_name']} {o['liaison_phone'] or ''}" if o["liaison_name"] else ""
+        st.markdown("- " + tr("completeness.owing_line", department=o["name_en"] if lg == "en" else o["name_zh"],
+                              period=o["period"], deadline=o["deadline"].isoformat(), status=status) + who)

@@ -1,0 +1,91 @@
+"""报送记录: every version a department sent, who sent it and when, and what changed between versions."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from ui import data, data_ingest
+from ui.auth import current_actor
+from ui.format import value_text
+from ui.frame import page_title, sample_banner
+from ui.state import lang, name, tr
+
+page_title("nav.submissions", "submissions.caption")
+sample_banner()
+actor = current_actor()
+if actor is None or actor.role not in ("admin", "liaison", "leader"):
+    st.info(tr("upload.sign_in"))
+    st.stop()
+version = data.version()
+depts = data_ingest.departments(version)
+if actor.role == "liaison":
+    depts = [d for d in depts if d["id"] == actor.department_id]
+if not depts:
+    st.info(tr("submissions.none"))
+    st.stop()
+by_code = {d["code"]: d for d in depts}
+dept_code = st.selectbox(tr("upload.department"), list(by_code), format_func=lambda c: name(by_code[c]),
+                         disabled=len(depts) == 1, key="history_department")
+dept = by_code[dept_code]
+rows = data_ingest.versions(actor, dept["id"])
+if not rows:
+    st.info(tr("submissions.none"))
+    st.stop()
+lg = lang()
+status = {k: tr(f"submissions.status.{k}") for k in ("accepted", "superseded", "rejected")}
+st.dataframe(pd.DataFrame([{
+    tr("common.period"): r["period"], tr("submissions.col.version"): r["version"],
+    tr("submissions.col.status"): status.get(r["status"], r["status"]),
+    tr("submissions.col.uploaded_at"): f"{r['uploaded_at']:%Y-%m-%d %H:%M}",
+    tr("submissions.col.uploaded_by"): r["uploaded_by"], tr("submissions.col.filename"): r["filename"],
+    tr("submissions.col.rows"): r["rows"], "SHA-256": r["sha256"][:12],
+} for r in rows]), hide_index=True, width="stretch", key="versions_table")
+
+st.subheader(tr("submissions.compare"))
+by_period: dict[str, list[dict]] = {}
+for r in rows:
+    by_period.setdefault(r["period"], []).append(r)
+periods = sorted(by_period, reverse=True)
+period = st.selectbox(tr("common.period"), periods, key="history_period")
+items = sorted(by_period[period], key=lambda r: r["version"])
+
+
+def label(r: dict) -> str:
+    return tr("submissions.version_label", period=r["period"], version=r["version"], at=f"{r['uploaded_at']:%Y-%m-%d %H:%M}")
+
+
+if len(items) < 2:
+    st.caption(tr("submissions.one_version"))
+else:
+    ids = {r["id"]: r for r in items}
+    c1, c2 = st.columns(2)
+    older = c1.selectbox(tr("submissions.older"), [r["id"] for r in items[:-1]], index=len(items) - 2,
+                         format_func=lambda i: label(ids[i]), key="older")
+    newer = c2.selectbox(tr("submissions.newer"), [r["id"] for r in items if r["version"] > ids[older]["version"]],
+                         format_func=lambda i: label(ids[i]), key="newer")
+    changes = data_ingest.version_changes(actor, older, newer)
+    if not changes:
+        st.caption(tr("submissions.no_diff"))
+    else:
+        def shown(v: object, num: object, den: object) -> str:
+            if v is None:
+                return "—"
+            if num is not None and den:
+                return f"{value_text(v, 'ratio', '%', lg)} ({num:,.0f}/{den:,.0f})"
+            return f"{v:,.0f}" if isinstance(v, (int, float)) else str(v)
+        kinds = {k: tr(f"upload.kind.{k}") for k in ("new", "changed", "removed")}
+        st.dataframe(pd.DataFrame([{
+            tr("upload.col.change"): kinds[c["kind"]], tr("upload.col.area"): c["name"],
+            tr("upload.col.item"): c["indicator_name"],
+            tr("upload.col.old"): shown(c["old"], c["old_num"], c["old_den"]),
+            tr("upload.col.new"): shown(c["new"], c["new_num"], c["new_den"]),
+        } for c in changes]), hide_index=True, width="stretch", key="diff_table")
+
+with_file = [r for r in by_period[period] if r["has_file"]]
+if with_file:
+    pick = st.selectbox(tr("submissions.download"), [r["id"] for r in with_file],
+                        format_func=lambda i: label(next(r for r in with_file if r["id"] == i)), key="original_pick")
+    found = data_ingest.original(actor, pick)
+    if found:
+        st.download_button(tr("submissions.download"), found[1], file_name=found[0], icon=":material/download:",
+                           key="original_download")

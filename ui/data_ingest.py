@@ -1,0 +1,102 @@
+"""Reads and writes the upload pages use. Cached reads carry the data version (bumped by every
+accepted sheet); writes go straight to data_access.ingest with the signed-in Actor."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict
+
+import streamlit as st
+from sqlalchemy import select
+
+from data_access import db, models as m
+from data_access.access import Actor
+from data_access.db import session_scope
+from data_access.ingest import completeness, history
+from data_access.ingest.annotate import annotated_workbook
+from data_access.ingest.commit import CommitResult, Preview, commit, current_submission, prepare, version_count
+from data_access.ingest.spec import build_spec
+from data_access.ingest.templates import build_template
+
+
+@st.cache_data(show_spinner=False)
+def departments(_version: int) -> list[dict]:
+    """Departments that hand in a quarterly sheet: [{id, code, name_zh, name_en}]."""
+    with session_scope() as s:
+        return [dict(id=d.id, code=d.code, name_zh=d.name_zh, name_en=d.name_en)
+                for d in completeness.reporting_departments(s)]
+
+
+@st.cache_data(show_spinner=False)
+def all_periods(_version: int) -> list[dict]:
+    with session_scope() as s:
+        return [dict(code=p.code, year=p.year, quarter=p.quarter, end_date=p.end_date, deadline=p.deadline)
+                for p in s.scalars(select(m.Period).order_by(m.Period.year, m.Period.quarter))]
+
+
+def template(actor: Actor, department: str, period: str) -> tuple[str, bytes]:
+    with session_scope() as s:
+        return build_template(s, actor, department, period)
+
+
+def has_sheet(department: str, period: str) -> bool:
+    from data_access.ingest.spec import SpecError
+
+    with session_scope() as s:
+        try:
+            build_spec(s, department, period)
+        except SpecError:
+            return False
+    return True
+
+
+def current_version(department_id: int, period: str) -> dict | None:
+    with session_scope() as s:
+        p = s.scalar(select(m.Period).where(m.Period.code == period))
+        if p is None:
+            return None
+        sub = current_submission(s, department_id, p.id)
+        if sub is None:
+            return None
+        who = s.get(m.User, sub.uploaded_by) if sub.uploaded_by else None
+        return dict(id=sub.id, version=version_count(s, department_id, p.id), uploaded_at=sub.uploaded_at,
+                    who=(who.display_name if who else "") or "-", filename=sub.filename)
+
+
+def preview_upload(actor: Actor, data: bytes, filename: str, department: str, period: str) -> Preview:
+    with session_scope() as s:
+        return prepare(s, actor, data, filename, department, period)
+
+
+def commit_upload(actor: Actor, preview: Preview) -> CommitResult:
+    return commit(db.get_engine(), actor, preview)
+
+
+def annotated(preview: Preview, lang: str) -> bytes:
+    checked = preview.checked
+    loc = checked.read.located if checked else None
+    return annotated_workbook(preview.data, checked.read.format if checked else "", preview.all_problems,
+                              rows=loc.rows if loc else None, sheet_name=loc.sheet if loc else None, lang=lang)
+
+
+def versions(actor: Actor, department_id: int | None) -> list[dict]:
+    with session_scope() as s:
+        return history.versions(s, actor, department_id)
+
+
+def version_changes(actor: Actor, old_id: int, new_id: int) -> list[dict]:
+    with session_scope() as s:
+        return [asdict(c) for c in history.diff_versions(s, actor, old_id, new_id)]
+
+
+def original(actor: Actor, submission_id: int) -> tuple[str, bytes] | None:
+    with session_scope() as s:
+        return history.original_file(s, actor, submission_id)
+
+
+@st.cache_data(show_spinner=False)
+def completeness_matrix(_version: int, today: dt.date) -> dict:
+    with session_scope() as s:
+        data = completeness.matrix(s, today)
+        data["cells"] = {f"{d}|{p}": asdict(c) for (d, p), c in data["cells"].items()}
+        data["owing"] = completeness.owing(s, today)
+        return data
