@@ -657,28 +657,21 @@ class DepartmentReport:
 def department_reports(session: Session, period: m.Period, today: dt.date | None = None) -> list[DepartmentReport]:
     """Departments that owe a quarterly sheet, and when their first accepted sheet came in.
 
-    One grouped query. A sheet counts when accepted or later superseded by a correction (both were
-    accepted once); rejected uploads do not count. Missing before the deadline is "not due" yet.
+    The rules live in data_access.ingest.completeness (first version counts, rejected uploads do
+    not, each quarter's own deadline); this picks one quarter's column of its matrix. A quarter that
+    has not ended yet owes nothing ("not due").
     """
+    from data_access.ingest import completeness
+
     today = today or dt.date.today()
-    first = (select(m.Submission.department_id, func.min(m.Submission.uploaded_at).label("first_at"))
-             .where(m.Submission.period_id == period.id, m.Submission.status.in_(("accepted", "superseded")))
-             .group_by(m.Submission.department_id).subquery())
-    rows = session.execute(
-        select(m.Department, first.c.first_at)
-        .outerjoin(first, first.c.department_id == m.Department.id)
-        .where(m.Department.reports_quarterly.is_(True))
-        .order_by(m.Department.sort_order, m.Department.id)).all()
+    grid = completeness.matrix(session, today)
     out = []
-    for dept, first_at in rows:
-        if isinstance(first_at, str):  # SQLite returns MIN() over DATETIME as text
-            first_at = dt.datetime.fromisoformat(first_at)
-        if first_at is None:
-            state = MISSING if today > period.deadline else NOT_DUE
-            late = (today - period.deadline).days if state == MISSING else None
+    for d in grid["departments"]:
+        cell = grid["cells"].get((d["code"], period.code))
+        if cell is None or cell.status in (completeness.DUE, completeness.NOT_DUE):
+            state, first_at, late = NOT_DUE, None, None
         else:
-            late_days = (first_at.date() - period.deadline).days
-            state = LATE if late_days > 0 else ON_TIME
-            late = late_days if late_days > 0 else None
-        out.append(DepartmentReport(dept.code, dept.name_zh, dept.name_en, period.deadline, first_at, state, late))
+            state = {completeness.ON_TIME: ON_TIME, completeness.LATE: LATE}.get(cell.status, MISSING)
+            first_at, late = cell.first_at, (cell.days_late or None)
+        out.append(DepartmentReport(d["code"], d["name_zh"], d["name_en"], period.deadline, first_at, state, late))
     return out

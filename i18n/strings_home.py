@@ -1,6 +1,7 @@
-"""Home page."""
+"""Overview (总览): the default page of the leading group."""
 
 STRINGS: dict[str, tuple[str, str]] = {
+    "nav.overview": ("总览", "Overview"),
     "home.heading": ("{region} · {period} 目标指标一览", "{region} · target indicators, {period}"),
     "home.caption": (
         "每项指标取本报告期全县数值，与当期有效目标比较。比率按“各地分子之和 ÷ 分母之和”汇总。",
@@ -15,4 +16,47 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "home.counts": ("达标 {met} 项 · 接近 {near} 项 · 滞后 {behind} 项 · 无数据 {missing} 项",
                     "{met} met · {near} near · {behind} behind · {missing} without data"),
+    "home.period_no_data": (
+        "{period}还没有任何报送数据，下面的数值均显示为“暂无数据”。可在上方选择其他报告期。",
+        "No figures have been reported for {period} yet, so every value below shows as no data. Choose another period above.",
+    ),
+    "home.period_unknown": (
+        "链接中的报告期“{asked}”不存在，已显示最近一个有数据的报告期。",
+        "The period \"{asked}\" in the link does not exist; showing the latest period with data instead.",
+    ),
+    "home.col.thresholds": ("达标线 / 接近线", "Met from / near from"),
+    "home.col.trend": ("季度趋势", "Trend by quarter"),
+    "home.col.trend_help": ("从最早报告期到所选报告期的全县数值", "County value from the first period to the chosen one"),
+    "home.thresholds_caption": (
+        "达标线 / 接近线：每项指标各自设定。数值达到达标线为 ✔ 达标；达到接近线但未达标为 ▲ 接近；低于接近线为 ✖ 滞后。人数、场次类目标为全县目标，年度目标按季度折算。",
+        "Met from / near from: set per indicator. At or above the first figure: ✔ Met; at or above the second: ▲ Near; below it: ✖ Behind. Counts are county targets; annual targets are pro-rated by quarter.",
+    ),
+    "home.metric.met": ("✔ 达标", "✔ Met"),
+    "home.metric.near": ("▲ 接近", "▲ Near"),
+    "home.metric.behind": ("✖ 滞后", "✖ Behind"),
+    "home.metric.no_data": ("— 无数据", "— No data"),
+    "home.metric.count": ("{count} 项", "{count}"),
+    "home.outcome.people_served": ("心理服务人次", "People served"),
+    "home.outcome.mediation": ("矛盾纠纷调解成功率", "Mediation success rate"),
+    "home.outcome.mediation_detail": ("调解 {disputes} 件，成功 {resolved} 件", "{disputes} disputes mediated, {resolved} resolved"),
+    "home.outcome.petitions": ("信访件数", "Petitions received"),
+    "home.outcome.mh_records": ("居民心理健康档案覆盖率", "Residents with a mental-health record"),
+    "home.outcome.mh_detail": ("建档 {records} 人", "{records} residents with a record"),
+    "home.outcome.vs_last": ("较上季度", "vs last quarter"),
+    "home.attention": ("需要关注", "Needs attention"),
+    "home.attention.behind": ("差距最大的乡镇和指标", "Townships and indicators furthest behind"),
+    "home.attention.behind_sub": ("差距最大的下级地区和指标", "Areas and indicators furthest behind"),
+    "home.attention.none": ("所有乡镇的目标指标均已达标。", "Every township meets every target."),
+    "home.attention.gap": ("差距", "Gap"),
+    "home.attention.reports": ("本期报表未报送或迟报的部门", "Departments whose sheet is missing or late"),
+    "home.attention.reports_ok": ("所有应报部门均已按时报送。", "Every department handed in its sheet on time."),
+    "home.attention.deadline": ("截止日期：{date}", "Deadline: {date}"),
+    "home.attention.missing": ("✖ 未报送（已超期 {days} 天）", "✖ Missing ({days} days overdue)"),
+    "home.attention.late": ("▲ 迟报 {days} 天（{date} 报送）", "▲ {days} days late (handed in {date})"),
+    "home.attention.not_due": ("· 尚未到截止日期", "· Not yet due"),
+    "home.attention.open_indicator": ("勾选一行即可打开该指标的详情（含该乡镇的村级明细）。", "Tick a row to open that indicator's detail for the township."),
+    "home.actions": ("操作", "Actions"),
+    "home.open_warnings": ("查看预警（{count} 条）", "Early warnings ({count})"),
+    "home.gap.points": ("差 {gap} 个百分点", "{gap} points short"),
+    "home.gap.share": ("差 {gap}%", "{gap}% short"),
 }

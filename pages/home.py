@@ -1,77 +1,188 @@
-"""Home: every indicator with the county's value for the period, its target and status."""
+"""Overview (总览): are we on track? Every target indicator with the county value, target, status,
+change and trend; the outcome figures beside them; who and what needs attention."""
 from __future__ import annotations
+
+import importlib
+import importlib.util
 
 import pandas as pd
 import streamlit as st
 
-from data_access.indicators import BEHIND, MET, NEAR, NO_DATA
-from ui import data
-from ui.format import change_text, status_colours, status_label, target_text, value_text
+from data_access.indicators import BEHIND, LATE, MET, MISSING, NEAR, NO_DATA, NOT_DUE
+from ui import data, data_views
+from ui.format import change_text, is_missing, status_label, target_text, value_text
 from ui.frame import page_title, sample_banner
 from ui.state import lang, name, tr
+from ui.views import link_query, period_label, period_picker, status_styler
 
 page_title("app.title")
 sample_banner()
+lg = lang()
+
+# The action row. Slot 2 is kept for the meeting-mode button (issue 8): a module ui/meeting.py that
+# defines overview_action(period_code) is called there, so that work needs no edit of this page.
+actions = st.columns([2, 2, 2, 3], vertical_alignment="bottom")
+period = period_picker("overview_period", actions[0])
+_meeting = importlib.import_module("ui.meeting") if importlib.util.find_spec("ui.meeting") else None
+hook = getattr(_meeting, "overview_action", None) if _meeting else None
+if hook is not None:
+    with actions[1]:
+        hook(period)
 
 version = data.version()
-choices = data.period_choices(version)
-if not choices:
-    st.warning(tr("home.no_period"))
-    st.stop()
-codes = [c["code"] for c in choices]
-labels = {c["code"]: tr("period.label", year=c["year"], quarter=c["quarter"]) for c in choices}
-default = data.default_period_code(version) or codes[-1]
-asked = st.query_params.get("period")
-period = st.selectbox(tr("common.period"), codes[::-1], format_func=labels.get,
-                      index=codes[::-1].index(asked if asked in codes else default), key="home_period")
-st.query_params["period"] = period
-
-summary = data.root_summary(version, period)
-if summary is None:
+view = data_views.overview(version, period)
+if view is None:
     st.warning(tr("home.empty_db"))
     st.stop()
+actions[2].page_link("pages/warnings.py", label=tr("home.open_warnings", count=view["warnings"]),
+                     icon=":material/warning:", query_params=link_query(period=period))
 
-st.subheader(tr("home.heading", region=name(summary["region"]), period=labels[period]))
-st.caption(tr("home.caption"))
-rows = summary["rows"]
+st.subheader(tr("home.heading", region=name(view["region"]), period=period_label(period)))
+if not view["has_data"]:
+    st.info(tr("home.period_no_data", period=period_label(period)))
+
+rows = view["rows"]
 targeted = [r for r in rows if r["is_target"]]
 count = {s: sum(r["status"] == s for r in targeted) for s in (MET, NEAR, BEHIND, NO_DATA)}
 st.markdown(tr("home.counts", met=count[MET], near=count[NEAR], behind=count[BEHIND], missing=count[NO_DATA]))
+for col, (status, key) in zip(st.columns(4), [(MET, "home.metric.met"), (NEAR, "home.metric.near"),
+                                              (BEHIND, "home.metric.behind"), (NO_DATA, "home.metric.no_data")]):
+    col.metric(tr(key), tr("home.metric.count", count=count[status]), border=True)
 
 
-def table(items: list[dict], with_target: bool) -> pd.DataFrame:
-    lg = lang()
+def thresholds(r: dict) -> str:
+    """'≥ 80.0% / ≥ 75.0%': where met and near start for this indicator in this period."""
+    tgt = r["target"]
+    if not tgt or r["expected"] is None:
+        return "—"
+    if r["kind"] == "yesno":
+        return tr("common.yes")
+    goal = r["expected"]
+    band = tgt["near_band"] if r["kind"] == "ratio" else tgt["near_band"] * abs(goal)
+    sign = "≥" if r["higher_is_better"] else "≤"
+    near = goal - band if r["higher_is_better"] else goal + band
+
+    def short(v: float) -> str:
+        digits = 0 if abs(v * 100 - round(v * 100)) < 1e-6 else 1
+        return value_text(v, r["kind"], r["unit"], lg, digits=digits)
+
+    return f"{sign} {short(goal)} / {sign} {short(near)}"
+
+
+def target_table(items: list[dict]) -> pd.DataFrame:
     out = []
     for r in items:
-        row = {tr("common.indicator"): name(r),
-               tr("common.value"): value_text(r["value"], r["kind"], r["unit"], lg)}
-        if with_target:
-            tgt = r["target"]
-            row[tr("common.target")] = target_text(tgt["value"] if tgt else None, tgt["comparison"] if tgt else ">=",
-                                                   r["kind"], r["unit"], lg)
-            row[tr("common.target_date")] = str(tgt["target_date"]) if tgt else ""
-            row[tr("common.status")] = status_label(r["status"], lg)
-        row[tr("common.change")] = change_text(r["change"], r["kind"])
-        out.append(row)
+        tgt = r["target"]
+        scale = 100 if r["kind"] == "ratio" else 1
+        out.append({
+            tr("common.indicator"): name(r),
+            tr("common.value"): value_text(r["value"], r["kind"], r["unit"], lg),
+            tr("common.target"): target_text(tgt["value"] if tgt else None, tgt["comparison"] if tgt else ">=",
+                                             r["kind"], r["unit"], lg),
+            tr("common.target_date"): str(tgt["target_date"]) if tgt else "",
+            tr("common.status"): status_label(r["status"], lg),
+            tr("common.change"): change_text(r["change"], r["kind"]),
+            tr("home.col.thresholds"): thresholds(r),
+            # Missing quarters are left out of the sparkline (a gap would turn the cell into text).
+            tr("home.col.trend"): [round(v * scale, 2) for v in r["trend"] if not is_missing(v)],
+        })
     return pd.DataFrame(out)
 
 
-def colour_status(frame: pd.DataFrame, items: list[dict]) -> "pd.io.formats.style.Styler":
-    column = tr("common.status")
-
-    def style(col: pd.Series) -> list[str]:
-        if col.name != column:
-            return [""] * len(col)
-        return [f"color: {status_colours(r['status'])[0]}; background-color: {status_colours(r['status'])[1]}; "
-                "font-weight: 600" for r in items]
-
-    return frame.style.apply(style)
-
-
+# Full width: eight columns need the room on a 1440-px projector; the outcome cards follow in a row.
 st.markdown(f"#### {tr('home.targets')}")
-frame = table(targeted, with_target=True)
-st.dataframe(colour_status(frame, targeted), hide_index=True, width="stretch")
+frame = target_table(targeted)
+ROW = 38
+st.dataframe(status_styler(frame, [r["status"] for r in targeted], tr("common.status")), hide_index=True,
+             width="stretch", row_height=ROW, height=ROW * (len(frame) + 1) + 4,
+             column_config={
+                 tr("common.indicator"): st.column_config.TextColumn(width=300),
+                 tr("common.value"): st.column_config.TextColumn(width=75),
+                 tr("common.target"): st.column_config.TextColumn(width=75),
+                 tr("common.target_date"): st.column_config.TextColumn(width=95),
+                 tr("common.status"): st.column_config.TextColumn(width=75),
+                 tr("common.change"): st.column_config.TextColumn(width=80),
+                 tr("home.col.thresholds"): st.column_config.TextColumn(width=125),
+                 tr("home.col.trend"): st.column_config.LineChartColumn(help=tr("home.col.trend_help"), width=120),
+             })
 st.caption(tr("status.legend"))
+st.caption(tr("home.thresholds_caption"))
+
 
 st.markdown(f"#### {tr('home.outcomes')}")
-st.dataframe(table([r for r in rows if not r["is_target"]], with_target=False), hide_index=True, width="stretch")
+by_code = {r["code"]: r for r in rows}
+outcome_cols = iter(st.columns(4))
+
+
+def outcome(code: str, label_key: str, detail: str | None = None, inverse: bool = False) -> None:
+    r = by_code.get(code)
+    if r is None:
+        return
+    with next(outcome_cols):
+        delta = None if is_missing(r["change"]) else change_text(r["change"], r["kind"])
+        st.metric(tr(label_key), value_text(r["value"], r["kind"], r["unit"], lg), delta=delta,
+                  delta_color="inverse" if inverse else "normal", border=True,
+                  help=f"{tr('home.outcome.vs_last')}: {delta or '—'}")
+        if detail:
+            st.caption(detail)
+
+
+med = by_code.get("mediation_success")
+mh = by_code.get("mh_records")
+outcome("people_served", "home.outcome.people_served")
+outcome("mediation_success", "home.outcome.mediation",
+        tr("home.outcome.mediation_detail", disputes=f"{med['denominator']:,.0f}", resolved=f"{med['numerator']:,.0f}")
+        if med and not is_missing(med["denominator"]) else None)
+outcome("petitions", "home.outcome.petitions", inverse=True)
+outcome("mh_records", "home.outcome.mh_records",
+        tr("home.outcome.mh_detail", records=f"{mh['numerator']:,.0f}") if mh and not is_missing(mh["numerator"])
+        else None)
+
+st.divider()
+st.markdown(f"#### {tr('home.attention')}")
+sub = "home.attention.behind" if view["child_level"] == "township" else "home.attention.behind_sub"
+st.markdown(f"**{tr(sub)}**")
+behind = view["behind"]
+if not behind:
+    st.success(tr("home.attention.none"))
+else:
+    def gap_text(r: dict) -> str:
+        if r["ind"]["kind"] == "ratio":
+            return tr("home.gap.points", gap=f"{r['shortfall'] * 100:.1f}")
+        return tr("home.gap.share", gap=f"{r['shortfall'] * 100:.0f}")
+
+    table = pd.DataFrame([{
+        tr("common.township"): name(r["region"]),
+        tr("common.indicator"): name(r["ind"]),
+        tr("common.value"): value_text(r["value"], r["ind"]["kind"], r["ind"]["unit"], lg),
+        tr("common.target"): value_text(r["expected"], r["ind"]["kind"], r["ind"]["unit"], lg),
+        tr("home.attention.gap"): gap_text(r),
+        tr("common.status"): status_label(r["status"], lg),
+    } for r in behind])
+    picked = st.dataframe(status_styler(table, [r["status"] for r in behind], tr("common.status")),
+                          hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
+                          key="overview_attention", height=35 * (len(table) + 1) + 4,
+                          column_config={tr("common.indicator"): st.column_config.TextColumn(width=330)})
+    st.caption(tr("home.attention.open_indicator"))
+    chosen = picked.selection.rows if picked and hasattr(picked, "selection") else []
+    if chosen:
+        r = behind[chosen[0]]
+        st.switch_page("pages/indicator.py", query_params=link_query(
+            indicator=r["ind"]["code"], period=period, township=r["region"]["code"]))
+
+st.markdown(f"**{tr('home.attention.reports')}**")
+reports = view["reports"]
+if reports:
+    st.caption(tr("home.attention.deadline", date=str(reports[0]["deadline"])))
+shown = [r for r in reports if r["state"] in (MISSING, LATE, NOT_DUE)]
+if not shown:
+    st.success(tr("home.attention.reports_ok"))
+for r in shown:
+    if r["state"] == MISSING:
+        state = tr("home.attention.missing", days=r["days_late"])
+    elif r["state"] == LATE:
+        state = tr("home.attention.late", days=r["days_late"], date=r["first_at"].date().isoformat())
+    else:
+        state = tr("home.attention.not_due")
+    colour = {MISSING: "red", LATE: "orange"}.get(r["state"], "gray")
+    st.markdown(f"- **{name(r)}** — :{colour}[{state}]")

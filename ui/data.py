@@ -22,7 +22,7 @@ def version() -> int:
 
 
 @st.cache_data(show_spinner=False, ttl=600)
-def _is_sample(_version: int) -> bool:
+def _is_sample(data_version: int) -> bool:
     from data_access.models import Setting
 
     with session_scope() as s:
@@ -35,7 +35,7 @@ def is_sample_database() -> bool:
 
 
 @st.cache_data(show_spinner=False)
-def period_choices(_version: int) -> list[dict]:
+def period_choices(data_version: int) -> list[dict]:
     """[{code, year, quarter, end_date}] oldest first, only quarters that have ended."""
     today = dt.date.today()
     with session_scope() as s:
@@ -44,14 +44,14 @@ def period_choices(_version: int) -> list[dict]:
 
 
 @st.cache_data(show_spinner=False)
-def default_period_code(_version: int) -> str | None:
+def default_period_code(data_version: int) -> str | None:
     with session_scope() as s:
         p = indicators.default_period(s)
         return p.code if p else None
 
 
 @st.cache_data(show_spinner=False)
-def root_summary(_version: int, period_code: str) -> dict | None:
+def root_summary(data_version: int, period_code: str) -> dict | None:
     """The deployment root (county) and every indicator's status for the period."""
     with session_scope() as s:
         period = indicators.period_by_code(s, period_code)

@@ -1,0 +1,130 @@
+"""Indicator detail (指标详情): one indicator's county trend against the target and the trajectory
+needed, every township ranked, numerators and denominators, and the villages of a township."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from data_access.indicators import NO_TARGET
+from ui import data, data_views
+from ui.format import change_text, is_missing, status_label, target_text, value_text
+from ui.frame import page_title, sample_banner
+from ui.state import lang, name, tr
+from ui.views import (link_query, period_label, period_picker, ranking_chart, status_styler, township_picker,
+                      indicator_picker, trend_chart)
+
+page_title("indicator.title", "indicator.caption")
+sample_banner()
+lg = lang()
+
+pick_ind, pick_period = st.columns([3, 1])
+ind = indicator_picker("detail_indicator", pick_ind)
+period = period_picker("detail_period", pick_period)
+detail = data_views.indicator_detail(data.version(), period, ind["code"])
+if detail is None:
+    st.warning(tr("home.empty_db"))
+    st.stop()
+
+kind, unit = ind["kind"], ind["unit"]
+target, county, traj = detail["target"], detail["county"] or {}, detail["trajectory"]
+st.subheader(f"{name(ind)} · {period_label(period)}")
+
+value = county.get("value")
+cols = st.columns(4)
+cols[0].metric(tr("indicator.county_value"), value_text(value, kind, unit, lg),
+               delta=None if is_missing(county.get("change")) else change_text(county["change"], kind),
+               delta_color="normal" if ind["higher_is_better"] else "inverse", border=True)
+if target:
+    cols[1].metric(tr("indicator.target_by", date=str(target["target_date"])),
+                   target_text(target["value"], target["comparison"], kind, unit, lg), border=True)
+    cols[2].metric(tr("common.status"), status_label(county.get("status", NO_TARGET), lg), border=True)
+if kind == "ratio" and not is_missing(county.get("denominator")):
+    num_label = ind["numerator_en"] if lg == "en" else ind["numerator_zh"]
+    den_label = ind["denominator_en"] if lg == "en" else ind["denominator_zh"]
+    cols[3].metric(f"{tr('common.numerator')} / {tr('common.denominator')}",
+                   f"{county['numerator']:,.0f} / {county['denominator']:,.0f}", border=True,
+                   help=f"{num_label or ''} / {den_label or ''}")
+
+if not ind["is_target"] or target is None:
+    st.info(tr("views.no_target"))
+if is_missing(value):
+    st.warning(tr("views.no_data_period", period=period_label(period)))
+
+
+def per_quarter(x: float | None) -> str:
+    if is_missing(x):
+        return "—"
+    if kind == "ratio":
+        return tr("indicator.unit.points", value=f"{x * 100:+.1f}")
+    return f"{x:+,.1f}"
+
+
+if traj:
+    fmt = {"left": traj["quarters_left"], "needed": per_quarter(traj["needed_per_quarter"]),
+           "pace": per_quarter(traj["pace_per_quarter"]),
+           "projected": value_text(traj["projected"], kind, unit, lg)}
+    if county.get("status") == "met" or (traj["on_track"] and traj["value"] >= traj["target"]):
+        st.success(tr("indicator.trajectory.met"))
+    elif traj["quarters_left"] == 0:
+        st.error(tr("indicator.trajectory.overdue"))
+    elif traj["on_track"] is None:
+        st.info(tr("indicator.trajectory.unknown", **fmt))
+    elif traj["on_track"]:
+        st.success(tr("indicator.trajectory.on_track", **fmt))
+    else:
+        st.error(tr("indicator.trajectory.off_track", **fmt))
+
+st.markdown(f"#### {tr('indicator.trend')}")
+chart = trend_chart(detail)
+if chart is not None:
+    st.altair_chart(chart, width="stretch")
+    st.caption(tr("indicator.trend_caption"))
+
+st.markdown(f"#### {tr('indicator.ranking')}")
+areas = detail["areas"]
+below_target = target["value"] if target and detail["target_applies_below"] else None
+if target and not detail["target_applies_below"]:
+    st.info(tr("views.county_target", target=target_text(target["value"], target["comparison"], kind, unit, lg)))
+bars = ranking_chart(areas, ind, below_target)
+if bars is None:
+    st.warning(tr("views.no_data_period", period=period_label(period)))
+else:
+    st.altair_chart(bars, width="stretch")
+    st.caption(tr("indicator.ranking_caption"))
+
+st.markdown(f"#### {tr('indicator.table')}")
+ordered = sorted(areas, key=lambda r: (r["rank"] is None, r["rank"] or 0, r["region"]["code"]))
+table_rows = []
+for r in ordered:
+    row = {tr("common.rank"): tr("views.rank_of", rank=r["rank"], total=r["ranked"]) if r["rank"] else "—",
+           tr("common.township"): name(r["region"])}
+    if kind == "ratio":
+        num_col = (ind["numerator_en"] if lg == "en" else ind["numerator_zh"]) or tr("common.numerator")
+        den_col = (ind["denominator_en"] if lg == "en" else ind["denominator_zh"]) or tr("common.denominator")
+        row[num_col] = "—" if is_missing(r["numerator"]) else f"{r['numerator']:,.0f}"
+        row[den_col] = "—" if is_missing(r["denominator"]) else f"{r['denominator']:,.0f}"
+    row[tr("common.value")] = value_text(r["value"], kind, unit, lg)
+    row[tr("common.change")] = change_text(r["change"], kind)
+    row[tr("common.status")] = status_label(r["status"], lg)
+    table_rows.append(row)
+st.dataframe(status_styler(pd.DataFrame(table_rows), [r["status"] for r in ordered], tr("common.status")),
+             hide_index=True, width="stretch", height=35 * (len(table_rows) + 1) + 4)
+
+st.markdown(f"#### {tr('indicator.villages')}")
+if ind["level"] != "village":
+    st.caption(tr("indicator.villages_none"))
+else:
+    town = township_picker("detail_township", "indicator.villages_pick")
+    rows = data_views.villages(data.version(), period, ind["code"], town["code"]) or []
+    with_value = sum(1 for r in rows if not is_missing(r["value"]) and r["value"] >= 1)
+    st.markdown(tr("indicator.villages_summary", township=name(town), count=len(rows), with_value=with_value))
+    village_table = pd.DataFrame([{
+        tr("common.village"): name(r),
+        tr("indicator.has_room") if ind["code"] == "room_coverage" else tr("common.value"):
+            ("✔ " + tr("common.yes") if r["value"] >= 1 else "✖ " + tr("common.no"))
+            if ind["code"] == "room_coverage" and not is_missing(r["value"])
+            else value_text(r["value"], kind, unit, lg),
+    } for r in rows])
+    st.dataframe(village_table, hide_index=True, width="stretch")
+    st.page_link("pages/township.py", label=tr("indicator.open_township"), icon=":material/location_city:",
+                 query_params=link_query(township=town["code"], period=period))

@@ -1,0 +1,92 @@
+"""Indicator detail: county figures, trajectory, township ranking and village drill-down against SQL."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from view_helpers import open_view, texts
+from data_access import indicators as ix
+from data_access import models as m
+from data_access.db import session_scope
+
+PAGE = "pages/indicator.py"
+
+
+def _town_rates(engine, code: str, period: str) -> dict[str, tuple[float, float]]:  # noqa: ANN001
+    with session_scope(engine) as s:
+        return {name: (n, d) for name, n, d in s.execute(
+            select(m.Region.name_zh, m.Observation.numerator, m.Observation.denominator)
+            .join(m.Observation, m.Observation.region_id == m.Region.id)
+            .join(m.Indicator).join(m.Period, m.Period.id == m.Observation.period_id)
+            .where(m.Indicator.code == code, m.Period.code == period))}
+
+
+def test_county_value_ranking_and_table(app_engine) -> None:
+    at = open_view(app_engine, PAGE, query={"indicator": "rehab_participation", "period": "2026Q3"})
+    assert not at.exception
+    towns = _town_rates(app_engine, "rehab_participation", "2026Q3")
+    num, den = sum(n for n, _ in towns.values()), sum(d for _, d in towns.values())
+    metrics = {x.label: x for x in at.metric}
+    assert metrics["全县当前值"].value == f"{num / den * 100:.1f}%"
+    assert metrics["分子 / 分母"].value == f"{num:,.0f} / {den:,.0f}"
+    table = at.dataframe[0].value
+    assert len(table) == len(towns)
+    rates = {t: n / d for t, (n, d) in towns.items()}
+    best = max(rates, key=rates.get)
+    top = table.iloc[0]
+    assert top["乡镇（街道）"] == best and top["排名"] == f"1 / {len(towns)}"
+    assert top["当前值"] == f"{rates[best] * 100:.1f}%"
+    assert top["参加社区康复人数"] == f"{towns[best][0]:,.0f}" and top["居家患者数"] == f"{towns[best][1]:,.0f}"
+    worst = table.iloc[-1]
+    assert worst["乡镇（街道）"] == min(rates, key=rates.get)
+    assert len(at.get("vega_lite_chart")) == 2   # trend with target, ranked bars
+
+
+def test_trajectory_sentence_matches_the_history(app_engine) -> None:
+    at = open_view(app_engine, PAGE, query={"indicator": "awareness_rural", "period": "2026Q3"})
+    page = texts(at)
+    with session_scope(app_engine) as s:
+        root = ix.root_region(s)
+        history = [p for p in ix.periods(s) if p.code <= "2026Q3"]
+        values = ix.indicator_values(s, history, [root], ["awareness_rural"]).sort_values("period")
+    v = list(values.value)
+    needed = (0.60 - v[-1]) / 1       # one quarter to 2026-12-31
+    pace = (v[-1] - v[-5]) / 4
+    assert f"{needed * 100:+.1f} 个百分点" in page
+    assert f"{pace * 100:+.1f} 个百分点" in page
+    assert ("不能如期达标" in page) == (v[-1] + pace < 0.60) or "已达到目标" in page
+
+
+def test_village_drill_down_for_room_coverage(app_engine) -> None:
+    with session_scope(app_engine) as s:
+        town = s.scalar(select(m.Region).where(m.Region.name_zh == "北山乡"))
+        period = ix.period_by_code(s, "2026Q3")
+        villages = s.scalar(select(func.count(m.Region.id)).where(m.Region.parent_id == town.id))
+        with_room = s.scalar(select(func.count(func.distinct(m.ServicePoint.region_id)))
+                             .join(m.Region, m.Region.id == m.ServicePoint.region_id)
+                             .where(m.Region.parent_id == town.id, m.ServicePoint.type.in_(ix.ROOM_TYPES),
+                                    m.ServicePoint.opened_on <= period.end_date,
+                                    (m.ServicePoint.retired_on.is_(None)) | (m.ServicePoint.retired_on > period.end_date)))
+        code = town.code
+    at = open_view(app_engine, PAGE, query={"indicator": "room_coverage", "township": code})
+    assert not at.exception
+    assert f"北山乡：{villages} 个村（社区）中 {with_room} 个已建室。" in texts(at)
+    village_table = at.dataframe[1].value
+    assert len(village_table) == villages
+    assert (village_table.iloc[:, 1].str.startswith("✔")).sum() == with_room
+
+
+def test_bad_input_gives_messages_not_exceptions(app_engine) -> None:
+    at = open_view(app_engine, PAGE, query={"indicator": "no_such", "period": "2030Q9", "township": "x"})
+    assert not at.exception
+    warnings = " ".join(w.value for w in at.warning)
+    assert "no_such" in warnings and "2030Q9" in warnings
+    no_target = open_view(app_engine, PAGE, lang="en", query={"indicator": "people_served"})
+    assert not no_target.exception
+    assert "This indicator has no target" in texts(no_target)
+
+
+def test_count_target_is_not_split_by_township_in_english(app_engine) -> None:
+    at = open_view(app_engine, PAGE, lang="en", query={"indicator": "outreach_sessions", "period": "2026Q2"})
+    assert not at.exception
+    assert "county total" in texts(at)
+    assert at.selectbox[0].value == "outreach_sessions" and at.selectbox[1].value == "2026Q2"

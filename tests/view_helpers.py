@@ -1,0 +1,30 @@
+"""Helpers for the leading-group view tests: open a page directly at its URL, signed in."""
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def open_view(engine, page: str, lang: str = "zh", query: dict | None = None, role: str = "leader"):  # noqa: ANN001
+    """Run the app with AppTest as if the browser opened /<page>?<query> signed in: the page is the
+    first to run, so the URL's values reach it untouched (open_page runs the home page first)."""
+    from streamlit.testing.v1 import AppTest
+
+    from helpers import signed_in
+
+    at = AppTest.from_file(str(Path(__file__).parent.parent / "app.py"), default_timeout=30)
+    at.session_state["lang"] = lang
+    for key, value in signed_in(engine, role).items():
+        at.session_state[key] = value
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    at.switch_page(page)
+    at.run()
+    return at
+
+
+def texts(at) -> str:  # noqa: ANN001
+    """All markdown, captions, alerts and metric text of a run, joined (for 'the page says X' checks)."""
+    parts = [e.value for e in at.markdown] + [e.value for e in at.caption] + [e.value for e in at.subheader]
+    parts += [e.value for e in at.warning] + [e.value for e in at.info] + [e.value for e in at.success]
+    parts += [e.value for e in at.error] + [f"{m.label}: {m.value}" for m in at.metric]
+    return "\n".join(str(p) for p in parts)

@@ -1,0 +1,198 @@
+"""Widgets the leading-group views share: pickers that follow the URL, status styling, charts.
+
+Every picker reads its starting value from st.query_params and writes the choice back, so a link
+opens on the same view and a language switch (which reruns the page) keeps it. Bad values in the
+URL give a clear message and a sensible default, never an exception.
+"""
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from data_access.indicators import BEHIND, MET, NEAR, NO_DATA, NO_TARGET
+from ui import data, data_views
+from ui.format import STATUS_STYLE, is_missing, status_colours, status_label
+from ui.state import lang, name, tr
+
+STATUS_ORDER = [MET, NEAR, BEHIND, NO_DATA, NO_TARGET]
+
+
+def period_label(code: str) -> str:
+    return tr("period.label", year=int(code[:4]), quarter=int(code[-1]))
+
+
+def period_picker(key: str, container=None) -> str:  # noqa: ANN001
+    """The period from ?period= (if known), else the latest with data. Stops the page if none ended."""
+    box = container or st
+    version = data.version()
+    codes = [c["code"] for c in data.period_choices(version)]
+    if not codes:
+        st.warning(tr("home.no_period"))
+        st.stop()
+    default = data.default_period_code(version) or codes[-1]
+    asked = st.query_params.get("period")
+    if asked and asked not in codes:
+        st.warning(tr("views.unknown_period", asked=asked))
+    start = asked if asked in codes else default
+    options = codes[::-1]
+    if st.session_state.get(key) not in options:
+        st.session_state.pop(key, None)
+    # Labels are computed now, not inside format_func: it may run outside the script (AppTest),
+    # where the session's language is not available.
+    labels = {c: period_label(c) for c in options}
+    period = box.selectbox(tr("common.period"), options, format_func=labels.get, index=options.index(start),
+                           key=key)
+    st.query_params["period"] = period
+    return period
+
+
+def indicator_picker(key: str, container=None) -> dict:  # noqa: ANN001
+    """An indicator from ?indicator=, else the first target indicator."""
+    box = container or st
+    items = data_views.catalogue(data.version())
+    if not items:
+        st.warning(tr("home.empty_db"))
+        st.stop()
+    by_code = {i["code"]: i for i in items}
+    asked = st.query_params.get("indicator")
+    if asked and asked not in by_code:
+        st.warning(tr("views.unknown_indicator", asked=asked))
+    start = asked if asked in by_code else items[0]["code"]
+    codes = list(by_code)
+    if st.session_state.get(key) not in codes:
+        st.session_state.pop(key, None)
+    labels = {c: name(by_code[c]) for c in codes}
+    code = box.selectbox(tr("indicator.pick"), codes, format_func=labels.get, index=codes.index(start), key=key)
+    st.query_params["indicator"] = code
+    return by_code[code]
+
+
+def township_picker(key: str, label_key: str = "township.pick", container=None, param: str = "township",
+                    required: bool = True) -> dict | None:  # noqa: ANN001
+    """A township from ?township= (code), else the first one."""
+    box = container or st
+    kids = data_views.children(data.version())["children"]
+    if not kids:
+        st.warning(tr("views.no_regions"))
+        st.stop()
+    by_code = {k["code"]: k for k in kids}
+    asked = st.query_params.get(param)
+    if asked and asked not in by_code:
+        st.warning(tr("views.unknown_township", asked=asked))
+    start = asked if asked in by_code else kids[0]["code"]
+    codes = list(by_code)
+    if st.session_state.get(key) not in codes:
+        st.session_state.pop(key, None)
+    labels = {c: name(by_code[c]) for c in codes}
+    code = box.selectbox(tr(label_key), codes, format_func=labels.get, index=codes.index(start), key=key)
+    st.query_params[param] = code
+    return by_code[code]
+
+
+def status_styler(frame: pd.DataFrame, statuses: list[str], column: str):  # noqa: ANN201
+    """Colour the status column; the text already carries a symbol and a word, so colour is extra."""
+
+    def style(col: pd.Series) -> list[str]:
+        if col.name != column:
+            return [""] * len(col)
+        return [f"color: {status_colours(s)[0]}; background-color: {status_colours(s)[1]}; font-weight: 600"
+                for s in statuses]
+
+    return frame.style.apply(style)
+
+
+def scale(kind: str) -> float:
+    """Charts show rates in per cent."""
+    return 100.0 if kind == "ratio" else 1.0
+
+
+def axis_title(ind: dict) -> str:
+    return "%" if ind["kind"] == "ratio" else (ind["unit"] or "")
+
+
+def status_colour_scale(present: list[str] | None = None) -> alt.Scale:
+    shown = [s for s in STATUS_ORDER if present is None or s in present]
+    return alt.Scale(domain=[status_label(s, lang()) for s in shown], range=[STATUS_STYLE[s][1] for s in shown])
+
+
+def trend_chart(detail: dict) -> alt.Chart | None:
+    """County value by quarter (solid), the target (rule), the needed trajectory (dashed) to the target date."""
+    ind, target, traj = detail["indicator"], detail["target"], detail["trajectory"]
+    k = scale(ind["kind"])
+    actual = pd.DataFrame([dict(date=pd.Timestamp(p["end_date"]), value=p["value"] * k, quarter=period_label(p["period"]),
+                                series=tr("views.series.actual"))
+                           for p in detail["trend"] if not is_missing(p["value"])])
+    if actual.empty:
+        return None
+    layers = []
+    colour_domain = [tr("views.series.actual")]
+    colour_range = ["#1f4e79"]
+    dash_range = [[1, 0]]
+    lines = [actual]
+    # The needed trajectory only while the target is not met yet (a met target needs no path).
+    if (target is not None and traj is not None and traj.get("quarters_left") and ind["accumulate"] != "ytd"
+            and (detail["county"] or {}).get("status") != "met"):
+        last = actual.iloc[-1]
+        lines.append(pd.DataFrame([
+            dict(date=last["date"], value=last["value"], quarter=last["quarter"], series=tr("views.series.needed")),
+            dict(date=pd.Timestamp(target["target_date"]), value=target["value"] * k,
+                 quarter=str(target["target_date"]), series=tr("views.series.needed"))]))
+        colour_domain.append(tr("views.series.needed"))
+        colour_range.append("#b42318")
+        dash_range.append([6, 4])
+    frame = pd.concat(lines, ignore_index=True)
+    value_title = axis_title(ind)
+    base = alt.Chart(frame).encode(
+        x=alt.X("date:T", title=tr("views.quarter"), axis=alt.Axis(format="%Y-%m", labelFontSize=13, titleFontSize=14)),
+        y=alt.Y("value:Q", title=value_title, scale=alt.Scale(zero=False),
+                axis=alt.Axis(labelFontSize=13, titleFontSize=14)),
+        color=alt.Color("series:N", title=None, scale=alt.Scale(domain=colour_domain, range=colour_range),
+                        legend=alt.Legend(orient="bottom", labelFontSize=13, labelLimit=400)),
+        strokeDash=alt.StrokeDash("series:N", legend=None, scale=alt.Scale(domain=colour_domain, range=dash_range)),
+        tooltip=[alt.Tooltip("quarter:N", title=tr("common.period")), alt.Tooltip("value:Q", title=value_title,
+                                                                                  format=",.1f")],
+    )
+    layers.append(base.mark_line(strokeWidth=3, point=alt.OverlayMarkDef(size=70)))
+    if target is not None:
+        rule = pd.DataFrame([dict(value=target["value"] * k, label=f"{tr('views.series.target')} "
+                                  f"{target['value'] * k:,.0f}{'%' if ind['kind'] == 'ratio' else ''}")])
+        layers.append(alt.Chart(rule).mark_rule(color="#1a7f37", strokeWidth=2).encode(y="value:Q"))
+        layers.append(alt.Chart(rule).mark_text(align="left", dx=4, dy=-8, color="#1a7f37", fontSize=13,
+                                                fontWeight="bold")
+                      .encode(y="value:Q", x=alt.value(0), text="label:N"))
+    return alt.layer(*layers).properties(height=340)
+
+
+def ranking_chart(rows: list[dict], ind: dict, target_value: float | None) -> alt.Chart | None:
+    """Areas as horizontal bars, best first, coloured and labelled by status, the target as a rule."""
+    k = scale(ind["kind"])
+    frame = pd.DataFrame([dict(area=name(r["region"]), value=r["value"] * k,
+                               label=f"{r['value'] * k:,.1f}{'%' if ind['kind'] == 'ratio' else ''}",
+                               status=status_label(r["status"], lang()), rank=r["rank"], code=r["status"])
+                          for r in rows if not is_missing(r["value"])])
+    if frame.empty:
+        return None
+    frame = frame.sort_values(["rank", "area"])
+    order = list(frame["area"])
+    y = alt.Y("area:N", sort=order, title=None, axis=alt.Axis(labelFontSize=13, labelLimit=260))
+    bars = alt.Chart(frame).mark_bar().encode(
+        y=y, x=alt.X("value:Q", title=axis_title(ind), axis=alt.Axis(labelFontSize=13, titleFontSize=14)),
+        color=alt.Color("status:N", title=tr("common.status"), scale=status_colour_scale(list(frame["code"].unique())),
+                        legend=alt.Legend(orient="bottom", labelFontSize=13)),
+        tooltip=["area:N", alt.Tooltip("value:Q", format=",.1f"), "status:N", "rank:Q"])
+    text = alt.Chart(frame).mark_text(align="left", dx=4, fontSize=13, color="#1f2328").encode(
+        y=y, x="value:Q", text="label:N")
+    layers = [bars, text]
+    if target_value is not None:
+        rule = pd.DataFrame([dict(value=target_value * k)])
+        layers.append(alt.Chart(rule).mark_rule(color="#1a7f37", strokeWidth=3, strokeDash=[6, 3]).encode(x="value:Q"))
+    return alt.layer(*layers).properties(height=max(260, 30 * len(frame) + 60))
+
+
+def link_query(**values: str) -> dict:
+    """Query parameters for a link to another view, keeping the language."""
+    out = {k: v for k, v in values.items() if v}
+    if lang() != "zh":
+        out["lang"] = lang()
+    return out
