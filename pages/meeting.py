@@ -6,6 +6,7 @@ type and high contrast for the back of a room; works for the display role.
 """
 from __future__ import annotations
 
+import base64
 import html
 
 import streamlit as st
@@ -16,6 +17,7 @@ from data_access.indicators import BEHIND, MET, NEAR, NO_DATA
 from ui import data, data_meeting
 from ui.auth import current_actor
 from ui.format import status_colours
+from ui.meeting import download_buttons
 from ui.state import lang, tr
 
 STATE_KEY = "meeting_slide"
@@ -114,14 +116,14 @@ elif key == "behind":
         body = table([col("indicator"), col("value"), col("target"), col("status"), col("worst")], rows)
     slide(b.titles[key], body, footnote=True)
 elif key == "map":
-    slide(b.titles[key], "")
+    # The same picture as in the deck and the PDF, inline so it stays inside the slide's height.
     png = data_meeting.map_png(version, period, lg)
-    left, mid, right = st.columns([1, 6, 1])
-    if png:
-        mid.image(png, width="stretch")
-    if b.coverage:
-        st.markdown(f'<div class="mt-lead">{e(tr("meeting.map_caption", value=b.coverage.text, target=b.coverage.target_text))}</div>',
-                    unsafe_allow_html=True)
+    picture = (f'<img alt="" src="data:image/png;base64,{base64.b64encode(png).decode()}" '
+               'style="display:block;margin:0 auto;max-height:60vh;max-width:100%">') if png else ""
+    caption = (f'<div class="mt-lead" style="text-align:center">'
+               f'{e(tr("meeting.map_caption", value=b.coverage.text, target=b.coverage.target_text))}</div>'
+               if b.coverage else "")
+    slide(b.titles[key], picture + caption)
 elif key == "departments":
     missing = sum(d.state == "missing" for d in b.departments)
     late = sum(d.state == "late" for d in b.departments)
@@ -180,19 +182,4 @@ if exit_col.button(tr("meeting.exit"), width="stretch", key="meeting_exit"):
 # The handout: on the cover slide only, so the other slides stay clean on the projector.
 if key == "title":
     with st.expander(tr("meeting.downloads")):
-        actor = current_actor()
-        if not access.allowed(actor, "briefing.export") and actor is not None:
-            st.info(tr("access.denied"))
-        else:
-            cols = st.columns(3)
-            for column, fmt in zip(cols, ("pptx", "pdf", "xlsx")):
-                try:
-                    payload = data_meeting.export(version, period, lg, fmt)
-                except Exception:  # never a stack trace on the projector; the log keeps it
-                    data_meeting.log.exception("briefing export failed: %s %s", period, fmt)
-                    column.error(tr("meeting.export_failed"))
-                    continue
-                if payload:
-                    column.download_button(tr(f"meeting.download_{fmt}"), payload, data_meeting.file_name(b, fmt),
-                                           mime=data_meeting.FORMATS[fmt][0], key=f"meeting_dl_{fmt}",
-                                           width="stretch", icon=":material/download:")
+        download_buttons(period, "meeting_dl")

@@ -42,6 +42,20 @@ def export(version: int, period: str, lang: str, fmt: str) -> bytes | None:
     return FORMATS[fmt][1](b) if b else None
 
 
+def deferred(version: int, period: str, lang: str, fmt: str):  # noqa: ANN201
+    """A no-argument callable for st.download_button: the file is built when the button is clicked
+    (on Streamlit's download thread), not on every run of the page."""
+
+    def build() -> bytes:
+        try:
+            return export(version, period, lang, fmt) or b""
+        except Exception:
+            log.exception("briefing export failed: %s %s %s", period, lang, fmt)
+            raise
+
+    return build
+
+
 def file_name(b: content.Briefing, fmt: str) -> str:
     return f"{t('meeting.file_stem', b.lang, county=b.county, period=b.period)}.{fmt}"
 

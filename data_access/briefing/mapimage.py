@@ -87,7 +87,7 @@ def render_map(briefing: Briefing, width: int = 1600, height: int = 1000) -> byt
             for ring in area.rings:
                 draw.polygon([to_px(p) for p in ring], fill=FILL.get(area.status, FILL[NO_DATA]),
                              outline="white", width=4)
-        label, value_font = font(max(18, width // 62), bold=True), font(max(18, width // 58), bold=True)
+        label, value_font = font(max(18, width // 54), bold=True), font(max(18, width // 50), bold=True)
         placed: list[tuple[float, float, float, float]] = []
         for area in areas:
             if area.centroid is None and not area.rings:

@@ -56,8 +56,7 @@ class _Doc(FPDF):
         self.add_font("cjk", "B", bold, collection_font_number=b_index)
         self.swap_symbols = not Path(SYMBOLS).exists()
         if not self.swap_symbols:
-            self.add_font("symbols", "", SYMBOLS)
-            self.add_font("symbols", "B", SYMBOLS)
+            self.add_font("symbols", "", SYMBOLS)  # one face: exact_match=False serves bold runs too
             self.set_fallback_fonts(["symbols"], exact_match=False)
         self.set_auto_page_break(False)
         self.set_margins(15, 12, 15)

@@ -71,3 +71,19 @@ def test_display_lands_on_the_meeting_page(app_engine) -> None:  # noqa: ANN001
     at = open_page(state=signed_in(app_engine, "display"))
     assert not at.exception
     assert "社会心理服务体系建设工作汇报" in _markdown(at)
+
+
+def test_overview_offers_meeting_mode_and_downloads(app_engine) -> None:  # noqa: ANN001
+    at = open_page("pages/home.py", state=signed_in(app_engine, "leader"), query={"period": "2026Q3"})
+    assert not at.exception
+    links = [l.proto for l in at.get("page_link")]
+    assert any(p.label == "会议模式" and "meeting" in p.page for p in links)
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels == ["下载 PPT", "下载 PDF", "下载 Excel 表格"]
+
+
+def test_liaison_gets_no_meeting_button(app_engine) -> None:  # noqa: ANN001
+    at = open_page("pages/home.py", state=signed_in(app_engine, "liaison"))
+    assert not at.exception
+    assert not any(l.proto.label == "会议模式" for l in at.get("page_link"))
+    assert not at.get("download_button")
