@@ -5,7 +5,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     # slide titles (page, deck and PDF use the same)
     "meeting.slide.title": ("社会心理服务体系建设工作汇报", "Social psychological service system: progress report"),
     "meeting.slide.overview": ("目标指标总体情况", "All target indicators"),
-    "meeting.slide.behind": ("未达标指标及最滞后的乡镇", "Indicators short of target and the townships furthest behind"),
+    "meeting.slide.behind": ("未达标指标及最滞后的乡镇", "Short of target: townships furthest behind"),
     "meeting.slide.map": ("村（社区）心理咨询室覆盖情况", "Counselling-room coverage by township"),
     "meeting.slide.departments": ("未按时报送的部门", "Departments that have not reported on time"),
     "meeting.slide.outcomes": ("工作成效", "Outcome figures"),

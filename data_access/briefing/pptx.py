@@ -129,7 +129,20 @@ def _bar_chart(slide, categories: list[str], series: list[tuple[str, list[float 
         s.format.fill.fore_color.rgb = colour
     # Categories top-down in the order given (bar charts draw the first category at the bottom).
     chart.category_axis.reverse_order = True
+    # Every category labelled (PowerPoint otherwise skips every other one when they are crowded).
+    chart.category_axis.tick_labels.font.size = Pt(10 if len(categories) > 10 else 12)
+    _name_font(chart.category_axis.tick_labels.font)
+    ax = chart.category_axis._element
+    skip = ax.find(qn("c:tickLblSkip"))
+    if skip is None:
+        skip = etree.SubElement(ax, qn("c:tickLblSkip"))
+        # schema order: tickLblSkip comes after c:lblOffset (or c:lblAlgn), before c:tickMarkSkip/c:noMultiLvlLbl
+        anchor = ax.find(qn("c:lblOffset"))
+        if anchor is not None:
+            anchor.addnext(skip)
+    skip.set("val", "1")
     chart.value_axis.has_major_gridlines = False
+    chart.value_axis.visible = False  # the data labels carry the numbers; the axis only crowds a narrow chart
     if percent:
         chart.value_axis.maximum_scale = 110.0
         chart.value_axis.minimum_scale = 0.0

@@ -94,6 +94,16 @@ def test_deck_never_shows_a_suppressed_figure(briefing, sample_sqlite) -> None: 
                 assert value is None
 
 
+_PDF: dict[str, bytes] = {}
+
+
+def _pdf(b) -> bytes:  # noqa: ANN001
+    """One PDF build per run for the two PDF tests (fonts make it the slowest export)."""
+    if "zh" not in _PDF:
+        _PDF["zh"] = pdf.build_pdf(b)
+    return _PDF["zh"]
+
+
 def _pdf_text(data: bytes, tmp_path) -> str:  # noqa: ANN001
     path = tmp_path / "b.pdf"
     path.write_bytes(data)
@@ -103,7 +113,7 @@ def _pdf_text(data: bytes, tmp_path) -> str:  # noqa: ANN001
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils missing: make system-deps")
 def test_pdf_text_fonts_and_pages(briefing, sample_sqlite, tmp_path, artifacts) -> None:  # noqa: ANN001
-    data = pdf.build_pdf(briefing)
+    data = _pdf(briefing)
     text = _pdf_text(data, tmp_path)
     pages = text.split("\f")
     assert len([p for p in pages if p.strip()]) == len(SLIDES)
@@ -120,7 +130,7 @@ def test_pdf_text_fonts_and_pages(briefing, sample_sqlite, tmp_path, artifacts) 
 
 
 def test_pdf_suppression_held(briefing, tmp_path) -> None:  # noqa: ANN001
-    text = _pdf_text(pdf.build_pdf(briefing), tmp_path)
+    text = _pdf_text(_pdf(briefing), tmp_path)
     page = text.split("\f")[5]
     park = next(line for line in page.splitlines() if "和安经济开发区" in line).split()
     # township, people served, mediation rate, petitions, records
