@@ -389,11 +389,16 @@ def _number(x: object) -> float | None:
     return None if math.isnan(f) else f
 
 
-def region_summary(session: Session, period: m.Period, region: m.Region) -> list[IndicatorStatus]:
-    """Every indicator for one area and quarter: value, last quarter's value, target in force, status."""
+def region_summary(session: Session, period: m.Period, region: m.Region,
+                   values: pd.DataFrame | None = None) -> list[IndicatorStatus]:
+    """Every indicator for one area and quarter: value, last quarter's value, target in force, status.
+    `values`: an indicator_values frame already holding this area's period and previous period (so a
+    page that needs several views of the same figures queries once)."""
     before = previous_period(session, period)
     period_list = [period] + ([before] if before else [])
-    values = indicator_values(session, period_list, [region])
+    if values is None:
+        values = indicator_values(session, period_list, [region])
+    values = values[values["region_id"] == region.id]
     lookup = {(r.indicator, r.period): r for r in values.itertuples(index=False)}
     targets = targets_in_force(session, period.end_date)
     counties = _counties_under(session, [region]).get(region.id) or 1
@@ -550,7 +555,7 @@ STATUS_COLUMNS = ["indicator", "region_id", "value", "numerator", "denominator",
 
 
 def group_statuses(session: Session, period: m.Period, groups: Sequence[m.Region],
-                   codes: Iterable[str] | None = None) -> pd.DataFrame:
+                   codes: Iterable[str] | None = None, values: pd.DataFrame | None = None) -> pd.DataFrame:
     """For sibling areas (e.g. every township) and indicators: value, last quarter, change, the goal
     for the period, status, shortfall and the rank among the given areas (1, 2, 2, 4).
 
@@ -562,7 +567,8 @@ def group_statuses(session: Session, period: m.Period, groups: Sequence[m.Region
     if not groups or not wanted:
         return pd.DataFrame(columns=STATUS_COLUMNS)
     before = previous_period(session, period)
-    values = indicator_values(session, [period] + ([before] if before else []), groups, wanted)
+    if values is None:
+        values = indicator_values(session, [period] + ([before] if before else []), groups, wanted)
     lookup = {(r.indicator, r.period, r.region_id): r for r in values.itertuples(index=False)}
     targets = targets_in_force(session, period.end_date)
     counties = _counties_under(session, groups) if any(catalogue[c].kind == "count" for c in wanted) else {}
@@ -599,14 +605,15 @@ def group_statuses(session: Session, period: m.Period, groups: Sequence[m.Region
     return df
 
 
-def needs_attention(session: Session, period: m.Period, groups: Sequence[m.Region], limit: int = 8) -> pd.DataFrame:
+def needs_attention(session: Session, period: m.Period, groups: Sequence[m.Region], limit: int = 8,
+                    values: pd.DataFrame | None = None) -> pd.DataFrame:
     """Area x target indicator pairs furthest behind their goal (status behind or near), worst first.
 
     Shortfalls are comparable across indicators (points for rates, share of goal for counts), so one
     list ranks a 30-point gap in rehabilitation above a 2-point gap in awareness.
     """
     targets = [i.code for i in indicator_catalogue(session, targets_only=True)]
-    df = group_statuses(session, period, groups, targets)
+    df = group_statuses(session, period, groups, targets, values=values)
     df = df[df["status"].isin([BEHIND, NEAR])]
     return df.sort_values(["shortfall", "indicator"], ascending=[False, True]).head(limit).reset_index(drop=True)
 

@@ -19,6 +19,7 @@ import statistics
 from dataclasses import dataclass, field
 from typing import Sequence
 
+import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -70,7 +71,8 @@ def _movement(kind: str, now: float, before: float) -> float | None:
     return (now - before) / abs(before) * 100
 
 
-def early_warnings(session: Session, period: m.Period, groups: Sequence[m.Region] | None = None) -> list[Flag]:
+def early_warnings(session: Session, period: m.Period, groups: Sequence[m.Region] | None = None,
+                   values: pd.DataFrame | None = None) -> list[Flag]:
     """Every flag for the areas (default: the root's children, i.e. the townships of a county) in the period.
 
     Two queries: the history of every indicator up to the period for all areas at once, and the
@@ -84,11 +86,13 @@ def early_warnings(session: Session, period: m.Period, groups: Sequence[m.Region
         return []
     history = [p for p in ix.periods(session) if p.end_date <= period.end_date]
     catalogue = {i.code: i for i in ix.indicator_catalogue(session)}
-    values = ix.indicator_values(session, history, groups)
     targets = ix.targets_in_force(session, period.end_date)
     index_of = {p.code: ix.quarter_index(p.year, p.quarter) for p in history}
     now_index = ix.quarter_index(period.year, period.quarter)
     by_id = {g.id: g for g in groups}
+    if values is None:  # or the caller's frame holding every quarter up to the period for these areas
+        values = ix.indicator_values(session, history, groups)
+    values = values[values["region_id"].isin(list(by_id)) & values["period"].isin(list(index_of))]
     flags: list[Flag] = []
 
     series: dict[tuple[str, int], list[tuple[int, float]]] = {}

@@ -30,7 +30,7 @@ STRINGS: dict[str, tuple[str, str]] = {
                           "One indicator: county trend against target, township ranking, numerators and denominators, drill-down to villages."),
     "indicator.pick": ("指标", "Indicator"),
     "indicator.county_value": ("全县当前值", "County value"),
-    "indicator.target_by": ("目标（{date}前）", "Target (by {date})"),
+    "indicator.target_by": ("目标期限 {date}", "Target date {date}"),
     "indicator.trend": ("全县趋势与目标", "County trend against target"),
     "indicator.trend_caption": ("实线为各季度全县实际值；横线为目标；虚线为从当前值到目标期限达标所需的轨迹。",
                                 "Solid line: the county value each quarter; horizontal line: the target; dashed line: the trajectory needed to reach the target by its date."),

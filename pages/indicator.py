@@ -30,20 +30,24 @@ target, county, traj = detail["target"], detail["county"] or {}, detail["traject
 st.subheader(f"{name(ind)} · {period_label(period)}")
 
 value = county.get("value")
-cols = st.columns(4)
+cols = st.columns(3)
 cols[0].metric(tr("indicator.county_value"), value_text(value, kind, unit, lg),
                delta=None if is_missing(county.get("change")) else change_text(county["change"], kind),
                delta_color="normal" if ind["higher_is_better"] else "inverse", border=True)
 if target:
-    cols[1].metric(tr("indicator.target_by", date=str(target["target_date"])),
-                   target_text(target["value"], target["comparison"], kind, unit, lg), border=True)
+    cols[1].metric(tr("common.target"), target_text(target["value"], target["comparison"], kind, unit, lg),
+                   border=True)
     cols[2].metric(tr("common.status"), status_label(county.get("status", NO_TARGET), lg), border=True)
+# Long labels and figures go in one caption line: metric cards would cut them off.
+facts = []
+if target:
+    facts.append(tr("indicator.target_by", date=str(target["target_date"])))
 if kind == "ratio" and not is_missing(county.get("denominator")):
-    num_label = ind["numerator_en"] if lg == "en" else ind["numerator_zh"]
-    den_label = ind["denominator_en"] if lg == "en" else ind["denominator_zh"]
-    cols[3].metric(f"{tr('common.numerator')} / {tr('common.denominator')}",
-                   f"{county['numerator']:,.0f} / {county['denominator']:,.0f}", border=True,
-                   help=f"{num_label or ''} / {den_label or ''}")
+    num_label = (ind["numerator_en"] if lg == "en" else ind["numerator_zh"]) or tr("common.numerator")
+    den_label = (ind["denominator_en"] if lg == "en" else ind["denominator_zh"]) or tr("common.denominator")
+    facts.append(f"{num_label} / {den_label}: {county['numerator']:,.0f} / {county['denominator']:,.0f}")
+if facts:
+    st.caption(" · ".join(facts))
 
 if not ind["is_target"] or target is None:
     st.info(tr("views.no_target"))
@@ -108,7 +112,9 @@ for r in ordered:
     row[tr("common.status")] = status_label(r["status"], lg)
     table_rows.append(row)
 st.dataframe(status_styler(pd.DataFrame(table_rows), [r["status"] for r in ordered], tr("common.status")),
-             hide_index=True, width="stretch", height=35 * (len(table_rows) + 1) + 4)
+             hide_index=True, width="stretch", height=35 * (len(table_rows) + 1) + 4,
+             column_config={tr("common.rank"): st.column_config.TextColumn(width=80),
+                            tr("common.township"): st.column_config.TextColumn(width=230)})
 
 st.markdown(f"#### {tr('indicator.villages')}")
 if ind["level"] != "village":

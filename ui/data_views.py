@@ -87,8 +87,11 @@ def overview(data_version: int, period_code: str, today: dt.date | None = None) 
             return None
         cat = {i.code: i for i in ix.indicator_catalogue(s)}
         history = _history(s, period)
-        summary = ix.region_summary(s, period, root)
-        trend = ix.indicator_values(s, history, [root])
+        kids = ix.regions_at(s, root.code)
+        # One roll-up for everything on the page: every quarter so far, for the county and its townships.
+        values = ix.indicator_values(s, history, [root] + kids)
+        summary = ix.region_summary(s, period, root, values=values)
+        trend = values[values["region_id"] == root.id]
         series: dict[str, dict[str, float]] = {}
         for r in trend.itertuples(index=False):
             series.setdefault(r.indicator, {})[r.period] = ix._number(r.value)
@@ -99,15 +102,14 @@ def overview(data_version: int, period_code: str, today: dt.date | None = None) 
             row["change"] = item.change
             row["trend"] = [series.get(item.code, {}).get(p.code) for p in history]
             rows.append(row)
-        kids = ix.regions_at(s, root.code)
-        attention = ix.needs_attention(s, period, kids, limit=8)
+        attention = ix.needs_attention(s, period, kids, limit=8, values=values)
         names = {k.id: k for k in kids}
         behind = []
         for r in _records(attention):
             ind, area = cat[r["indicator"]], names[r["region_id"]]
             behind.append(dict(r, region=_region_dict(area), ind=_ind_dict(ind)))
         reports = [asdict(d) for d in ix.department_reports(s, period, today)]
-        flags = warn.early_warnings(s, period, kids)
+        flags = warn.early_warnings(s, period, kids, values=values)
         return dict(region=_region_dict(root), period=period_code, periods=[p.code for p in history],
                     rows=rows, behind=behind, child_level=kids[0].level if kids else None,
                     reports=reports, warnings=len(flags),
@@ -172,10 +174,13 @@ def township_profile(data_version: int, period_code: str, township_code: str) ->
             return None
         cat = ix.indicator_catalogue(s)
         targets = ix.targets_in_force(s, period.end_date)
-        among = ix.group_statuses(s, period, kids)  # ranks among the townships
+        history = _history(s, period)
+        # One roll-up for the page: every quarter so far, for all townships (ranks) and the county.
+        values = ix.indicator_values(s, history, kids + [root])
+        among = ix.group_statuses(s, period, kids, values=values)  # ranks among the townships
         mine = {r["indicator"]: r for r in _records(among[among.region_id == town.id])}
-        county = {r.indicator: ix._number(r.value)
-                  for r in ix.indicator_values(s, [period], [root]).itertuples(index=False)}
+        county = {r.indicator: ix._number(r.value) for r in values.itertuples(index=False)
+                  if r.region_id == root.id and r.period == period.code}
         rows = []
         for ind in cat:
             if ind.level == "county":
@@ -187,13 +192,12 @@ def township_profile(data_version: int, period_code: str, township_code: str) ->
                              ranked=r.get("ranked"), expected=r.get("expected"),
                              target=_target_dict(target, ind.kind),
                              county_value=county.get(ind.code)))
-        history = _history(s, period)
         ratio_codes = [i.code for i in cat if i.kind == "ratio" and i.level != "county"]
-        trend = ix.indicator_values(s, history, [town], ratio_codes)
+        trend = values[(values.region_id == town.id) & values.indicator.isin(ratio_codes)]
         points = [dict(indicator=r.indicator, period=r.period, value=ix._number(r.value))
                   for r in trend.itertuples(index=False)]
         villages_n = len(ix.regions_at(s, town.code, "village"))
-        flags = [f for f in warn.early_warnings(s, period, kids) if f.region_id == town.id]
+        flags = [f for f in warn.early_warnings(s, period, kids, values=values) if f.region_id == town.id]
         return dict(region=_region_dict(town), county=_region_dict(root), period=period_code, rows=rows,
                     end_date=period.end_date,
                     points=ix.service_points_by_type(s, town, period.end_date), trend=points,
