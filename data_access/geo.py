@@ -170,8 +170,8 @@ def bbox(geometries: Iterable[dict[str, Any] | None]) -> tuple[float, float, flo
     return min(xs), min(ys), max(xs), max(ys)
 
 
-def view_for(box: tuple[float, float, float, float] | None, width: int = 900, height: int = 620) -> dict[str, float]:
-    """Centre and zoom that fit the box in a width x height pixel map (web-mercator zoom levels)."""
+def view_for(box: tuple[float, float, float, float] | None, width: int = 560, height: int = 580) -> dict[str, float]:
+    """Centre and zoom that fit the box in a width x height pixel map (deck.gl zoom: 512-pixel world at 0)."""
     if box is None:
         return dict(longitude=104.5, latitude=30.3, zoom=8)
     west, south, east, north = box
@@ -179,7 +179,7 @@ def view_for(box: tuple[float, float, float, float] | None, width: int = 900, he
     lat_mid = (south + north) / 2
     # Mercator stretches latitude by 1/cos(lat): correct the vertical span for it.
     lat_span = max((north - south) / math.cos(math.radians(lat_mid)), 1e-4)
-    zoom = min(math.log2(width * 360 / (256 * lon_span)), math.log2(height * 360 / (256 * lat_span)))
+    zoom = min(math.log2(width * 360 / (512 * lon_span)), math.log2(height * 360 / (512 * lat_span)))
     return dict(longitude=round((west + east) / 2, 5), latitude=round(lat_mid, 5), zoom=round(zoom - 0.25, 2))
 
 
@@ -255,6 +255,7 @@ class MapData:
     view: dict[str, float] = field(default_factory=dict)
     problems: list[dict[str, Any]] = field(default_factory=list)
     units: list[dict[str, Any]] = field(default_factory=list)       # townships (or counties) with bbox
+    labels: list[dict[str, Any]] = field(default_factory=list)      # township (or county) names
     point_count: int = 0
 
 
@@ -389,6 +390,7 @@ def build_map(session: Session, period: m.Period, colouring_code: str | None = N
                 data.outlines.append(dict(p=rings))
             data.units.append(dict(code=tw.code, name_zh=tw.name_zh, name_en=tw.name_en,
                                    bbox=bbox([tw.boundary])))
+            _label(data, tw, lang)
         _county_points(session, data, county, townships, villages, period, lang, wanted_types, wanted_states,
                        township_code, aggregate_above)
         focus = next((tw for tw in townships if tw.code == township_code), None)
@@ -414,10 +416,17 @@ def build_map(session: Session, period: m.Period, colouring_code: str | None = N
                 data.fills.append(_fill_row(c, rings, fill, tip, "county"))
                 data.outlines.append(dict(p=rings))
             data.units.append(dict(code=c.code, name_zh=c.name_zh, name_en=c.name_en, bbox=bbox([c.boundary])))
+            _label(data, c, lang)
         _province_points(session, data, area, counties, period, lang, wanted_types, wanted_states)
         data.view = view_for(bbox(c.boundary for c in counties))
     data.legend = _legend(colouring, lang, target, data.shade_level == "village")
     return data
+
+
+def _label(data: MapData, region: m.Region, lang: str) -> None:
+    if region.centroid_lon is not None and region.centroid_lat is not None:
+        data.labels.append(dict(lon=round(region.centroid_lon, 4), lat=round(region.centroid_lat, 4),
+                                t=name_of(region, lang)))
 
 
 def _fmt_count(x: object) -> str:
@@ -551,7 +560,12 @@ def _province_points(session: Session, data: MapData, area: m.Region, counties: 
 def deck(data: MapData, tile: str | None = None, height: int = 620):  # noqa: ANN201 (pydeck.Deck)
     """The pydeck Deck for a MapData. No basemap (map_provider=None, no map_style): nothing external."""
     import pydeck as pdk
+    from pydeck.types import String
 
+    view = pdk.ViewState(**data.view) if data.view else pdk.ViewState(longitude=104.5, latitude=30.3, zoom=8)
+    # Point sizes are metres at the opening zoom, clamped in pixels. radius_units="pixels" would be
+    # simpler, but in this deck.gl build (software WebGL at least) it draws every circle canvas-wide.
+    mpp = meters_per_pixel(view.latitude, view.zoom)
     layers = []
     if tile:
         layers.append(tile_layer(tile))
@@ -568,17 +582,30 @@ def deck(data: MapData, tile: str | None = None, height: int = 620):  # noqa: AN
         rows = data.points.get(sp_type)
         if not rows:
             continue
+        px = TYPE_RADIUS.get(sp_type, 5)
         layers.append(pdk.Layer(
             "ScatterplotLayer", id=f"points-{sp_type}", data=rows, get_position=["lon", "lat"],
             get_fill_color=TYPE_COLOURS[sp_type], get_line_color=[255, 255, 255], stroked=True,
-            line_width_min_pixels=1.5, radius_units="pixels", get_radius=TYPE_RADIUS.get(sp_type, 5),
-            pickable=True, auto_highlight=True))
+            line_width_min_pixels=1.5, get_radius=round(px * mpp, 1), radius_min_pixels=px,
+            radius_max_pixels=2 * px, pickable=True, auto_highlight=True))
     if data.bubbles:
         layers.append(pdk.Layer(
             "ScatterplotLayer", id="bubbles", data=data.bubbles, get_position=["lon", "lat"],
             get_fill_color=[31, 95, 168, 200], get_line_color=[255, 255, 255], stroked=True,
-            line_width_min_pixels=1.5, radius_units="pixels", get_radius="r", pickable=True))
-    view = pdk.ViewState(**data.view) if data.view else pdk.ViewState(longitude=104.5, latitude=30.3, zoom=8)
+            line_width_min_pixels=1.5, get_radius="r", radius_scale=round(mpp, 2), radius_min_pixels=4,
+            radius_max_pixels=60, pickable=True))
+    if data.labels:
+        # Region names drawn by deck.gl from the page's own fonts (the app serves Noto Sans SC): no
+        # font request leaves the server. On top but not pickable: a label never takes a point's tooltip.
+        layers.append(pdk.Layer(
+            "TextLayer", id="labels", data=data.labels, get_position=["lon", "lat"], get_text="t", get_size=14,
+            get_pixel_offset=[0, -16],
+            get_color=[25, 35, 45, 235],
+            # pydeck reads a bare string as a JS expression; types.String passes it literally.
+            character_set=String("auto"),
+            font_family=String("NotoSansSC, 'Noto Sans CJK SC', 'Noto Sans SC', 'Microsoft YaHei', sans-serif"),
+            font_weight=600, font_settings={"sdf": True}, outline_width=3, outline_color=[255, 255, 255, 220],
+            pickable=False))
     # Text tooltips (innerText): names typed into the registry are never interpreted as HTML.
     tooltip = {"text": "{tip}", "style": {"backgroundColor": "#1f2933", "color": "white", "fontSize": "13px",
                                          "whiteSpace": "pre-line"}}
@@ -604,6 +631,11 @@ def CompactDeck(**kwargs):  # noqa: ANN003, ANN201, N802 - pydeck is imported la
     return _compact_deck_class()(**kwargs)
 
 
+def meters_per_pixel(latitude: float, zoom: float) -> float:
+    """Ground size of one screen pixel at that latitude and deck.gl zoom (512-pixel world at zoom 0)."""
+    return 78271.51696 * math.cos(math.radians(latitude)) / (2 ** zoom)
+
+
 def tile_layer(url: str):  # noqa: ANN201 (pydeck.Layer)
     """An intranet raster tile server underneath the polygons.
 
@@ -627,5 +659,5 @@ def payload_bytes(deck_obj) -> int:  # noqa: ANN001
 
 def data_json_bytes(data: MapData) -> int:
     """Size of the map's own data (polygons, points, bubbles) as compact JSON."""
-    return len(json.dumps(dict(f=data.fills, o=data.outlines, p=data.points, b=data.bubbles),
+    return len(json.dumps(dict(f=data.fills, o=data.outlines, p=data.points, b=data.bubbles, t=data.labels),
                           ensure_ascii=False, separators=(",", ":")).encode("utf-8"))

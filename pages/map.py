@@ -9,9 +9,14 @@ import streamlit as st
 
 from data_access import geo
 from data_access.registry import gaps_workbook
-from ui import data, data_map
+from ui import auth, data, data_map
 from ui.frame import page_title, sample_banner
 from ui.state import lang, name, tr
+
+# Sign-in is built in parallel (issue 7): use its page guard once it exists.
+_guard = getattr(auth, "guard_page", None)
+if _guard is not None:
+    _guard(__file__)
 
 page_title("map.title", "map.caption")
 sample_banner()
@@ -97,7 +102,7 @@ def swatch(colour: list[int], label: str, round_: bool = False) -> str:
             f'{html.escape(label)}</span>')
 
 
-left, right = st.columns([2.2, 1])
+left, right = st.columns([2, 1.3])
 with left:
     tile = data_map.tile_url(version)
     st.pydeck_chart(geo.deck(payload, tile=tile), height=620, key="coverage_map")
@@ -129,6 +134,7 @@ with right:
             "school_rooms": tr("map.summary.school_rooms")})
         st.dataframe(shown, hide_index=True, width="stretch", height=min(560, 38 + 35 * len(shown)),
                      key="map_summary")
+        st.caption(tr("map.summary.note"))
 
 # --- gaps -------------------------------------------------------------------------------------
 st.markdown(f"#### {tr('map.gaps')}")

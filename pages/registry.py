@@ -14,9 +14,15 @@ from data_access.access import PermissionDenied
 from data_access.db import session_scope
 from data_access.models import SERVICE_POINT_TYPES
 from ui import data, data_map
+from ui import auth
 from ui.auth import current_actor, current_role
 from ui.frame import page_title, sample_banner
 from ui.state import lang, name, tr
+
+# Sign-in is built in parallel (issue 7): use its page guard once it exists.
+_guard = getattr(auth, "guard_page", None)
+if _guard is not None:
+    _guard(__file__)
 
 page_title("registry.title", "registry.caption")
 sample_banner()

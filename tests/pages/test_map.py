@@ -37,14 +37,14 @@ def test_map_shows_coverage_per_township_from_the_database(app_engine) -> None:
     at = open_page("pages/map.py", state=signed_in(app_engine, "leader"))
     assert not at.exception
     assert at.selectbox(key="map_period").value == "2026Q3"
-    summary = _frame_with(at, "已建室村（社区）")
+    summary = _frame_with(at, "有室村")
     expected = _rooms_per_township(app_engine, "2026Q3")
-    shown = {r["乡镇（街道）"]: (r["已建室村（社区）"], r["村（社区）数"]) for _, r in summary.iterrows()}
+    shown = {r["乡镇（街道）"]: (r["有室村"], r["村数"]) for _, r in summary.iterrows()}
     for township, counts in expected.items():
         assert shown[township] == counts, township
     total = summary.iloc[-1]
     rooms, villages = sum(v[0] for v in expected.values()), sum(v[1] for v in expected.values())
-    assert total["乡镇（街道）"] == "和安县合计" and (total["已建室村（社区）"], total["村（社区）数"]) == (rooms, villages)
+    assert total["乡镇（街道）"] == "和安县合计" and (total["有室村"], total["村数"]) == (rooms, villages)
     assert total["覆盖率"] == f"{rooms / villages * 100:.1f}%"
     # Gaps: the villages without a room, largest first, and a download.
     assert any(md.value == f"无心理咨询室的村（社区）：{villages - rooms} 个" for md in at.markdown)
@@ -69,9 +69,9 @@ def test_period_and_township_from_the_url(app_engine) -> None:
     assert at.selectbox(key="map_period").value == "2025Q2"
     assert at.selectbox(key="map_township").value == "990101001"
     expected = _rooms_per_township(app_engine, "2025Q2")
-    summary = _frame_with(at, "已建室村（社区）")
+    summary = _frame_with(at, "有室村")
     row = summary[summary["乡镇（街道）"] == "北山乡"].iloc[0]
-    assert (row["已建室村（社区）"], row["村（社区）数"]) == expected["北山乡"]
+    assert (row["有室村"], row["村数"]) == expected["北山乡"]
     rooms, villages = expected["北山乡"]
     assert any(md.value == f"无心理咨询室的村（社区）：{villages - rooms} 个" for md in at.markdown)
     spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
@@ -87,9 +87,10 @@ def test_filters_colouring_and_english(app_engine) -> None:
     assert not at.exception
     spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
     layers = [layer["id"] for layer in spec["layers"]]
-    assert layers == ["fills", "outlines", "points-township_station"]
+    assert layers == ["fills", "outlines", "points-township_station", "labels"]
     assert len(spec["layers"][2]["data"]) == 13
     assert "Type: Township station" in spec["layers"][2]["data"][0]["tip"]
+    assert "Beishan Township" in [label["t"] for label in spec["layers"][3]["data"]]
     assert any("Met (≥ 90%)" in md.value for md in at.markdown)
     assert [e for e in at.expander if e.label.startswith("Data problems: 3")]
-    assert "Villages with a room" in _frame_with(at, "Coverage").columns
+    assert "With room" in _frame_with(at, "Coverage").columns

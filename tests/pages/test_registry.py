@@ -127,6 +127,6 @@ def test_admin_retires_a_room_and_the_map_counts_it_no_longer(writable_app) -> N
         assert (sp.status, sp.retired_on) == ("retired", dt.date(2026, 9, 1))
     # The map reads the same registry: 北山乡 has one room fewer in 2026Q3.
     at = open_page("pages/map.py", state=signed_in(writable_app, "leader"))
-    summary = _frame_with(at, "已建室村（社区）")
+    summary = _frame_with(at, "有室村")
     row = summary[summary["乡镇（街道）"] == "北山乡"].iloc[0]
-    assert (row["已建室村（社区）"], row["村（社区）数"]) == (before["numerator"] - 1, before["denominator"])
+    assert (row["有室村"], row["村数"]) == (before["numerator"] - 1, before["denominator"])
