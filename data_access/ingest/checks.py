@@ -21,6 +21,7 @@ from data_access.ingest.spec import (CODE, COUNT, DEN, NAME, NUM, RATE, REGION_L
 
 TOTAL_WORDS = ("合计", "总计", "小计", "全县", "汇总", "total")
 FOOTER_WORDS = ("填表人", "填报人", "审核人", "负责人", "联系电话", "填报日期", "填表日期", "注：", "注:", "说明", "备注")
+_FOOTERS = tuple(norm(w) for w in FOOTER_WORDS)
 NOTICE_PER_KEY = 20            # individual notices per kind; the rest are counted in one line
 JUMP_RATIO_POINTS = 0.30       # a rate that moves more than 30 points in a quarter
 JUMP_COUNT_FACTOR = 3.0        # a count that triples or falls to a third
@@ -74,17 +75,25 @@ class _Notes:
 
 class _EntityIndex:
     def __init__(self, entities: list[Entity]) -> None:
-        self.by_code = {norm(e.code): e for e in entities}
-        self.by_name: dict[str, list[Entity]] = {}
-        for e in entities:
-            keys = set(place_keys(e.name_zh)) | {norm(e.name_en)}
-            for alias in e.aliases:
-                keys |= place_keys(alias)
-            for k in keys:
-                if k:
-                    self.by_name.setdefault(k, [])
-                    if e not in self.by_name[k]:
-                        self.by_name[k].append(e)
+        self.entities = entities
+        self.by_code = {e.code: e for e in entities} | {norm(e.code): e for e in entities}
+        self._by_name: dict[str, list[Entity]] | None = None
+
+    @property
+    def by_name(self) -> dict[str, list[Entity]]:
+        """Names and aliases, built only when a row has no usable code."""
+        if self._by_name is None:
+            self._by_name = {}
+            for e in self.entities:
+                keys = set(place_keys(e.name_zh)) | {norm(e.name_en)}
+                for alias in e.aliases:
+                    keys |= place_keys(alias)
+                for k in keys:
+                    if k:
+                        bucket = self._by_name.setdefault(k, [])
+                        if e not in bucket:
+                            bucket.append(e)
+        return self._by_name
 
     def find(self, text: str) -> list[Entity]:
         n = norm(text)
@@ -131,24 +140,26 @@ def validate(session: Session, spec: SheetSpec, result: ReadResult, today: dt.da
         code_raw = row[code_col] if code_col is not None and code_col < len(row) else None
         name_txt, code_txt = _text(name_raw), _text(code_raw)
         cells = {col.key: (row[c] if c < len(row) else None, c) for col, c in value_cols}
-        has_values = any(v not in (None, "") for v, _ in cells.values())
-        if not any(v not in (None, "") and not (isinstance(v, str) and not v.strip()) for v in row):
-            continue  # blank row
-        first_c, first_text = next(((c, _text(v)) for c, v in enumerate(row) if isinstance(v, str) and v.strip()),
-                                   (0, ""))
-        label = norm(name_txt or code_txt or first_text)
-        if any(w in label for w in TOTAL_WORDS):
-            notes.add("ingest.note.total_row", sheet=sheet, row=r, col=key_col if (name_txt or code_txt) else first_c,
-                      value=name_txt or code_txt or first_text)
-            continue
-        if not name_txt and not code_txt and not has_values or (
-                any(norm(first_text).startswith(norm(w)) for w in FOOTER_WORDS) and not (name_txt and has_values)):
-            notes.add("ingest.note.footer_row", sheet=sheet, row=r, col=first_c, value=first_text)
-            continue
+        # Fast path: a known code (every template row) needs none of the total/footer/alias guessing.
+        entity = index.by_code.get(code_txt) if code_txt else None
+        if entity is None:
+            has_values = any(v not in (None, "") for v, _ in cells.values())
+            if not any(v not in (None, "") and not (isinstance(v, str) and not v.strip()) for v in row):
+                continue  # blank row
+            first_c, first_text = next(((c, _text(v)) for c, v in enumerate(row) if isinstance(v, str) and v.strip()),
+                                       (0, ""))
+            label = norm(name_txt or code_txt or first_text)
+            if any(w in label for w in TOTAL_WORDS):
+                notes.add("ingest.note.total_row", sheet=sheet, row=r,
+                          col=key_col if (name_txt or code_txt) else first_c, value=name_txt or code_txt or first_text)
+                continue
+            if not name_txt and not code_txt and not has_values or (
+                    not (name_txt and has_values) and norm(first_text).startswith(_FOOTERS)):
+                notes.add("ingest.note.footer_row", sheet=sheet, row=r, col=first_c, value=first_text)
+                continue
+            if code_txt:
+                entity = index.by_code.get(norm(code_txt))
         checked.rows_read += 1
-        entity = None
-        if code_txt:
-            entity = index.by_code.get(norm(code_txt))
         if entity is None and name_txt:
             found = index.find(name_txt)
             if len(found) == 1:
@@ -173,8 +184,7 @@ def validate(session: Session, spec: SheetSpec, result: ReadResult, today: dt.da
         values: dict[str, tuple[Parsed, int]] = {}
         for key, (raw, c) in cells.items():
             col = loc.columns[key]
-            ref = a1(r, c)
-            if ref in formulas and raw in (None, ""):
+            if formulas and raw in (None, "") and a1(r, c) in formulas:
                 checked.problems.append(err("ingest.err.formula_no_value", sheet=sheet, row=r, col=c))
                 values[key] = (Parsed(error="formula"), c)
                 continue

@@ -222,7 +222,9 @@ def open_workbook(data: bytes, limits: Limits = DEFAULT_LIMITS) -> tuple[pc.Cala
     return wb, result
 
 
-def _sheet_rows(wb: pc.CalamineWorkbook, name: str, limits: Limits, result: ReadResult) -> list[list[Any]] | None:
+def _sheet_rows(wb: pc.CalamineWorkbook, name: str, limits: Limits, result: ReadResult
+                ) -> tuple[list[list[Any]], list | None] | None:
+    """(rows from A1, merged ranges) of one sheet, or None after reporting why not."""
     try:
         sheet = wb.get_sheet_by_name(name)
     except Exception:
@@ -233,7 +235,11 @@ def _sheet_rows(wb: pc.CalamineWorkbook, name: str, limits: Limits, result: Read
         result.problems.append(err("ingest.err.sheet_too_large", sheet=name, rows=height, cols=width,
                                    max_rows=limits.max_rows))
         return None
-    return sheet.to_python(skip_empty_area=False)
+    try:
+        merged = sheet.merged_cell_ranges
+    except Exception:  # .xls and older formats may not expose them
+        merged = None
+    return sheet.to_python(skip_empty_area=False), merged
 
 
 def read_meta(wb: pc.CalamineWorkbook) -> dict[str, str]:
@@ -334,13 +340,10 @@ def locate(wb: pc.CalamineWorkbook, spec: SheetSpec, result: ReadResult, limits:
     for meta in wb.sheets_metadata:
         if meta.name in meta_names or meta.typ != pc.SheetTypeEnum.WorkSheet:
             continue
-        rows = _sheet_rows(wb, meta.name, limits, result)
-        if rows is None:
+        loaded = _sheet_rows(wb, meta.name, limits, result)
+        if loaded is None:
             return
-        try:
-            merged = wb.get_sheet_by_name(meta.name).merged_cell_ranges
-        except Exception:
-            merged = None
+        rows, merged = loaded
         top = _merged_fill(rows, merged)
         for r in range(min(HEADER_SCAN_ROWS, len(top))):
             score, colmap, extras, dups, own = _score_header(top, r, index)

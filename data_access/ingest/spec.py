@@ -192,8 +192,9 @@ def build_spec(session: Session, department: m.Department | str, period: m.Perio
             unit = f"（{ind.unit}）" if ind.unit else ""
             columns.append(Column(f"{ind.code}:value", f"{ind.name_zh}{unit}", ind.name_en, COUNT, ind.code,
                                   g_zh, g_en, aliases=(ind.name_zh,)))
-    regions = session.scalars(select(m.Region).where(m.Region.level == by, m.Region.retired_on.is_(None))
-                              .order_by(m.Region.code))
+    # Plain rows, not ORM objects: a per-village sheet has tens of thousands of them.
+    regions = session.execute(select(m.Region.id, m.Region.code, m.Region.name_zh, m.Region.name_en, m.Region.aliases)
+                              .where(m.Region.level == by, m.Region.retired_on.is_(None)).order_by(m.Region.code))
     entities = [Entity(r.id, r.code, r.name_zh, r.name_en, r.id, aliases=tuple(r.aliases or ())) for r in regions]
     info = {i.code: IndicatorInfo(i.id, i.code, i.kind, i.name_zh, i.name_en, i.unit) for i in inds}
     return SheetSpec(department.id, department.code, department.name_zh, department.name_en, period.id, period.code,
