@@ -13,6 +13,7 @@ on and is told to reload. Nothing interleaves, nothing is lost.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 from dataclasses import dataclass, field
 from typing import Any
@@ -107,8 +108,16 @@ def prepare(session: Session, actor: Actor | None, data: bytes, filename: str, d
     access.require(actor, "submission.upload", spec.department_id)
     digest = sha256(data)
     preview = Preview(spec, None, filename, digest, len(data), data)
-    result: ReadResult = read(data, spec, limits)
-    preview.checked = validate(session, spec, result, today)
+    # Reading builds one small list per cell and no reference cycles; the cyclic GC would otherwise
+    # rescan the growing grid again and again (a third of the time on a 20,000-row sheet).
+    gc_was_on = gc.isenabled()
+    gc.disable()
+    try:
+        result: ReadResult = read(data, spec, limits)
+        preview.checked = validate(session, spec, result, today)
+    finally:
+        if gc_was_on:
+            gc.enable()
     current = current_submission(session, spec.department_id, spec.period_id)
     if current is not None:
         preview.base_submission_id = current.id
@@ -214,8 +223,10 @@ def commit(engine: Engine, actor: Actor | None, preview: Preview) -> CommitResul
                 s.execute(delete(m.Observation).where(m.Observation.period_id == spec.period_id,
                                                       m.Observation.indicator_id.in_(ids)))
                 if checked.observations:
-                    s.execute(insert(m.Observation),
-                              [dict(o, submission_id=new.id) for o in checked.observations])
+                    # Core executemany on the table, not the ORM: one batched statement instead of a
+                    # statement per row (20,000 rows: ~0.2 s instead of ~10 s).
+                    s.connection().execute(insert(m.Observation.__table__),
+                                           [dict(o, submission_id=new.id) for o in checked.observations])
             counts = preview.counts
             audit.record(s, actor, "submission.accept", "submission", new.id,
                          before={"submission_id": current_id, "sha256": current.sha256 if current else None},
