@@ -170,7 +170,7 @@ def bbox(geometries: Iterable[dict[str, Any] | None]) -> tuple[float, float, flo
     return min(xs), min(ys), max(xs), max(ys)
 
 
-def view_for(box: tuple[float, float, float, float] | None, width: int = 560, height: int = 580) -> dict[str, float]:
+def view_for(box: tuple[float, float, float, float] | None, width: int = 600, height: int = 600) -> dict[str, float]:
     """Centre and zoom that fit the box in a width x height pixel map (deck.gl zoom: 512-pixel world at 0)."""
     if box is None:
         return dict(longitude=104.5, latitude=30.3, zoom=8)
@@ -180,7 +180,7 @@ def view_for(box: tuple[float, float, float, float] | None, width: int = 560, he
     # Mercator stretches latitude by 1/cos(lat): correct the vertical span for it.
     lat_span = max((north - south) / math.cos(math.radians(lat_mid)), 1e-4)
     zoom = min(math.log2(width * 360 / (512 * lon_span)), math.log2(height * 360 / (512 * lat_span)))
-    return dict(longitude=round((west + east) / 2, 5), latitude=round(lat_mid, 5), zoom=round(zoom - 0.25, 2))
+    return dict(longitude=round((west + east) / 2, 5), latitude=round(lat_mid, 5), zoom=round(zoom - 0.1, 2))
 
 
 # --- what to colour by --------------------------------------------------------------------------
@@ -256,6 +256,7 @@ class MapData:
     problems: list[dict[str, Any]] = field(default_factory=list)
     units: list[dict[str, Any]] = field(default_factory=list)       # townships (or counties) with bbox
     labels: list[dict[str, Any]] = field(default_factory=list)      # township (or county) names
+    box: tuple[float, float, float, float] | None = None             # what the opening view shows
     point_count: int = 0
 
 
@@ -395,7 +396,7 @@ def build_map(session: Session, period: m.Period, colouring_code: str | None = N
                        township_code, aggregate_above)
         focus = next((tw for tw in townships if tw.code == township_code), None)
         box = bbox([focus.boundary]) if focus else bbox([county.boundary]) or bbox(tw.boundary for tw in townships)
-        data.view = view_for(box)
+        data.view, data.box = view_for(box), box
     else:
         counties = ix.regions_at(session, area.code, "county")
         data = MapData(area=_area_dict(area), period=period.code, colouring=colouring.code, scale="province",
@@ -418,15 +419,30 @@ def build_map(session: Session, period: m.Period, colouring_code: str | None = N
             data.units.append(dict(code=c.code, name_zh=c.name_zh, name_en=c.name_en, bbox=bbox([c.boundary])))
             _label(data, c, lang)
         _province_points(session, data, area, counties, period, lang, wanted_types, wanted_states)
-        data.view = view_for(bbox(c.boundary for c in counties))
+        data.box = bbox(c.boundary for c in counties)
+        data.view = view_for(data.box)
     data.legend = _legend(colouring, lang, target, data.shade_level == "village")
     return data
+
+
+LABEL_SUFFIXES = (" Township", " Town", " Subdistrict", " County")
+
+
+def short_name(region: m.Region, lang: str) -> str:
+    """A map label: English names lose their kind ("Beishan Township" -> "Beishan") so labels fit."""
+    text = name_of(region, lang)
+    if lang == "en":
+        text = text.replace("Economic Development Zone", "EDZ")
+        for suffix in LABEL_SUFFIXES:
+            if text.endswith(suffix):
+                return text[: -len(suffix)]
+    return text
 
 
 def _label(data: MapData, region: m.Region, lang: str) -> None:
     if region.centroid_lon is not None and region.centroid_lat is not None:
         data.labels.append(dict(lon=round(region.centroid_lon, 4), lat=round(region.centroid_lat, 4),
-                                t=name_of(region, lang)))
+                                t=short_name(region, lang)))
 
 
 def _fmt_count(x: object) -> str:
@@ -568,7 +584,7 @@ def deck(data: MapData, tile: str | None = None, height: int = 620):  # noqa: AN
     mpp = meters_per_pixel(view.latitude, view.zoom)
     layers = []
     if tile:
-        layers.append(tile_layer(tile))
+        layers.extend(tile_layers(tile, data.box, view.zoom))
     if data.fills:
         layers.append(pdk.Layer(
             "PolygonLayer", id="fills", data=data.fills, get_polygon="p", get_fill_color="f",
@@ -636,20 +652,58 @@ def meters_per_pixel(latitude: float, zoom: float) -> float:
     return 78271.51696 * math.cos(math.radians(latitude)) / (2 ** zoom)
 
 
-def tile_layer(url: str):  # noqa: ANN201 (pydeck.Layer)
-    """An intranet raster tile server underneath the polygons.
+MAX_TILES = 48
 
-    The JSON bridge cannot pass TileLayer a renderSubLayers function (a plain TileLayer would treat
-    PNG tiles as GeoJSON), so the tiles are drawn by TerrainLayer, which is a TileLayer whose sublayer
-    drapes the tile image: the same URL serves as a flat elevation grid (decoder scalers all 0) and as
-    the texture. Workers are off so loaders.gl never fetches worker code from a CDN.
+
+def _tile_xy(lon: float, lat: float, z: int) -> tuple[int, int]:
+    n = 2 ** z
+    lat = max(-85.05112878, min(85.05112878, lat))
+    x = int((lon + 180.0) / 360.0 * n)
+    y = int((1.0 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2.0 * n)
+    return max(0, min(n - 1, x)), max(0, min(n - 1, y))
+
+
+def _tile_bounds(x: int, y: int, z: int) -> list[float]:
+    n = 2 ** z
+
+    def lat(row: int) -> float:
+        return math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * row / n))))
+
+    return [round(x / n * 360.0 - 180.0, 7), round(lat(y + 1), 7), round((x + 1) / n * 360.0 - 180.0, 7),
+            round(lat(y), 7)]
+
+
+def tile_layers(url: str, box: tuple[float, float, float, float] | None, zoom: float) -> list:
+    """An intranet raster tile server underneath the polygons, as one BitmapLayer per tile.
+
+    deck.gl's TileLayer needs a renderSubLayers *function* to draw image tiles (by default it parses
+    tiles as GeoJSON), and the JSON bridge of st.pydeck_chart cannot carry a function; TerrainLayer
+    would need a loaders.gl worker fetched from a CDN. So the tiles covering the area at (one level
+    finer than) the opening zoom are listed here, each drawn by a BitmapLayer with its own bounds.
+    URL placeholders: {z} {x} {y}.
     """
     import pydeck as pdk
+    from pydeck.types import String
 
-    return pdk.Layer(
-        "TerrainLayer", id="tiles", elevation_data=url, texture=url, min_zoom=0, max_zoom=19, tile_size=256,
-        elevation_decoder={"rScaler": 0, "gScaler": 0, "bScaler": 0, "offset": 0}, mesh_max_error=100,
-        load_options={"worker": False, "terrain": {"worker": False}}, pickable=False)
+    if box is None:
+        return []
+    west, south, east, north = box
+    pad_x, pad_y = (east - west) * 0.15, (north - south) * 0.15
+    west, east, south, north = west - pad_x, east + pad_x, south - pad_y, north + pad_y
+    z = max(0, min(19, math.ceil(zoom) + 1))
+    while True:
+        x0, y0 = _tile_xy(west, north, z)
+        x1, y1 = _tile_xy(east, south, z)
+        if (x1 - x0 + 1) * (y1 - y0 + 1) <= MAX_TILES or z == 0:
+            break
+        z -= 1
+    layers = []
+    for x in range(x0, x1 + 1):
+        for y in range(y0, y1 + 1):
+            address = url.replace("{z}", str(z)).replace("{x}", str(x)).replace("{y}", str(y))
+            layers.append(pdk.Layer("BitmapLayer", id=f"tile-{z}-{x}-{y}", image=String(address),
+                                    bounds=_tile_bounds(x, y, z), pickable=False))
+    return layers
 
 
 def payload_bytes(deck_obj) -> int:  # noqa: ANN001

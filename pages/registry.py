@@ -47,7 +47,8 @@ filter_townships = {"": tr("common.all"), **township_names}
 # --- search and filters -------------------------------------------------------------------------
 f1, f2, f3, f4 = st.columns([2, 2, 1.4, 1.4])
 query = f1.text_input(tr("registry.search"), key="reg_query")
-types = f2.multiselect(tr("map.types"), list(type_labels), format_func=type_labels.get, key="reg_types")
+types = f2.multiselect(tr("map.types"), list(type_labels), format_func=type_labels.get, key="reg_types",
+                       placeholder=tr("common.all"))
 township = f3.selectbox(tr("map.township"), list(filter_townships), format_func=filter_townships.get,
                         key="reg_township") or None
 statuses = f4.multiselect(tr("registry.filter.status"), list(status_labels), default=["active", "building"],
@@ -58,6 +59,9 @@ st.markdown(tr("registry.count", count=len(points)))
 if points.empty:
     st.info(tr("registry.no_points"))
 else:
+    # Dates as text: an empty cell for "not retired", never the word None.
+    points = points.assign(opened_on=points["opened_on"].map(lambda d: d.isoformat() if d else ""),
+                           retired_on=points["retired_on"].map(lambda d: d.isoformat() if d else ""))
     view = points[["code", "name", "type_label", "township", "village", "opened_on", "retired_on", "status_label",
                    "staff_full", "staff_part"]].rename(columns={
         "code": tr("map.col.code"), "name": tr("map.col.name"), "type_label": tr("map.col.type"),
@@ -175,7 +179,7 @@ def _detail_inputs(prefix: str, current: dict | None = None) -> dict:
 if is_admin:
     with st.expander(tr("registry.add"), icon=":material/add_location:"):
         add_type = st.selectbox(tr("map.col.type"), list(type_labels), format_func=type_labels.get,
-                                key="reg_add_type")
+                                index=list(type_labels).index("village_room"), key="reg_add_type")
         entry = dict(type=add_type, **_place_inputs("reg_add", add_type), **_detail_inputs("reg_add"))
         if st.button(tr("common.save"), key="reg_add_save", type="primary"):
             if _save(registry.add_point, entry):

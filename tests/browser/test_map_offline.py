@@ -2,11 +2,14 @@
 village polygons and the service points (checked by pixel colours, not just "a canvas exists")."""
 from __future__ import annotations
 
+import math
 import time
 
 import pytest
 
 from data_access import geo
+from data_access import indicators as ix
+from data_access.db import session_scope
 from helpers import open_path_wait, sign_in_browser
 
 pytestmark = pytest.mark.browser
@@ -24,7 +27,19 @@ def _share_near(image, colour: tuple[int, int, int], tolerance: int = 14) -> flo
     return hits / len(pixels)
 
 
-def test_map_draws_polygons_and_points_without_leaving_the_machine(server, page, artifacts) -> None:  # noqa: ANN001
+def _pixel(lon: float, lat: float, view: dict, box) -> tuple[float, float]:  # noqa: ANN001
+    """Where deck.gl draws lon/lat in the canvas: web mercator, 512-pixel world at zoom 0."""
+    scale = 512 * 2 ** view["zoom"] / 360
+
+    def merc_y(value: float) -> float:
+        return math.degrees(math.log(math.tan(math.pi / 4 + math.radians(value) / 2)))
+
+    x = box["x"] + box["width"] / 2 + (lon - view["longitude"]) * scale
+    y = box["y"] + box["height"] / 2 - (merc_y(lat) - merc_y(view["latitude"])) * scale
+    return x, y
+
+
+def test_map_draws_polygons_and_points_without_leaving_the_machine(server, page, artifacts, sample_sqlite) -> None:  # noqa: ANN001
     from PIL import Image
 
     # Sign in at the root, then open the map from the sidebar as a user would (same session).
@@ -51,5 +66,15 @@ def test_map_draws_polygons_and_points_without_leaving_the_machine(server, page,
     # Chinese text on the page (legend, summary) and the data problems, all from this server.
     assert page.get_by_text("各乡镇覆盖情况").first.is_visible()
     assert page.get_by_text("数据问题：3 个服务阵地坐标缺失或有误").first.is_visible()
+    # Hovering a township station shows its Chinese tooltip (the server's database is the same sample).
+    with session_scope(sample_sqlite) as s:
+        data = geo.build_map(s, ix.period_by_code(s, "2026Q3"))
+    station = next(p for p in data.points["township_station"] if p["tip"].startswith("北山乡社会心理服务站"))
+    x, y = _pixel(station["lon"], station["lat"], data.view, page.locator('[data-testid="stDeckGlJsonChart"]').first.bounding_box())
+    page.mouse.move(x, y)
+    tooltip = page.wait_for_selector(".deck-tooltip", state="visible", timeout=10_000)
+    text = tooltip.inner_text()
+    page.screenshot(path=str(artifacts / "map-tooltip.png"))
+    assert text.startswith("北山乡社会心理服务站") and "类型：乡镇（街道）社会心理服务站" in text and "专职" in text
     assert page.external_requests == []
     assert page.console_errors == []

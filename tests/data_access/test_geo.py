@@ -52,7 +52,7 @@ def test_point_in_polygon_respects_holes_and_multipolygons() -> None:
 def test_view_fits_the_box() -> None:
     view = geo.view_for((104.2, 30.1, 104.82, 30.56))
     assert view["longitude"] == pytest.approx(104.51) and view["latitude"] == pytest.approx(30.33)
-    assert 9 < view["zoom"] < 9.8
+    assert 9.2 < view["zoom"] < 9.5
 
 
 # --- the sample county ----------------------------------------------------------------------------
@@ -155,7 +155,21 @@ def test_county_payload_is_small_and_offline(sample_engine) -> None:
     assert "http" not in deck.to_json()
     assert [layer["id"] for layer in spec["layers"]][:2] == ["fills", "outlines"]
     with_tiles = json.loads(geo.deck(data, tile="http://tiles.intranet/{z}/{x}/{y}.png").to_json())
-    assert with_tiles["layers"][0]["id"] == "tiles" and with_tiles["layers"][0]["texture"].startswith("http://tiles")
+    tiles = [layer for layer in with_tiles["layers"] if layer["@@type"] == "BitmapLayer"]
+    assert with_tiles["layers"][:len(tiles)] == tiles and 1 <= len(tiles) <= geo.MAX_TILES  # underneath
+    assert all(t["image"].startswith("http://tiles.intranet/") and "{" not in t["image"] for t in tiles)
+    # Together the tiles cover the county.
+    west, south, east, north = data.box
+    assert min(t["bounds"][0] for t in tiles) <= west and max(t["bounds"][2] for t in tiles) >= east
+    assert min(t["bounds"][1] for t in tiles) <= south and max(t["bounds"][3] for t in tiles) >= north
+
+
+def test_tile_addresses_follow_the_slippy_map_scheme() -> None:
+    # Tile 10/809/421 spans 104.41–104.77 E, 30.14–30.45 N (web-mercator XYZ).
+    assert geo._tile_xy(104.5, 30.3, 10) == (809, 421)
+    west, south, east, north = geo._tile_bounds(809, 421, 10)
+    assert west == pytest.approx(104.4140625) and east == pytest.approx(104.765625)
+    assert south < 30.3 < north and north - south == pytest.approx(0.3035, abs=1e-3)
 
 
 def test_tile_url_from_environment_or_setting(engine, monkeypatch) -> None:

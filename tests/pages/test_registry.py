@@ -55,7 +55,7 @@ def test_leader_reads_the_registry(app_engine) -> None:
     at.text_input(key="reg_query").set_value("心理服务站").run()
     at.selectbox(key="reg_township").set_value("990101002").run()
     frame = _frame_with(at, "启用日期")
-    assert frame["名称"].tolist() == ["黄岭乡社会心理服务站"] and frame["启用日期"].iloc[0] == dt.date(2026, 5, 12)
+    assert frame["名称"].tolist() == ["黄岭乡社会心理服务站"] and frame["启用日期"].iloc[0] == "2026-05-12"
     at.selectbox(key="reg_selected").set_value(_ids(app_engine, "黄岭乡社会心理服务站")[0]).run()
     assert not at.exception
     detail = _frame_with(at, " ")
