@@ -63,6 +63,7 @@ FILL_ALPHA = 190
 
 # Above this many points in view, or above county level, points are drawn as one bubble per unit.
 AGGREGATE_ABOVE = 5000
+MAX_LABELS = 40
 
 # Map colourings: registry coverage shares as values; any ratio target indicator as its status.
 VALUE_MODES = ("room_coverage", "school_rooms")
@@ -518,19 +519,20 @@ def _bubbles(data: MapData, items: list[tuple[m.ServicePoint, m.Region | None]],
             continue
         g = groups.setdefault(tw.code, dict(unit=tw, counts={}))
         g["counts"][sp.type] = g["counts"].get(sp.type, 0) + 1
+    largest = max((sum(g["counts"].values()) for g in groups.values()), default=1)
     for g in groups.values():
-        unit = g["unit"]
-        _add_bubble(data, unit, g["counts"], lang)
+        _add_bubble(data, g["unit"], g["counts"], lang, largest)
 
 
-def _add_bubble(data: MapData, unit: m.Region, counts: dict[str, int], lang: str) -> None:
+def _add_bubble(data: MapData, unit: m.Region, counts: dict[str, int], lang: str, largest: int) -> None:
     if unit.centroid_lon is None or unit.centroid_lat is None:
         return
     total = sum(counts.values())
     lines = "\n".join(f"{t(f'sptype.{tp}', lang)}: {n}" for tp, n in
                       sorted(counts.items(), key=lambda kv: POINT_TYPES.index(kv[0])))
     data.bubbles.append(dict(lon=round(unit.centroid_lon, 4), lat=round(unit.centroid_lat, 4), n=total,
-                             r=round(4 + 2.2 * math.sqrt(total), 1),
+                             # Area proportional to the count; the largest unit 18 px across.
+                             r=round(3 + 15 * math.sqrt(total / max(largest, 1)), 1),
                              tip=t("map.tip.bubble", lang, name=name_of(unit, lang), total=total) + "\n" + lines))
 
 
@@ -566,9 +568,12 @@ def _province_points(session: Session, data: MapData, area: m.Region, counties: 
             per = counts.setdefault(county.id, {})
             per[sp_type] = per.get(sp_type, 0) + 1
     data.point_count = sum(sum(c.values()) for c in counts.values())
+    largest = max((sum(c.values()) for c in counts.values()), default=1)
     for c in counties:
         if c.id in counts:
-            _add_bubble(data, c, counts[c.id], lang)
+            _add_bubble(data, c, counts[c.id], lang, largest)
+    if len(data.labels) > MAX_LABELS:
+        data.labels = []  # a hundred county names overlap; each county's tooltip names it
 
 
 # --- the Deck -----------------------------------------------------------------------------------

@@ -376,7 +376,8 @@ def retire_point(session: Session, actor: access.Actor | None, point_id: int, re
 
 def coverage_summary(session: Session, period: m.Period, lang: str = "zh", area_code: str | None = None
                      ) -> pd.DataFrame:
-    """Per township: villages with a room / villages, schools with a room / schools, as of the period end.
+    """Per township (per county for a province/city): villages with a room / villages, schools with a
+    room / schools, as of the period end.
 
     Columns: code, township, rooms, villages, room_coverage, school_rooms_n, schools, school_rooms.
     The last row is the area total (code = area code)."""
@@ -384,7 +385,9 @@ def coverage_summary(session: Session, period: m.Period, lang: str = "zh", area_
     cols = ["code", "township", "rooms", "villages", "room_coverage", "school_rooms_n", "schools", "school_rooms"]
     if area is None:
         return pd.DataFrame(columns=cols)
-    townships = ix.regions_at(session, area.code, "township")
+    # A province or city lists its counties (hundreds of townships would not read as a summary).
+    unit_level = "county" if area.level in ("province", "city") else "township"
+    townships = ix.regions_at(session, area.code, unit_level)
     groups = [*townships, area]
     values = ix.indicator_values(session, [period], groups, ["room_coverage", "school_rooms"])
     lookup = {(r.indicator, int(r.region_id)): r for r in values.itertuples(index=False)}

@@ -42,6 +42,7 @@ STRINGS: dict[str, tuple[str, str]] = {
                       "{name}\nType: {type}\nWhere: {township}\nOpened: {opened}\nStaff: {full} full-time, {part} part-time\nStatus: {state}"),
     "map.tip.bubble": ("{name}：服务阵地 {total} 个", "{name}: {total} service points"),
     "map.summary": ("各乡镇覆盖情况", "Coverage by township"),
+    "map.summary.counties": ("各县覆盖情况", "Coverage by county"),
     "map.summary.total": ("{name}合计", "{name} total"),
     "map.summary.rooms": ("有室村", "With room"),
     "map.summary.villages": ("村数", "Villages"),

@@ -121,14 +121,14 @@ with left:
         st.caption(tr("map.tiles_on", url=tile))
 
 with right:
-    st.markdown(f"#### {tr('map.summary')}")
+    st.markdown(f"#### {tr('map.summary') if county_view else tr('map.summary.counties')}")
     summary = data_map.coverage_summary(version, period, lg, area_code)
     if not summary.empty:
         shown = summary.copy()
         for col in ("room_coverage", "school_rooms"):
             shown[col] = shown[col].map(lambda v: "—" if pd.isna(v) else f"{v * 100:.1f}%")
         shown = shown.drop(columns=["code"]).rename(columns={
-            "township": tr("common.township"), "rooms": tr("map.summary.rooms"),
+            "township": tr("common.township") if county_view else tr("map.area"), "rooms": tr("map.summary.rooms"),
             "villages": tr("map.summary.villages"), "room_coverage": tr("map.summary.room_coverage"),
             "school_rooms_n": tr("map.summary.school_rooms_n"), "schools": tr("map.summary.schools"),
             "school_rooms": tr("map.summary.school_rooms")})

@@ -211,6 +211,19 @@ def test_province_map_aggregates_points_per_county(province) -> None:
     print(f"\nprovince (12 counties) payload: {size:,} bytes; one county of it: {county_size:,} bytes")
     assert size < 200_000 and county_size < 1_000_000
     assert county.scale == "county" and sum(len(v) for v in county.points.values()) == county.point_count
+    assert max(b["r"] for b in data.bubbles) == 18.0
+
+
+def test_province_summary_is_per_county(province) -> None:
+    from data_access import registry
+
+    with session_scope(province) as s:
+        period = ix.default_period(s)
+        summary = registry.coverage_summary(s, period)
+        counties = ix.regions_at(s, ix.root_region(s).code, "county")
+        values = ix.indicator_values(s, [period], counties, ["room_coverage"])
+    assert len(summary) == 13 and summary.iloc[-1]["township"] == "示例省合计"
+    assert summary.iloc[:-1]["rooms"].tolist() == [int(v) for v in values.sort_values("region_id")["numerator"]]
 
 
 def test_huge_county_falls_back_to_township_bubbles(sample_engine) -> None:
