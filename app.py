@@ -3,17 +3,22 @@
 Navigation uses st.navigation with st.Page rather than the automatic pages/ folder, because the
 page list depends on the signed-in role (a liaison must not even see an admin page's link), the
 titles follow the chosen language, and pages are grouped in sections.
+
+Before anyone signs in, every URL shows the sign-in form; after signing in the browser stays on
+the page it asked for. A signed-in user who opens the URL of a page their role may not see gets a
+plain sentence saying so (the page's own code never runs).
 """
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import streamlit as st
 
 from i18n import t
-from ui import data
+from ui import auth, data
 from ui.frame import language_switch
-from ui.navigation import SECTIONS, pages_for
+from ui.navigation import SECTIONS, page_specs, pages_for
 from ui.state import lang, tr
 
 log = logging.getLogger("dashboard")
@@ -28,18 +33,81 @@ except Exception:  # the database is down or misconfigured: say so, in the user'
     st.error(tr("app.db_error"))
     st.stop()
 
-role = None
-sections: dict[str, list] = {}
-for spec in pages_for(role):
-    sections.setdefault(tr(spec.section), []).append(
-        st.Page(spec.path, title=tr(spec.title_key), icon=spec.icon, default=spec.default))
-navigation = st.navigation({k: sections[k] for k in (tr(s) for s in SECTIONS) if k in sections})
+try:
+    user = auth.enforce_session()
+except Exception:
+    log.exception("session check failed")
+    st.error(tr("app.db_error"))
+    st.stop()
+
+ACCOUNT_PAGE = "pages/account.py"
+
+
+ROOT = Path(__file__).resolve().parent
+
+
+def _url_path(path: str) -> str:
+    return Path(path).stem
+
+
+def _exists(spec) -> bool:  # noqa: ANN001
+    """A page registered before its file exists (work in progress) must not take the app down."""
+    if (ROOT / spec.path).is_file():
+        return True
+    log.warning("page %s is registered but its file is missing; left out", spec.path)
+    return False
+
+
+ALL_SPECS = [s for s in page_specs() if _exists(s)]
+
+
+denied: dict[str, str] = {}  # url path -> title key of pages this user may not open
+if user is None:
+    login = st.Page("pages/login.py", title=tr("auth.login.title"), icon=":material/login:", default=True)
+    # Every page also answers at its own URL, hidden: a bookmark shows the sign-in form, and after
+    # signing in the browser is already on the page it asked for.
+    hidden = [st.Page(s.path, title=tr(s.title_key), url_path=_url_path(s.path), visibility="hidden")
+              for s in ALL_SPECS]
+    navigation = st.navigation([login, *hidden], position="hidden")
+else:
+    role = user["role"]
+    visible = [s for s in pages_for(role) if s in ALL_SPECS]
+    if user.get("must_change_password"):
+        # After an administrator's reset, the temporary password only opens the account page.
+        visible = [s for s in visible if s.path == ACCOUNT_PAGE]
+    sections: dict[str, list] = {}
+    has_default = any(s.default for s in visible)
+    for i, spec in enumerate(visible):
+        sections.setdefault(tr(spec.section), []).append(
+            st.Page(spec.path, title=tr(spec.title_key), icon=spec.icon,
+                    default=spec.default or (not has_default and i == 0)))
+    shown = {s.path for s in visible}
+    # Pages the role may not open stay registered, hidden, so their URL says so instead of
+    # "page not found"; their code never runs (see below).
+    hidden = []
+    for spec in ALL_SPECS:
+        if spec.path not in shown:
+            denied[_url_path(spec.path)] = spec.title_key
+            hidden.append(st.Page(spec.path, title=tr(spec.title_key), url_path=_url_path(spec.path),
+                                  visibility="hidden"))
+    ordered = {k: sections[k] for k in (tr(s) for s in SECTIONS) if k in sections}
+    if hidden:
+        ordered.setdefault(next(iter(ordered), ""), []).extend(hidden)
+    navigation = st.navigation(ordered, expanded=True)
 
 st.sidebar.caption(tr("app.title"))
 language_switch()
+auth.sidebar_account()
 
 try:
-    navigation.run()
+    if user is None:
+        # The login page itself runs as a page (its widgets keep their identity across reruns);
+        # any other URL shows the same form in place of the page.
+        navigation.run() if navigation.url_path == "" else auth.login_form()
+    elif navigation.url_path in denied:
+        auth.show_denied(denied[navigation.url_path])
+    else:
+        navigation.run()
 except Exception:  # never a stack trace on screen; the log keeps it for the administrator
     log.exception("page failed: %s (lang=%s)", navigation.title, lang())
     st.error(tr("app.unexpected_error"))

@@ -1,0 +1,86 @@
+"""Reads for the administration and account pages, and one helper that runs a write and turns
+its refusal into a message. Admin reads are not cached: an admin must see their own change at once,
+and user/audit rows do not move the data version."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Callable
+
+import streamlit as st
+
+from data_access import admin, audit, db, users
+from data_access.access import PermissionDenied
+from data_access.admin import InvalidInput
+from data_access.db import session_scope
+from ui.auth import current_actor
+from ui.state import lang, tr
+
+FLASH_KEY = "admin_flash"
+
+
+def attempt(write: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[bool, Any]:
+    """Call a data_access write as the signed-in user. A refusal shows its message (nothing changed)."""
+    try:
+        return True, write(db.get_engine(), current_actor(), *args, **kwargs)
+    except PermissionDenied as exc:
+        st.error(tr(exc.key))
+    except InvalidInput as exc:
+        st.error(exc.text(lang()))
+    return False, None
+
+
+def flash(key: str, **values: Any) -> None:
+    """A success message that survives the rerun which shows the change."""
+    st.session_state[FLASH_KEY] = tr(key, **values)
+
+
+def show_flash() -> None:
+    message = st.session_state.pop(FLASH_KEY, None)
+    if message:
+        st.success(message, icon=":material/check_circle:")
+
+
+def user_rows() -> list[dict]:
+    with session_scope() as s:
+        return users.list_users(s)
+
+
+def departments() -> list[dict]:
+    with session_scope() as s:
+        return admin.departments_for_admin(s)
+
+
+def townships() -> list[dict]:
+    with session_scope() as s:
+        return admin.regions_for_admin(s)
+
+
+def children(region_id: int) -> list[dict]:
+    with session_scope() as s:
+        return admin.regions_for_admin(s, region_id)
+
+
+def indicators() -> list[dict]:
+    with session_scope() as s:
+        return admin.indicators_for_admin(s)
+
+
+def target_history(indicator_id: int) -> list[dict]:
+    with session_scope() as s:
+        return admin.target_history(s, indicator_id)
+
+
+def periods() -> list[dict]:
+    with session_scope() as s:
+        return admin.periods_for_admin(s)
+
+
+def audit_entries(start: dt.date | None, end: dt.date | None, username: str | None, action: str | None,
+                  limit: int = 5000) -> list[dict]:
+    with session_scope() as s:
+        return audit.query_entries(s, start=start, end=end, username=username, action=action, limit=limit)
+
+
+def audit_choices() -> dict[str, list[str]]:
+    with session_scope() as s:
+        return audit.filter_choices(s)
