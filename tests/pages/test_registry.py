@@ -130,3 +130,20 @@ def test_admin_retires_a_room_and_the_map_counts_it_no_longer(writable_app) -> N
     summary = _frame_with(at, "有室村")
     row = summary[summary["乡镇（街道）"] == "北山乡"].iloc[0]
     assert (row["有室村"], row["村数"]) == (before["numerator"] - 1, before["denominator"])
+
+
+def test_admin_fixes_a_data_problem_through_the_edit_form(writable_app) -> None:
+    with session_scope(writable_app) as s:
+        sp = s.scalar(select(m.ServicePoint).where(m.ServicePoint.name_zh == "南湖砖厂企业爱心驿站"))
+        point_id, lon = sp.id, sp.lon
+    at = open_page("pages/registry.py", state=signed_in(writable_app, "admin"))
+    at.selectbox(key="reg_selected").set_value(point_id).run()
+    prefix = f"reg_edit_{point_id}"
+    assert at.text_input(key=f"{prefix}_lon").value == str(lon)
+    at.text_input(key=f"{prefix}_lon").set_value(str(round(lon + 90, 5)))
+    at.button(key=f"{prefix}_save").click().run()
+    assert not at.exception and not at.error
+    assert any(s.value == "已保存：南湖砖厂企业爱心驿站" for s in at.success)
+    at = open_page("pages/map.py", state=signed_in(writable_app, "leader"))
+    assert [e for e in at.expander if e.label == "数据问题：2 个服务阵地坐标缺失或有误"]
+    assert "南湖砖厂企业爱心驿站" in at.get("deck_gl_json_chart")[0].proto.json
