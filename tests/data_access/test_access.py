@@ -130,13 +130,24 @@ if importlib.util.find_spec("data_access.registry") is not None:
 
 if importlib.util.find_spec("data_access.ingest.commit") is not None:
     from data_access.ingest import commit as ingest_commit
+    from data_access.ingest.spec import build_spec
+    from data_access.ingest.templates import write_template
 
     def _upload(c: Ctx, a: Actor | None) -> Any:
-        # A blank template is a well-formed upload that the checker rejects: the permission check
-        # runs before reading, which is what this matrix is about (accepted uploads: ingest's tests).
-        return ingest_commit.ingest(c.engine, a, c.ids["template"], "health-2026Q3.xlsx", "health", "2026Q3")
+        """A correctly filled health sheet for 2026Q3, different each time (a new version)."""
+        with session_scope(c.engine) as s:
+            spec = build_spec(s, "health", "2026Q3")
+        n = c.n()
+        values = {e.code: {"smd_managed:num": 30 + i + n % 20, "smd_managed:den": 50 + i,
+                           "rehab_participation:num": 20 + i, "rehab_participation:den": 40 + i,
+                           "mh_records:num": 5000 + 10 * i, "mh_records:den": 10000 + 10 * i}
+                  for i, e in enumerate(spec.entities)}
+        _, result = ingest_commit.ingest(c.engine, a, write_template(spec, values=values), "health-2026Q3.xlsx",
+                                         "health", "2026Q3", today=dt.date(2026, 11, 23))
+        assert result.status == ingest_commit.ACCEPTED, result
+        return result
 
-    WRITES.append(Write("ingest.upload (health, 2026Q3)", _upload, UPLOADERS, audited=False))
+    WRITES.append(Write("ingest.upload (health, 2026Q3)", _upload, UPLOADERS))
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -157,12 +168,6 @@ def county(request: pytest.FixtureRequest, databases) -> Ctx:  # noqa: ANN001
         )
     ids["target_user"] = users.create_user(engine, SETUP, username="target_user", display_name="被管理账号",
                                            role="leader", department_id=None, password="Target-pass-1")
-    if importlib.util.find_spec("data_access.ingest.templates") is not None:
-        from data_access.ingest import templates
-
-        with session_scope(engine) as s:
-            built = templates.build_template(s, SETUP, "health", "2026Q3")
-            ids["template"] = built[1] if isinstance(built, tuple) else built  # (filename, bytes)
     return Ctx(engine, ids, itertools.count(1))
 
 
