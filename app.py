@@ -103,7 +103,10 @@ try:
     if user is None:
         # The login page itself runs as a page (its widgets keep their identity across reruns);
         # any other URL shows the same form in place of the page.
-        navigation.run() if navigation.url_path == "" else auth.login_form()
+        if navigation.url_path == "":
+            navigation.run()
+        else:
+            auth.login_form()
     elif navigation.url_path in denied:
         auth.show_denied(denied[navigation.url_path])
     else:

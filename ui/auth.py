@@ -123,7 +123,10 @@ def login_form() -> None:
     notice = take_notice()
     if notice:
         key, values = notice
-        (st.info if key == "auth.signed_out" else st.warning)(tr(key, **values))
+        if key == "auth.signed_out":
+            st.info(tr(key, **values))
+        else:
+            st.warning(tr(key, **values))
     left, _ = st.columns([2, 3])
     with left:
         st.subheader(tr("auth.login.title"))

@@ -53,4 +53,5 @@ def test_wrong_password_message_and_login_screenshot(server, page, artifacts) ->
     sign_in(page, server, "liaison_propaganda", password="not-the-password")
     assert page.get_by_text("用户名或密码不正确").first.is_visible()
     assert page.locator('input[type="password"]').count() == 1
+    assert page.get_by_text("None", exact=True).count() == 0  # no stray value written by Streamlit "magic"
     page.screenshot(path=str(artifacts / "login-wrong-password.png"), full_page=True)
