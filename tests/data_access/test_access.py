@@ -21,7 +21,6 @@ from data_access import admin, users
 from data_access import models as m
 from data_access.access import PERMISSIONS, Actor, PermissionDenied, allowed, require
 from data_access.db import data_version, session_scope
-from conftest import BACKENDS
 from sample_data.generate import generate
 
 ACTORS = ("admin", "leader", "display", "liaison_own", "liaison_other", "anonymous")
@@ -31,6 +30,8 @@ ADMIN_ONLY = frozenset({"admin"})
 SIGNED_IN = frozenset(ACTORS) - {"anonymous"}
 UPLOADERS = frozenset({"admin", "liaison_own"})
 SETUP = Actor(None, "test-setup", "admin")  # prepares rows; never one of the actors under test
+BACKENDS = ["sqlite", "postgresql"]  # as tests/conftest.py (not importable by name: ingest has a conftest too)
+
 
 @pytest.fixture(autouse=True, scope="module")
 def fast_hashing():  # noqa: ANN201
