@@ -95,6 +95,12 @@ else:
         ordered.setdefault(next(iter(ordered), ""), []).extend(hidden)
     navigation = st.navigation(ordered, expanded=True)
 
+# A shared link opened before signing in, on a freshly started server, is served by the page file
+# itself (see ui.auth.guard_page); once signed in, go on to that page with the link's parameters.
+wanted = st.session_state.pop(auth.AFTER_LOGIN, None)
+if user is not None and wanted and wanted in {s.path for s in visible}:
+    st.switch_page(wanted, query_params=st.query_params.to_dict())
+
 st.sidebar.caption(tr("app.title"))
 language_switch()
 auth.sidebar_account()

@@ -8,7 +8,11 @@ import streamlit as st
 
 from ui import data, data_ingest
 from ui.frame import page_title, sample_banner
+from ui.auth import guard_page
 from ui.state import lang, name, tr
+
+# Streamlit can run a page file without app.py (first request after a start): check here too.
+guard_page(__file__)
 
 page_title("nav.completeness", "completeness.caption")
 sample_banner()

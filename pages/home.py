@@ -12,8 +12,12 @@ from data_access.indicators import BEHIND, LATE, MET, MISSING, NEAR, NO_DATA, NO
 from ui import data, data_views
 from ui.format import change_text, is_missing, status_label, target_text, value_text
 from ui.frame import page_title, sample_banner
+from ui.auth import guard_page
 from ui.state import lang, name, tr
 from ui.views import link_query, period_label, period_picker, status_styler
+
+# Streamlit can run a page file without app.py (first request after a start): check here too.
+guard_page(__file__)
 
 page_title("app.title")
 sample_banner()

@@ -9,9 +9,13 @@ from data_access.indicators import NO_TARGET
 from ui import data, data_views
 from ui.format import change_text, is_missing, status_label, target_text, value_text
 from ui.frame import page_title, sample_banner
+from ui.auth import guard_page
 from ui.state import lang, name, tr
 from ui.views import (link_query, period_label, period_picker, ranking_chart, status_styler, township_picker,
                       indicator_picker, trend_chart)
+
+# Streamlit can run a page file without app.py (first request after a start): check here too.
+guard_page(__file__)
 
 page_title("indicator.title", "indicator.caption")
 sample_banner()

@@ -13,10 +13,7 @@ from ui import auth, data, data_map
 from ui.frame import page_title, sample_banner
 from ui.state import lang, name, tr
 
-# Sign-in is built in parallel (issue 7): use its page guard once it exists.
-_guard = getattr(auth, "guard_page", None)
-if _guard is not None:
-    _guard(__file__)
+auth.guard_page(__file__)
 
 page_title("map.title", "map.caption")
 sample_banner()

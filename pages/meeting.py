@@ -15,10 +15,13 @@ from data_access import access
 from data_access.briefing.content import SLIDES, worst_text
 from data_access.indicators import BEHIND, MET, NEAR, NO_DATA
 from ui import data, data_meeting
-from ui.auth import current_actor
+from ui.auth import current_actor, guard_page
 from ui.format import status_colours
 from ui.meeting import download_buttons
 from ui.state import lang, tr
+
+# Streamlit can run a page file without app.py (first request after a start): check here too.
+guard_page(__file__)
 
 STATE_KEY = "meeting_slide"
 

@@ -5,10 +5,13 @@ import pandas as pd
 import streamlit as st
 
 from ui import data, data_ingest
-from ui.auth import current_actor
+from ui.auth import current_actor, guard_page
 from ui.format import value_text
 from ui.frame import page_title, sample_banner
 from ui.state import lang, name, tr
+
+# Streamlit can run a page file without app.py (first request after a start): check here too.
+guard_page(__file__)
 
 page_title("nav.submissions", "submissions.caption")
 sample_banner()

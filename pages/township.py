@@ -9,8 +9,12 @@ import streamlit as st
 from ui import data, data_views
 from ui.format import change_text, is_missing, status_label, target_text, value_text
 from ui.frame import page_title, sample_banner
+from ui.auth import guard_page
 from ui.state import lang, name, tr
 from ui.views import link_query, period_label, period_picker, status_styler, township_picker
+
+# Streamlit can run a page file without app.py (first request after a start): check here too.
+guard_page(__file__)
 
 page_title("township.title", "township.caption")
 sample_banner()

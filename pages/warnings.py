@@ -7,8 +7,12 @@ import streamlit as st
 from data_access.warnings import KINDS
 from ui import data, data_views
 from ui.frame import page_title, sample_banner
+from ui.auth import guard_page
 from ui.state import lang, name, tr
 from ui.views import period_label, period_picker
+
+# Streamlit can run a page file without app.py (first request after a start): check here too.
+guard_page(__file__)
 
 page_title("warnings.title", "warnings.caption")
 sample_banner()

@@ -1,11 +1,10 @@
 """Signing in through the real login form in Playwright, for the browser tests."""
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from data_access.users import DEMO_PASSWORD
-from helpers import open_path
+from helpers import open_path, settle
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -17,19 +16,9 @@ def sign_in(page, base_url: str, username: str, password: str = DEMO_PASSWORD, p
     page.locator('[data-testid="stTextInput"] input[type="password"]').fill(password)
     page.locator('[data-testid="stFormSubmitButton"] button').click()
     if password == DEMO_PASSWORD:
-        # Signed in: the sidebar offers to sign out.
-        page.locator('[data-testid="stSidebar"] button', has_text="退出登录").wait_for(state="attached", timeout=30_000)
-    settle(page)
-
-
-def settle(page, quiet: float = 1.5) -> None:  # noqa: ANN001
-    deadline, since = time.time() + 60, None
-    while time.time() < deadline:
-        busy = page.query_selector('[data-testid="stStatusWidget"]') or page.query_selector('[data-testid="stSkeleton"]')
-        since = None if busy else (since or time.time())
-        if since and time.time() - since >= quiet:
-            return
-        time.sleep(0.2)
+        # Signed in (in either language): the login form is gone.
+        page.wait_for_selector('[data-testid="stTextInput"] input[type="password"]', state="detached", timeout=30_000)
+    settle(page, quiet=1.5)
 
 
 def nav_titles(page) -> list[str]:  # noqa: ANN001

@@ -26,24 +26,25 @@ def open_page(page: str | None = None, lang: str = "zh", query: dict | None = No
     return at
 
 
-def open_path(page, base_url: str, path: str = "", settle: float = 2.0) -> None:  # noqa: ANN001
-    """Go to base_url/path in a Playwright page and wait until the app is idle."""
+def settle(page, quiet: float = 2.0, timeout: float = 60.0) -> None:  # noqa: ANN001
+    """Wait until the app in a Playwright page has finished running (see FIELD-NOTES)."""
     import time
 
-    page.goto(f"{base_url}/{path}")
-    page.wait_for_selector('[data-testid="stApp"]', timeout=60_000)
-    deadline = time.time() + 60
-    quiet_since = None
+    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout * 1000)
+    deadline, since = time.time() + timeout, None
     while time.time() < deadline:
         busy = page.query_selector('[data-testid="stStatusWidget"]') or page.query_selector('[data-testid="stSkeleton"]')
-        if busy:
-            quiet_since = None
-        elif quiet_since is None:
-            quiet_since = time.time()
-        elif time.time() - quiet_since >= settle:
+        since = None if busy else (since or time.time())
+        if since and time.time() - since >= quiet:
             return
         time.sleep(0.2)
-    raise AssertionError(f"{path}: the app kept running for too long")
+    raise AssertionError(f"{page.url}: the app kept running for too long")
+
+
+def open_path(page, base_url: str, path: str = "", quiet: float = 2.0) -> None:  # noqa: ANN001
+    """Go to base_url/path in a Playwright page and wait until the app is idle."""
+    page.goto(f"{base_url}/{path}")
+    settle(page, quiet)
 
 
 # Demo accounts of the sample database (created by data_access.users.seed_demo_users).
@@ -70,37 +71,3 @@ def signed_in(engine, role: str = "leader", username: str | None = None) -> dict
         dept = user.department.code if user.department else None
         return {"user": dict(id=user.id, username=user.username, display_name=user.display_name, role=user.role,
                              department_id=user.department_id, department_code=dept)}
-
-
-def sign_in_browser(page, base_url: str, username: str, password: str, path: str = "") -> None:  # noqa: ANN001
-    """Open base_url/path in Playwright and sign in through the login form, if the app shows one.
-
-    Every URL shows the sign-in form until the user signs in, and the browser then stays on the page
-    it asked for, so sign in at the page you want (a later page.goto would start a new session)."""
-    open_path(page, base_url, path)
-    password_box = page.query_selector('[data-testid="stTextInput"] input[type="password"]')
-    if password_box is None:
-        return  # already signed in, or a build without sign-in
-    page.locator('[data-testid="stTextInput"] input').first.fill(username)
-    page.locator('[data-testid="stTextInput"] input[type="password"]').fill(password)
-    page.locator('[data-testid="stFormSubmitButton"] button').click()
-    page.wait_for_selector('[data-testid="stTextInput"] input[type="password"]', state="detached", timeout=30_000)
-    open_path_wait(page)
-
-
-def open_path_wait(page, settle: float = 2.0) -> None:  # noqa: ANN001
-    """Wait until the app in an already open page is idle (no running script, no skeleton)."""
-    import time
-
-    deadline = time.time() + 60
-    quiet_since = None
-    while time.time() < deadline:
-        busy = page.query_selector('[data-testid="stStatusWidget"]') or page.query_selector('[data-testid="stSkeleton"]')
-        if busy:
-            quiet_since = None
-        elif quiet_since is None:
-            quiet_since = time.time()
-        elif time.time() - quiet_since >= settle:
-            return
-        time.sleep(0.2)
-    raise AssertionError("the app kept running for too long")

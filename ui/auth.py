@@ -142,7 +142,9 @@ def login_form() -> None:
                 result = sign_in(username, password)
                 if result.ok:
                     if _page_run_without_app():
-                        st.switch_page("app.py")  # let app.py build the role's navigation
+                        # Let app.py build the role's navigation; it then opens the page that was
+                        # asked for (AFTER_LOGIN), with the link's query parameters kept.
+                        st.switch_page("app.py", query_params=st.query_params.to_dict())
                     st.rerun()
                 st.error(tr(result.error, **result.values))
         st.caption(tr("auth.login.caption"))
@@ -159,6 +161,9 @@ def _page_run_without_app() -> bool:
     return bool(getattr(PagesManager, "uses_pages_directory", False))
 
 
+AFTER_LOGIN = "after_login_page"
+
+
 def guard_page(path: str) -> None:
     """First line of a protected page. app.py already keeps pages from roles that may not see them,
     but Streamlit runs pages/<name>.py directly, without app.py, while a process still treats the
@@ -168,6 +173,7 @@ def guard_page(path: str) -> None:
 
     user = enforce_session()
     if not user:
+        st.session_state[AFTER_LOGIN] = f"pages/{Path(path).stem}.py"
         login_form()
         st.stop()
     stem = Path(path).stem

@@ -10,7 +10,8 @@ import pytest
 from data_access import geo
 from data_access import indicators as ix
 from data_access.db import session_scope
-from helpers import open_path_wait, sign_in_browser
+from browser_auth import sign_in
+from helpers import settle
 
 pytestmark = pytest.mark.browser
 
@@ -22,7 +23,7 @@ def _over_white(rgba: list[int]) -> tuple[int, int, int]:
 
 
 def _share_near(image, colour: tuple[int, int, int], tolerance: int = 14) -> float:  # noqa: ANN001
-    pixels = list(image.getdata())
+    pixels = list(image.get_flattened_data()) if hasattr(image, "get_flattened_data") else list(image.getdata())
     hits = sum(1 for p in pixels if all(abs(p[i] - colour[i]) <= tolerance for i in range(3)))
     return hits / len(pixels)
 
@@ -43,10 +44,10 @@ def test_map_draws_polygons_and_points_without_leaving_the_machine(server, page,
     from PIL import Image
 
     # Sign in at the root, then open the map from the sidebar as a user would (same session).
-    sign_in_browser(page, server, "leader", "demo2026")
+    sign_in(page, server, "leader")
     page.get_by_role("link", name="覆盖地图").first.click()
     chart = page.wait_for_selector('[data-testid="stDeckGlJsonChart"] canvas', timeout=60_000)
-    open_path_wait(page)
+    settle(page)
     page.locator('[data-testid="stDeckGlJsonChart"]').first.scroll_into_view_if_needed()
     time.sleep(2.5)  # deck.gl draws on the next animation frames after the data arrives
     assert page.query_selector('[data-testid="stException"]') is None

@@ -4,28 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from data_access.users import DEMO_PASSWORD
-from helpers import open_path
+from browser_auth import sign_in
 
 pytestmark = pytest.mark.browser
 
 
-def _sign_in_at(page, server: str, path: str) -> None:  # noqa: ANN001
-    """The sign-in form answers at every URL and stays on the page after signing in."""
-    open_path(page, server, path)
-    if page.query_selector('input[type="password"]') is None:
-        return  # no sign-in in this build
-    page.locator('[data-testid="stTextInput"] input').first.fill("leader")
-    page.locator('[data-testid="stTextInput"] input[type="password"]').fill(DEMO_PASSWORD)
-    page.locator('[data-testid="stFormSubmitButton"] button').click()
-    page.wait_for_selector('input[type="password"]', state="detached", timeout=30_000)
-    open_path(page, server, "")
-    open_path(page, server, path) if page.query_selector('input[type="password"]') else None
-
-
 def test_indicator_detail_link_in_english(server, page, artifacts) -> None:  # noqa: ANN001
     page.set_viewport_size({"width": 1440, "height": 2200})
-    _sign_in_at(page, server, "indicator?indicator=special_counselling&period=2026Q2&lang=en")
+    sign_in(page, server, "leader", path="indicator?indicator=special_counselling&period=2026Q2&lang=en")
     assert page.query_selector('[data-testid="stException"]') is None
     assert page.get_by_text("Special populations given individual counselling · 2026 Q2").first.is_visible()
     assert len(page.query_selector_all('[data-testid="stVegaLiteChart"]')) == 2
