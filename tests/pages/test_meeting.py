@@ -87,3 +87,14 @@ def test_liaison_gets_no_meeting_button(app_engine) -> None:  # noqa: ANN001
     assert not at.exception
     assert not any(l.proto.label == "会议模式" for l in at.get("page_link"))
     assert not at.get("download_button")
+
+
+def test_display_account_cannot_open_unsuppressed_township_figures(app_engine) -> None:  # noqa: ANN001
+    # The park's tiny counts are suppressed only in meeting mode; the display account's public
+    # screen must not reach the staff pages that show them raw, not even by URL.
+    # (The coverage map stays open to it: it counts public places, not people.)
+    for page in ("pages/township.py", "pages/indicator.py", "pages/home.py", "pages/warnings.py"):
+        at = open_page(page, state=signed_in(app_engine, "display"), query={"township": "990101013"})
+        assert not at.exception, page
+        assert not at.dataframe, page
+        assert not at.get("arrow_data_frame"), page
