@@ -424,24 +424,47 @@ def build_history(rows: Rows, rng: random.Random, townships: list[TownshipInfo],
                         numerator=figures[t.id][c][0], denominator=figures[t.id][c][1], value=figures[t.id][c][2])
                    for t in townships for c in codes if c in figures[t.id]]
             if with_submissions:
-                sub_id = rows.new_id("submissions")
                 late = dept in LATE_DEPARTMENTS and (rng.random() < 0.6 or latest)
-                day = period["deadline"] + dt.timedelta(days=rng.randint(3, 21)) if late \
-                    else period["deadline"] - dt.timedelta(days=rng.randint(0, 12))
-                at = dt.datetime.combine(day, dt.time(rng.randint(8, 17), rng.randint(0, 59)))
                 parsed = [dict(indicator=c, region=t.code, numerator=figures[t.id][c][0],
                                denominator=figures[t.id][c][1], value=figures[t.id][c][2])
                           for t in townships for c in codes if c in figures[t.id]]
-                blob = json.dumps(parsed, ensure_ascii=False, sort_keys=True).encode()
-                rows.submissions.append(dict(
-                    id=sub_id, department_id=department_ids[dept], period_id=period["id"], uploaded_by=uploader_id,
-                    uploaded_at=at, filename=f"{period['code']}-{dept}-示例数据.xlsx", content=None,
-                    sha256=hashlib.sha256(blob).hexdigest(), status="accepted", superseded_by_id=None,
-                    parsed=parsed, problems=None, template_version="sample"))
+                sub_id = _add_submission(rows, rng, period, dept, department_ids[dept], parsed, late, uploader_id)
             for o in obs:
                 o["id"] = rows.new_id("observations")
                 o["submission_id"] = sub_id
             rows.observations.extend(obs)
+        if with_submissions and "education" in department_ids:
+            # Its own generator: adding the schools' sheet must not shift the figures drawn above.
+            _add_submission(rows, random.Random(period["id"]), period, "education", department_ids["education"],
+                            _school_rows(rows, period["end_date"]), False, uploader_id)
+
+
+def _add_submission(rows: Rows, rng: random.Random, period: dict, dept: str, dept_id: int, parsed: list[dict],
+                    late: bool, uploader_id: int | None) -> int:
+    """An accepted sheet as the upload would have stored it (parsed rows; the sample keeps no file bytes)."""
+    sub_id = rows.new_id("submissions")
+    day = period["deadline"] + dt.timedelta(days=rng.randint(3, 21)) if late \
+        else period["deadline"] - dt.timedelta(days=rng.randint(0, 12))
+    at = dt.datetime.combine(day, dt.time(rng.randint(8, 17), rng.randint(0, 59)))
+    blob = json.dumps(parsed, ensure_ascii=False, sort_keys=True).encode()
+    rows.submissions.append(dict(
+        id=sub_id, department_id=dept_id, period_id=period["id"], uploaded_by=uploader_id,
+        uploaded_at=at, filename=f"{period['code']}-{dept}-示例数据.xlsx", content=None,
+        sha256=hashlib.sha256(blob).hexdigest(), status="accepted", superseded_by_id=None,
+        parsed=parsed, problems=None, template_version="sample"))
+    return sub_id
+
+
+def _school_rows(rows: Rows, end: dt.date) -> list[dict]:
+    """The education bureau's per-school sheet, answered as the registry stands at the quarter's end
+    (school_rooms itself is counted from the registry; the sheet is the bureau's confirmation)."""
+    rooms = {p["facility_id"]: p for p in rows.service_points
+             if p["type"] == "school_room" and p["opened_on"] and p["opened_on"] <= end
+             and (p["retired_on"] is None or p["retired_on"] > end)}
+    return [dict(school=f["code"], region_id=f["region_id"], has_room=int(f["id"] in rooms),
+                 teachers_full=rooms[f["id"]]["staff_full"] if f["id"] in rooms else 0,
+                 teachers_part=rooms[f["id"]]["staff_part"] if f["id"] in rooms else 0)
+            for f in rows.facilities if f["kind"] != "hospital"]
 
 
 # --- writing -----------------------------------------------------------------------------------
