@@ -9,10 +9,13 @@ import streamlit as st
 
 from data_access.access import PermissionDenied
 from ui import data, data_ingest
-from ui.auth import current_actor
+from ui.auth import current_actor, guard_page
 from ui.format import value_text
 from ui.frame import page_title, sample_banner
 from ui.state import lang, name, tr
+
+# Streamlit can run a page file without app.py (first request after a start): check here too.
+guard_page(__file__)
 
 PREVIEW_KEY = "ingest_preview"
 RESULT_KEY = "ingest_result"
@@ -108,16 +111,25 @@ def problem_table(items: list) -> pd.DataFrame:
                           tr("upload.col.fix"): p.fix(lg)} for p in items])
 
 
+def show_problems(frame: pd.DataFrame) -> None:
+    """A liaison must read every message and fix in full: a table that wraps text, not a grid that
+    cuts it; a long list (a badly broken file) goes into a scrolling grid instead."""
+    if len(frame) <= 60:
+        st.table(frame.style.hide(axis="index"))
+    else:
+        st.dataframe(frame, hide_index=True, width="stretch")
+
+
 if errors:
     st.error(tr("ingest.result.rejected"), icon=":material/error:")
     st.markdown(f"**{tr('upload.errors_title')}**")
-    st.dataframe(problem_table(errors), hide_index=True, width="stretch", key="errors_table")
+    show_problems(problem_table(errors))
 if warnings:
     st.markdown(f"**{tr('upload.warnings_title')}**")
-    st.dataframe(problem_table(warnings), hide_index=True, width="stretch", key="warnings_table")
+    show_problems(problem_table(warnings))
 if notices:
     with st.expander(f"{tr('upload.notices_title')}（{len(notices)}）"):
-        st.dataframe(problem_table(notices), hide_index=True, width="stretch", key="notices_table")
+        show_problems(problem_table(notices))
 if errors or warnings:
     stem = upload.name.rsplit(".", 1)[0]
     st.download_button(tr("upload.download_annotated"), data_ingest.annotated(preview, lg),

@@ -19,7 +19,7 @@ from data_access.ingest.templates import build_template
 
 
 @st.cache_data(show_spinner=False)
-def departments(_version: int) -> list[dict]:
+def departments(data_version: int) -> list[dict]:
     """Departments that hand in a quarterly sheet: [{id, code, name_zh, name_en}]."""
     with session_scope() as s:
         return [dict(id=d.id, code=d.code, name_zh=d.name_zh, name_en=d.name_en)
@@ -27,7 +27,7 @@ def departments(_version: int) -> list[dict]:
 
 
 @st.cache_data(show_spinner=False)
-def all_periods(_version: int) -> list[dict]:
+def all_periods(data_version: int) -> list[dict]:
     with session_scope() as s:
         return [dict(code=p.code, year=p.year, quarter=p.quarter, end_date=p.end_date, deadline=p.deadline)
                 for p in s.scalars(select(m.Period).order_by(m.Period.year, m.Period.quarter))]
@@ -94,7 +94,7 @@ def original(actor: Actor, submission_id: int) -> tuple[str, bytes] | None:
 
 
 @st.cache_data(show_spinner=False)
-def completeness_matrix(_version: int, today: dt.date) -> dict:
+def completeness_matrix(data_version: int, today: dt.date) -> dict:
     with session_scope() as s:
         data = completeness.matrix(s, today)
         data["cells"] = {f"{d}|{p}": asdict(c) for (d, p), c in data["cells"].items()}

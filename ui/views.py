@@ -12,7 +12,7 @@ import streamlit as st
 
 from data_access.indicators import BEHIND, MET, NEAR, NO_DATA, NO_TARGET
 from ui import data, data_views
-from ui.format import STATUS_STYLE, is_missing, status_colours, status_label
+from ui.format import STATUS_COLOURS, is_missing, status_colours, status_label
 from ui.state import lang, name, tr
 
 STATUS_ORDER = [MET, NEAR, BEHIND, NO_DATA, NO_TARGET]
@@ -113,7 +113,7 @@ def axis_title(ind: dict) -> str:
 
 def status_colour_scale(present: list[str] | None = None) -> alt.Scale:
     shown = [s for s in STATUS_ORDER if present is None or s in present]
-    return alt.Scale(domain=[status_label(s, lang()) for s in shown], range=[STATUS_STYLE[s][1] for s in shown])
+    return alt.Scale(domain=[status_label(s, lang()) for s in shown], range=[STATUS_COLOURS[s][0] for s in shown])
 
 
 def trend_chart(detail: dict) -> alt.Chart | None:

@@ -20,6 +20,7 @@ from data_access import models as m
 from data_access import suppression as sup
 from data_access.briefing.notes import next_steps
 from i18n import name_of, t
+from i18n.numbers import change_text, is_missing, status_label, target_text, value_text
 
 SLIDES = ("title", "overview", "behind", "map", "departments", "outcomes", "next_steps")
 TOP_BEHIND = 3  # townships named per indicator behind target: what fits on a projector line
@@ -123,27 +124,10 @@ class Briefing:
 
 # --- formatting (data_access may not import ui/, so the few rules live here) -------------------
 
-def _missing(x: object) -> bool:
-    return x is None or (isinstance(x, float) and math.isnan(x))
-
-
-def number_text(value: float | None, kind: str, unit: str, lang: str, digits: int = 1) -> str:
-    """Same look as ui.format.value_text: 83.1% / 3,545 人次 / 是."""
-    if _missing(value):
-        return t("common.no_data", lang)
-    assert value is not None
-    if kind == "ratio":
-        return f"{value * 100:.{digits}f}%"
-    if kind == "yesno":
-        return t("common.yes", lang) if value >= 1 else t("common.no", lang)
-    number = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
-    return f"{number} {unit}".strip() if lang == "zh" else number
-
-
 def _count_text(value: float | None, flag: str | None, th: sup.Thresholds, lang: str) -> str:
     if flag:
         return sup.flag_text(flag, th, lang) or ""
-    if _missing(value):
+    if is_missing(value):
         return ""
     return f"{value:,.0f}"
 
@@ -151,32 +135,7 @@ def _count_text(value: float | None, flag: str | None, th: sup.Thresholds, lang:
 def _value_text(value: float | None, flag: str | None, kind: str, unit: str, th: sup.Thresholds, lang: str) -> str:
     if flag:
         return sup.flag_text(flag, th, lang) or ""
-    return number_text(value, kind, unit, lang)
-
-
-def _target_text(target: float | None, comparison: str, kind: str, unit: str, lang: str) -> str:
-    if target is None:
-        return t("common.no_target", lang)
-    if kind == "yesno":
-        return t("common.yes", lang)
-    sign = {">=": "≥", "<=": "≤", "==": "="}.get(comparison, comparison)
-    return f"{sign} {number_text(target, kind, unit, lang, digits=0)}"
-
-
-def _change_text(change: float | None, kind: str) -> str:
-    if _missing(change):
-        return "—"
-    assert change is not None
-    return f"{change * 100:+.1f} pp" if kind == "ratio" else f"{change:+,.0f}"
-
-
-STATUS_SYMBOL = {ix.MET: "✔", ix.NEAR: "▲", ix.BEHIND: "✖", ix.NO_DATA: "—", ix.NO_TARGET: "·"}
-STATUS_KEY = {ix.MET: "status.met", ix.NEAR: "status.near", ix.BEHIND: "status.behind",
-              ix.NO_DATA: "status.unknown", ix.NO_TARGET: "common.no_target"}
-
-
-def status_text(status: str, lang: str) -> str:
-    return f"{STATUS_SYMBOL.get(status, '—')} {t(STATUS_KEY.get(status, 'status.unknown'), lang)}"
+    return value_text(value, kind, unit, lang)
 
 
 # --- assembly ----------------------------------------------------------------------------------
@@ -249,12 +208,12 @@ def _figure(item: ix.IndicatorStatus, lang: str, th: sup.Thresholds, flags: dict
         numerator_text=_count_text(item.numerator, flags.get("numerator_flag"), th, lang),
         denominator_text=_count_text(item.denominator, flags.get("denominator_flag"), th, lang),
         target=target_value,
-        target_text=_target_text(target_value, item.target.comparison if item.target else ">=", item.kind,
+        target_text=target_text(target_value, item.target.comparison if item.target else ">=", item.kind,
                                  item.unit, lang),
         # A hidden county value cannot carry a status either: the status would hint at it.
         status=ix.NO_DATA if vflag else item.status,
-        status_text=status_text(ix.NO_DATA if vflag else item.status, lang),
-        change_text="—" if vflag else _change_text(item.change, item.kind), flag=vflag)
+        status_text=status_label(ix.NO_DATA if vflag else item.status, lang),
+        change_text="—" if vflag else change_text(item.change, item.kind), flag=vflag)
 
 
 def assemble(session: Session, period_code: str, lang: str = "zh", today: dt.date | None = None) -> Briefing | None:
@@ -294,10 +253,10 @@ def assemble(session: Session, period_code: str, lang: str = "zh", today: dt.dat
         region = by_region[row["region_id"]]
         target = targets_now.get(ind.code) if ind.is_target and ind.kind == "ratio" else None
         status = ix.NO_DATA if row["value_flag"] else ix.classify(
-            None if _missing(row["value"]) else row["value"], target, ind.kind, ind.higher_is_better)
+            None if is_missing(row["value"]) else row["value"], target, ind.kind, ind.higher_is_better)
         area = AreaFigure(
             code=region.code, name=name_of(region, lang), population=region.population,
-            value=None if _missing(row["value"]) else float(row["value"]),
+            value=None if is_missing(row["value"]) else float(row["value"]),
             text=_value_text(row["value"], row["value_flag"], ind.kind, ind.unit, th, lang),
             numerator_text=_count_text(row["numerator"], row["numerator_flag"], th, lang),
             denominator_text=_count_text(row["denominator"], row["denominator_flag"], th, lang),
@@ -307,7 +266,7 @@ def assemble(session: Session, period_code: str, lang: str = "zh", today: dt.dat
                                   region_code=region.code,
                                   region=area.name, numerator=area.numerator_text, denominator=area.denominator_text,
                                   value=area.value, value_text=area.text,
-                                  status=area.text if row["value_flag"] else status_text(status, lang),
+                                  status=area.text if row["value_flag"] else status_label(status, lang),
                                   suppressed=bool(row["value_flag"] or row["numerator_flag"]
                                                   or row["denominator_flag"])))
 
