@@ -13,7 +13,8 @@ from data_access.access import Actor
 from data_access.db import session_scope
 from data_access.ingest import completeness, history
 from data_access.ingest.annotate import annotated_workbook
-from data_access.ingest.commit import CommitResult, Preview, commit, current_submission, prepare, version_count
+from data_access.ingest.commit import (CommitResult, Preview, commit, current_submission, prepare, record_rejection,
+                                       version_count)
 from data_access.ingest.spec import build_spec
 from data_access.ingest.templates import build_template
 
@@ -64,7 +65,10 @@ def current_version(department_id: int, period: str) -> dict | None:
 
 def preview_upload(actor: Actor, data: bytes, filename: str, department: str, period: str) -> Preview:
     with session_scope() as s:
-        return prepare(s, actor, data, filename, department, period)
+        preview = prepare(s, actor, data, filename, department, period)
+    if not preview.ok:
+        record_rejection(db.get_engine(), actor, preview, department, period)
+    return preview
 
 
 def commit_upload(actor: Actor, preview: Preview) -> CommitResult:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from data_access.access import Actor
 from data_access.db import make_engine, upgrade_schema
-from data_access.ingest.commit import ACCEPTED, IDENTICAL, ingest
+from data_access.ingest.commit import ACCEPTED, IDENTICAL, REJECTED, ingest, record_rejection
 from data_access.ingest.spec import SpecError
 from i18n import t
 
@@ -46,6 +46,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         preview, result = ingest(engine, actor, path.read_bytes(), path.name, args.department, args.period,
                                  dry_run=args.dry_run, today=today)
+        if result.status == REJECTED and not args.dry_run:
+            record_rejection(engine, actor, preview, args.department, args.period)
     except SpecError as exc:
         print(t(exc.key, lang, **exc.values), file=sys.stderr)
         return 2

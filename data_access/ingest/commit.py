@@ -245,6 +245,18 @@ def commit(engine: Engine, actor: Actor | None, preview: Preview) -> CommitResul
         raise
 
 
+def record_rejection(engine: Engine, actor: Actor | None, preview: Preview, department_code: str,
+                     period_code: str) -> None:
+    """A refused file changes no figure and is not stored, but the audit trail keeps that it was sent,
+    by whom, and why (its own short transaction, after the check)."""
+    errors = [p for p in preview.all_problems if p.severity == "error"]
+    with session_scope(engine) as s:
+        audit.record(s, actor, "submission.reject", "submission", None,
+                     after={"department": department_code, "period": period_code, "filename": preview.filename,
+                            "sha256": preview.sha256, "errors": len(errors)},
+                     detail="; ".join(f"{p.sheet}!{p.cell} {p.key}" if p.sheet else p.key for p in errors[:20]))
+
+
 def ingest(engine: Engine, actor: Actor | None, data: bytes, filename: str, department_code: str, period_code: str,
            dry_run: bool = False, today: dt.date | None = None, limits: Limits = DEFAULT_LIMITS
            ) -> tuple[Preview, CommitResult]:
@@ -261,4 +273,5 @@ def ingest(engine: Engine, actor: Actor | None, data: bytes, filename: str, depa
 
 
 __all__ = ["ACCEPTED", "IDENTICAL", "STALE", "REJECTED", "Preview", "CommitResult", "Change", "prepare", "commit",
+           "record_rejection",
            "ingest", "SpecError", "TEMPLATE_VERSION", "err"]

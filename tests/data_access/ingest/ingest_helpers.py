@@ -19,13 +19,14 @@ from data_access.ingest.templates import write_template
 TODAY = dt.date(2026, 11, 23)
 ADMIN = Actor(user_id=None, username="test-admin", role="admin")
 TABLES = ("observations", "submissions", "audit_log", "settings")
+FIGURE_TABLES = ("observations", "submissions", "settings")  # what a refused file must not touch
 
 
-def fingerprint(engine: Engine) -> str:
+def fingerprint(engine: Engine, tables: tuple[str, ...] | None = None) -> str:
     """A hash of every row an upload could touch: equal before and after means nothing changed."""
     h = hashlib.sha256()
     with engine.connect() as conn:
-        for table in TABLES:
+        for table in tables or TABLES:
             cols = "*" if table != "submissions" else \
                 "id, department_id, period_id, uploaded_by, uploaded_at, filename, sha256, status, superseded_by_id"
             for row in conn.execute(text(f"SELECT {cols} FROM {table} ORDER BY 1")):

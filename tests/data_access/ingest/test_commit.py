@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
-from ingest_helpers import ADMIN, TODAY, fill, fingerprint, template_bytes
+from ingest_helpers import ADMIN, FIGURE_TABLES, TODAY, fill, fingerprint, template_bytes
 from data_access import db, indicators as ix, models as m
 from data_access.access import Actor, PermissionDenied
 from data_access.db import session_scope
@@ -163,13 +163,19 @@ def test_cli_exit_codes_and_json(writable, tmp_path, capsys, monkeypatch) -> Non
     bad = tmp_path / "bad.xlsx"
     bad.write_bytes(template_bytes(engine, "justice", "2026Q2", values={"990101001": {"special_counselling:num": 9,
                                                                                      "special_counselling:den": 3}}))
-    before = fingerprint(engine)
+    figures_before = fingerprint(engine, FIGURE_TABLES)
     assert cli([str(bad), "--department", "justice", "--period", "2026Q2", "--json", *args]) == 1
     out = json.loads(capsys.readouterr().out)
     assert out["accepted"] is False
     errors = [p for p in out["problems"] if p["severity"] == "error"]
     assert [(p["sheet"], p["row"], p["column"], p["value"]) for p in errors] == [("数据", 4, "C", "9")]
     assert "大于分母" in errors[0]["message"]
+    # The refused file changed no figure, but the audit trail says it was sent and why.
+    with session_scope(engine) as s:
+        entry = s.scalar(select(m.AuditEntry).order_by(m.AuditEntry.id.desc()).limit(1))
+        assert entry.action == "submission.reject" and entry.after["errors"] == 1 and "数据!C4 " in entry.detail
+        before = fingerprint(engine)
+    assert fingerprint(engine, FIGURE_TABLES) == figures_before
     good = tmp_path / "good.xlsx"
     good.write_bytes(template_bytes(engine, "justice", "2026Q2", values={"990101001": {"special_counselling:num": 3,
                                                                                       "special_counselling:den": 9}}))
