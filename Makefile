@@ -36,10 +36,11 @@ system-deps:
 	  echo "installing:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
-	@# LibreOffice Impress renders the PowerPoint briefing to PDF so its pages can be looked at
-	@# (soffice --headless --convert-to pdf); without recommends it is a ~40 MB download.
-	@command -v soffice >/dev/null || { $(SUDO) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends libreoffice-impress; }
+	@# LibreOffice renders the PowerPoint briefing to PDF so its pages can be looked at, and Calc
+	@# writes a real old-format .xls for the upload tests; without recommends ~60 MB.
+	@dpkg -s libreoffice-impress libreoffice-calc >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \
+	  libreoffice-impress libreoffice-calc; }
 
 seed: install
 	$(PY) -m sample_data.generate --if-empty
