@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
@@ -117,20 +118,49 @@ def sample_sqlite(databases: _Databases) -> Engine:
     return _samples["sqlite"]
 
 
-@pytest.fixture
-def app_engine(sample_sqlite: Engine) -> Iterator[Engine]:
-    """Points the app at the sample database and clears Streamlit's caches around an AppTest."""
+@contextmanager
+def _app_on(engine: Engine) -> Iterator[Engine]:
+    """Points the app (db.get_engine) at engine with empty Streamlit caches; restores it after."""
     import streamlit as st
 
     previous = db._engine
-    db.set_engine(sample_sqlite)
+    db.set_engine(engine)
     st.cache_data.clear()
     st.cache_resource.clear()
-    yield sample_sqlite
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    if previous is not None:
-        db.set_engine(previous)
+    try:
+        yield engine
+    finally:
+        st.cache_data.clear()
+        st.cache_resource.clear()
+        if previous is not None:
+            db.set_engine(previous)
+
+
+@pytest.fixture
+def app_engine(sample_sqlite: Engine) -> Iterator[Engine]:
+    """The app on the shared sample database, for AppTests that only read."""
+    with _app_on(sample_sqlite) as engine:
+        yield engine
+
+
+@pytest.fixture
+def writable_app(databases: _Databases) -> Iterator[Engine]:
+    """The app on a sample county of its own, for page tests that write (sign-in attempts, admin
+    and registry edits). SQLite only: the page code is the same on both backends."""
+    from argon2 import PasswordHasher
+
+    from data_access import users
+    from sample_data.generate import generate
+
+    with pytest.MonkeyPatch.context() as mp:
+        # Cheap argon2 parameters: the real ones are slow on purpose.
+        cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+        mp.setattr(users, "_hasher", cheap)
+        mp.setattr(users, "_DUMMY_HASH", cheap.hash("not-a-password-of-anyone"))
+        engine = databases.new("sqlite")
+        generate(engine)
+        with _app_on(engine):
+            yield engine
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,7 @@ with the briefing export so a page and a slide never disagree."""
 from __future__ import annotations
 
 from data_access.indicators import BEHIND, MET, NEAR, NO_DATA, NO_TARGET
-from i18n.numbers import (STATUS_KEYS, STATUS_SYMBOLS, change_text, is_missing, status_label,  # noqa: F401
+from i18n.numbers import (STATUS_KEYS, STATUS_SYMBOLS, change_text, is_missing, status_label,  # noqa: F401  (re-exported for pages)
                           target_text, value_text)
 
 # (text colour, background colour) per status, on the light theme; readable on a projector.

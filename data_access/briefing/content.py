@@ -8,7 +8,6 @@ suppressed numbers are None in this structure, so no renderer can show them by m
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass, field
 
 import pandas as pd

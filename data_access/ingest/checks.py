@@ -16,7 +16,7 @@ from data_access import models as m
 from data_access.indicators import previous_period
 from data_access.ingest.problems import ERROR, NOTICE, WARNING, Problem, a1, err, note, show_value, warn
 from data_access.ingest.reader import PARSERS, Parsed, ReadResult
-from data_access.ingest.spec import (CODE, COUNT, DEN, NAME, NUM, RATE, REGION_LEVELS, TEMPLATE_VERSION, YESNO,
+from data_access.ingest.spec import (CODE, COUNT, DEN, NAME, NUM, REGION_LEVELS, TEMPLATE_VERSION,
                                      Entity, SheetSpec, norm, place_keys)
 
 TOTAL_WORDS = ("合计", "总计", "小计", "全县", "汇总", "total")

@@ -1,7 +1,6 @@
 """Early warning: every rule fires on a constructed case, with its reason, on both backends."""
 from __future__ import annotations
 
-import datetime as dt
 
 import pytest
 from sqlalchemy import select

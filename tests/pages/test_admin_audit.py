@@ -6,14 +6,13 @@ import io
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from auth_fixtures import writable_app  # noqa: F401  (fixture)
 from data_access import models as m
 from data_access import users
 from data_access.db import session_scope
 from helpers import open_page, signed_in
 
 
-def test_lists_filters_and_downloads_the_trail(writable_app) -> None:  # noqa: F811
+def test_lists_filters_and_downloads_the_trail(writable_app) -> None:
     users.authenticate(writable_app, "leader", "wrong-pass-1")
     users.authenticate(writable_app, "leader", users.DEMO_PASSWORD)
     users.authenticate(writable_app, "=cmd|' /C calc'!A0", "x")  # a hostile "username" lands in detail
@@ -32,7 +31,7 @@ def test_lists_filters_and_downloads_the_trail(writable_app) -> None:  # noqa: F
     assert len(at.dataframe[0].value) == 2
 
 
-def test_download_is_an_excel_file_with_safe_cells(writable_app, monkeypatch) -> None:  # noqa: F811
+def test_download_is_an_excel_file_with_safe_cells(writable_app, monkeypatch) -> None:
     from data_access import audit
 
     made: list[bytes] = []
@@ -49,7 +48,7 @@ def test_download_is_an_excel_file_with_safe_cells(writable_app, monkeypatch) ->
     assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
 
 
-def test_leader_cannot_open_the_audit_page(writable_app) -> None:  # noqa: F811
+def test_leader_cannot_open_the_audit_page(writable_app) -> None:
     at = open_page("pages/admin_audit.py", state=signed_in(writable_app, "leader"))
     assert not at.exception
     assert "无权打开此页面" in at.warning[0].value and len(at.dataframe) == 0

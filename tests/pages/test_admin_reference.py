@@ -5,7 +5,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from auth_fixtures import audit_actions, count, writable_app  # noqa: F401  (fixture)
+from auth_fixtures import audit_actions, count
 from data_access import models as m
 from data_access.db import data_version, session_scope
 from helpers import open_page, signed_in
@@ -15,7 +15,7 @@ def _button(at, label: str):  # noqa: ANN001, ANN202
     return next(b for b in at.button if b.label == label)
 
 
-def test_regions_page_renames_and_notes_merges_are_out_of_scope(writable_app) -> None:  # noqa: F811
+def test_regions_page_renames_and_notes_merges_are_out_of_scope(writable_app) -> None:
     at = open_page("pages/admin_regions.py", state=signed_in(writable_app, "admin"))
     assert not at.exception
     assert "合并" in at.info[0].value
@@ -36,7 +36,7 @@ def test_regions_page_renames_and_notes_merges_are_out_of_scope(writable_app) ->
     assert ("admin", "region.rename") in audit_actions(writable_app)
 
 
-def test_a_150_percent_target_gets_a_clear_message_and_changes_nothing(writable_app) -> None:  # noqa: F811
+def test_a_150_percent_target_gets_a_clear_message_and_changes_nothing(writable_app) -> None:
     with session_scope(writable_app) as s:
         ind_id = s.scalar(select(m.Indicator.id).where(m.Indicator.code == "smd_managed"))
     targets_before, version = count(writable_app, m.Target), data_version(writable_app)
@@ -59,7 +59,7 @@ def test_a_150_percent_target_gets_a_clear_message_and_changes_nothing(writable_
     assert list(history["结束日期"])[0] == "现行" and str(list(history["结束日期"])[1]) == dt.date.today().isoformat()
 
 
-def test_a_negative_count_target_is_refused(writable_app) -> None:  # noqa: F811
+def test_a_negative_count_target_is_refused(writable_app) -> None:
     with session_scope(writable_app) as s:
         ind_id = s.scalar(select(m.Indicator.id).where(m.Indicator.code == "outreach_sessions"))
     before = count(writable_app, m.Target)
@@ -72,7 +72,7 @@ def test_a_negative_count_target_is_refused(writable_app) -> None:  # noqa: F811
     assert count(writable_app, m.Target) == before
 
 
-def test_departments_page_edits_the_liaison(writable_app) -> None:  # noqa: F811
+def test_departments_page_edits_the_liaison(writable_app) -> None:
     at = open_page("pages/admin_departments.py", state=signed_in(writable_app, "admin"))
     assert not at.exception
     assert len(at.dataframe[0].value) == count(writable_app, m.Department)
@@ -94,7 +94,7 @@ def test_departments_page_edits_the_liaison(writable_app) -> None:  # noqa: F811
         assert (dept.liaison_name, dept.liaison_phone) == ("李明", "0838-6221234")
 
 
-def test_periods_page_changes_a_deadline_and_opens_the_next_quarter(writable_app) -> None:  # noqa: F811
+def test_periods_page_changes_a_deadline_and_opens_the_next_quarter(writable_app) -> None:
     at = open_page("pages/admin_periods.py", state=signed_in(writable_app, "admin"))
     assert not at.exception
     assert len(at.dataframe[0].value) == count(writable_app, m.Period)

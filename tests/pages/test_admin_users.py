@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from auth_fixtures import audit_actions, writable_app  # noqa: F401  (fixture)
+from auth_fixtures import audit_actions
 from data_access import models as m
 from data_access import users
 from data_access.db import session_scope
@@ -24,7 +24,7 @@ def _form_button(at, label: str):  # noqa: ANN001, ANN202
     return next(b for b in at.button if b.label == label)
 
 
-def test_lists_every_user_with_role_and_status(writable_app) -> None:  # noqa: F811
+def test_lists_every_user_with_role_and_status(writable_app) -> None:
     at = open_page(PAGE, state=signed_in(writable_app, "admin"))
     assert not at.exception
     table = at.dataframe[0].value
@@ -34,7 +34,7 @@ def test_lists_every_user_with_role_and_status(writable_app) -> None:  # noqa: F
     assert (row["角色"], row["所属部门"], row["状态"]) == ("部门联络员", "县卫生健康委员会", "正常")
 
 
-def test_create_a_liaison_through_the_form(writable_app) -> None:  # noqa: F811
+def test_create_a_liaison_through_the_form(writable_app) -> None:
     at = open_page(PAGE, state=signed_in(writable_app, "admin"))
     at.text_input[0].input("zhang.wei")
     at.text_input[1].input("张伟")
@@ -51,7 +51,7 @@ def test_create_a_liaison_through_the_form(writable_app) -> None:  # noqa: F811
     assert ("admin", "user.create") in audit_actions(writable_app)
 
 
-def test_a_liaison_without_department_is_refused_with_a_message(writable_app) -> None:  # noqa: F811
+def test_a_liaison_without_department_is_refused_with_a_message(writable_app) -> None:
     at = open_page(PAGE, state=signed_in(writable_app, "admin"))
     at.text_input[0].input("no.dept")
     at.text_input[1].input("无部门")
@@ -63,7 +63,7 @@ def test_a_liaison_without_department_is_refused_with_a_message(writable_app) ->
     assert _user(writable_app, "no.dept") is None
 
 
-def test_disable_and_reset(writable_app) -> None:  # noqa: F811
+def test_disable_and_reset(writable_app) -> None:
     leader_id = _user(writable_app, "leader").id
     at = open_page(PAGE, state=signed_in(writable_app, "admin"))
     at.selectbox(key="edit_user").set_value(leader_id).run()
@@ -81,7 +81,7 @@ def test_disable_and_reset(writable_app) -> None:  # noqa: F811
     assert users.authenticate(writable_app, "leader", "New-temp-pass-1").user["must_change_password"] is True
 
 
-def test_the_admin_cannot_disable_themselves(writable_app) -> None:  # noqa: F811
+def test_the_admin_cannot_disable_themselves(writable_app) -> None:
     admin_id = _user(writable_app, "admin").id
     at = open_page(PAGE, state=signed_in(writable_app, "admin"))
     at.selectbox(key="edit_user").set_value(admin_id).run()

@@ -6,7 +6,7 @@ import time
 
 from sqlalchemy import select
 
-from auth_fixtures import audit_actions, writable_app  # noqa: F401  (fixture)
+from auth_fixtures import audit_actions
 from data_access import models as m
 from data_access import users
 from data_access.access import Actor
@@ -25,7 +25,7 @@ def _is_login(at) -> bool:  # noqa: ANN001
     return [t.label for t in at.text_input] == ["用户名", "密码"]
 
 
-def test_nobody_signed_in_sees_only_the_sign_in_form(writable_app) -> None:  # noqa: F811
+def test_nobody_signed_in_sees_only_the_sign_in_form(writable_app) -> None:
     at = open_page()
     assert not at.exception
     assert _is_login(at) and len(at.dataframe) == 0
@@ -33,13 +33,13 @@ def test_nobody_signed_in_sees_only_the_sign_in_form(writable_app) -> None:  # n
     assert any("demo2026" in c.value for c in at.caption)
 
 
-def test_a_bookmarked_admin_page_shows_the_sign_in_form_first(writable_app) -> None:  # noqa: F811
+def test_a_bookmarked_admin_page_shows_the_sign_in_form_first(writable_app) -> None:
     at = open_page("pages/admin_audit.py")
     assert not at.exception
     assert _is_login(at) and len(at.dataframe) == 0
 
 
-def test_sign_in_as_leader_opens_the_home_page_and_is_audited(writable_app) -> None:  # noqa: F811
+def test_sign_in_as_leader_opens_the_home_page_and_is_audited(writable_app) -> None:
     at = _submit(open_page(), "leader", users.DEMO_PASSWORD)
     assert not at.exception
     assert at.session_state["user"]["role"] == "leader"
@@ -49,7 +49,7 @@ def test_sign_in_as_leader_opens_the_home_page_and_is_audited(writable_app) -> N
     assert users.DEMO_PASSWORD not in repr({k: at.session_state[k] for k in ("user",)})
 
 
-def test_wrong_password_then_lockout(writable_app) -> None:  # noqa: F811
+def test_wrong_password_then_lockout(writable_app) -> None:
     at = open_page()
     for _ in range(4):
         at = _submit(at, "liaison_health", "wrong-password")
@@ -62,14 +62,14 @@ def test_wrong_password_then_lockout(writable_app) -> None:  # noqa: F811
     assert actions.count("auth.sign_in_failed") == 6 and "auth.locked" in actions and "auth.sign_in" not in actions
 
 
-def test_empty_form_and_english(writable_app) -> None:  # noqa: F811
+def test_empty_form_and_english(writable_app) -> None:
     at = open_page(lang="en")
     next(b for b in at.button if b.label == "Sign in").click()
     at.run()
     assert at.error[0].value == "Please enter your username and password."
 
 
-def test_an_idle_session_expires(writable_app) -> None:  # noqa: F811
+def test_an_idle_session_expires(writable_app) -> None:
     state = signed_in(writable_app, "leader") | {"last_activity": time.time() - 31 * 60}
     at = open_page(state=state)
     assert not at.exception
@@ -81,13 +81,13 @@ def test_an_idle_session_expires(writable_app) -> None:  # noqa: F811
     assert not _is_login(at) and at.session_state["user"]["username"] == "leader"
 
 
-def test_a_preset_user_without_activity_stamp_counts_as_active(writable_app) -> None:  # noqa: F811
+def test_a_preset_user_without_activity_stamp_counts_as_active(writable_app) -> None:
     at = open_page(state=signed_in(writable_app, "display"))
     assert not _is_login(at) and at.session_state["user"]["role"] == "display"
     assert abs(at.session_state["last_activity"] - time.time()) < 60
 
 
-def test_a_user_disabled_meanwhile_is_signed_out(writable_app) -> None:  # noqa: F811
+def test_a_user_disabled_meanwhile_is_signed_out(writable_app) -> None:
     state = signed_in(writable_app, "leader")
     with session_scope(writable_app) as s:
         admin_id = s.scalar(select(m.User.id).where(m.User.username == "admin"))
@@ -96,14 +96,14 @@ def test_a_user_disabled_meanwhile_is_signed_out(writable_app) -> None:  # noqa:
     assert _is_login(at) and "已被管理员停用" in at.warning[0].value
 
 
-def test_a_liaison_opening_an_admin_page_gets_a_clear_message(writable_app) -> None:  # noqa: F811
+def test_a_liaison_opening_an_admin_page_gets_a_clear_message(writable_app) -> None:
     at = open_page("pages/admin_users.py", state=signed_in(writable_app, "liaison"))
     assert not at.exception
     assert "无权打开此页面" in at.warning[0].value and "部门联络员" in at.warning[0].value
     assert len(at.dataframe) == 0 and len(at.text_input) == 0  # the page's own code did not run
 
 
-def test_after_a_reset_only_the_account_page_opens(writable_app) -> None:  # noqa: F811
+def test_after_a_reset_only_the_account_page_opens(writable_app) -> None:
     with session_scope(writable_app) as s:
         admin_id = s.scalar(select(m.User.id).where(m.User.username == "admin"))
         leader_id = s.scalar(select(m.User.id).where(m.User.username == "leader"))
@@ -127,7 +127,7 @@ def test_after_a_reset_only_the_account_page_opens(writable_app) -> None:  # noq
     assert users.authenticate(writable_app, "leader", "Own-pass-345").ok
 
 
-def test_sign_out(writable_app) -> None:  # noqa: F811
+def test_sign_out(writable_app) -> None:
     at = open_page("pages/account.py", state=signed_in(writable_app, "liaison"))
     at.button(key="account_sign_out").click()
     at.run()

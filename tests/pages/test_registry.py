@@ -3,36 +3,13 @@ administrator adds and retires points through the forms, and a bad entry changes
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterator
 
-import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import func, select
 
-from data_access import db
 from data_access import indicators as ix
 from data_access import models as m
 from data_access.db import session_scope
 from helpers import open_page, signed_in
-
-
-@pytest.fixture
-def writable_app(databases) -> Iterator[Engine]:  # noqa: ANN001
-    """The app on its own fresh sample county (the shared sample database is read-only)."""
-    import streamlit as st
-
-    from sample_data.generate import generate
-
-    engine = databases.new("sqlite")
-    generate(engine)
-    previous = db._engine
-    db.set_engine(engine)
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield engine
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    if previous is not None:
-        db.set_engine(previous)
 
 
 def _count(engine, *where) -> int:  # noqa: ANN001

@@ -4,9 +4,7 @@ itself is committed through the same ui.data_ingest functions the page calls, an
 from __future__ import annotations
 
 import datetime as dt
-import io
 
-import openpyxl
 import pytest
 import streamlit as st
 

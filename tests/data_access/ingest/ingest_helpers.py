@@ -8,7 +8,6 @@ import json
 from typing import Callable, Iterator
 
 import openpyxl
-import pytest
 from sqlalchemy import Engine, text
 
 from data_access.access import Actor
