@@ -147,16 +147,10 @@ def app_engine(sample_sqlite: Engine) -> Iterator[Engine]:
 def writable_app(databases: _Databases) -> Iterator[Engine]:
     """The app on a sample county of its own, for page tests that write (sign-in attempts, admin
     and registry edits). SQLite only: the page code is the same on both backends."""
-    from argon2 import PasswordHasher
-
-    from data_access import users
+    from helpers import cheap_password_hashing
     from sample_data.generate import generate
 
-    with pytest.MonkeyPatch.context() as mp:
-        # Cheap argon2 parameters: the real ones are slow on purpose.
-        cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-        mp.setattr(users, "_hasher", cheap)
-        mp.setattr(users, "_DUMMY_HASH", cheap.hash("not-a-password-of-anyone"))
+    with cheap_password_hashing():
         engine = databases.new("sqlite")
         generate(engine)
         with _app_on(engine):

@@ -1,7 +1,9 @@
 """Helpers the tests import (conftest holds the fixtures)."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 
 def open_page(page: str | None = None, lang: str = "zh", query: dict | None = None, state: dict | None = None,
@@ -71,3 +73,18 @@ def signed_in(engine, role: str = "leader", username: str | None = None) -> dict
         dept = user.department.code if user.department else None
         return {"user": dict(id=user.id, username=user.username, display_name=user.display_name, role=user.role,
                              department_id=user.department_id, department_code=dept)}
+
+
+@contextmanager
+def cheap_password_hashing() -> Iterator[None]:
+    """Cheap argon2 parameters in tests (the real ones cost ~0.1–0.5 s a hash, on purpose)."""
+    import pytest
+    from argon2 import PasswordHasher
+
+    from data_access import users
+
+    with pytest.MonkeyPatch.context() as mp:
+        cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+        mp.setattr(users, "_hasher", cheap)
+        mp.setattr(users, "_DUMMY_HASH", cheap.hash("not-a-password-of-anyone"))
+        yield

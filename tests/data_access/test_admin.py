@@ -4,9 +4,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+
+from helpers import cheap_password_hashing
 from sqlalchemy import Engine, select
 
-from data_access import admin, indicators, users
+from data_access import admin, indicators
 from data_access import models as m
 from data_access.access import Actor
 from data_access.admin import InvalidInput
@@ -16,12 +18,7 @@ from sample_data.generate import generate
 @pytest.fixture(autouse=True, scope="module")
 def fast_hashing():  # noqa: ANN201
     """Cheap argon2 parameters in tests (the real ones cost ~0.1–0.5 s a hash, on purpose)."""
-    from argon2 import PasswordHasher
-
-    with pytest.MonkeyPatch.context() as mp:
-        cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-        mp.setattr(users, "_hasher", cheap)
-        mp.setattr(users, "_DUMMY_HASH", cheap.hash("not-a-password-of-anyone"))
+    with cheap_password_hashing():
         yield
 
 

@@ -6,6 +6,8 @@ import io
 import logging
 
 import pytest
+
+from helpers import cheap_password_hashing
 from sqlalchemy import Engine, func, select
 
 from data_access import models as m
@@ -20,12 +22,7 @@ NOW = dt.datetime(2026, 11, 23, 9, 0)
 @pytest.fixture(autouse=True, scope="module")
 def fast_hashing():  # noqa: ANN201
     """Cheap argon2 parameters in tests (the real ones cost ~0.1–0.5 s a hash, on purpose)."""
-    from argon2 import PasswordHasher
-
-    with pytest.MonkeyPatch.context() as mp:
-        cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-        mp.setattr(users, "_hasher", cheap)
-        mp.setattr(users, "_DUMMY_HASH", cheap.hash("not-a-password-of-anyone"))
+    with cheap_password_hashing():
         yield
 
 
