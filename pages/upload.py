@@ -28,9 +28,7 @@ if actor is None or actor.role not in ("admin", "liaison"):
     st.stop()
 
 version = data.version()
-depts = data_ingest.departments(version)
-if actor.role == "liaison":
-    depts = [d for d in depts if d["id"] == actor.department_id]
+depts = data_ingest.departments_for(actor, version)
 if not depts:
     st.info(tr("upload.no_template"))
     st.stop()

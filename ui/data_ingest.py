@@ -27,6 +27,12 @@ def departments(data_version: int) -> list[dict]:
                 for d in completeness.reporting_departments(s)]
 
 
+def departments_for(actor: Actor, data_version: int) -> list[dict]:
+    """The departments this user may pick: a liaison only their own (data_access checks again on write)."""
+    depts = departments(data_version)
+    return [d for d in depts if d["id"] == actor.department_id] if actor.role == "liaison" else depts
+
+
 @st.cache_data(show_spinner=False)
 def all_periods(data_version: int) -> list[dict]:
     with session_scope() as s:
