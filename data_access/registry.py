@@ -209,13 +209,15 @@ def _as_count(value: Any, field: str, problems: list) -> int:
     return int(number)
 
 
-def _validate(session: Session, data: dict[str, Any], today: dt.date) -> dict[str, Any]:
+def check_entry(session: Session, data: dict[str, Any], today: dt.date) -> dict[str, Any]:
     """Check a whole entry; returns the column values to store, or raises RegistryError with all problems."""
     problems: list[tuple[str, dict[str, Any]]] = []
     root = ix.root_region(session)
     sp_type = data.get("type")
-    if sp_type not in m.SERVICE_POINT_TYPES:
-        problems.append(("registry.error.type", dict(value=sp_type or "")))
+    if _blank(sp_type):
+        problems.append(("registry.error.type_missing", {}))
+    elif sp_type not in m.SERVICE_POINT_TYPES:
+        problems.append(("registry.error.type", dict(value=sp_type)))
     name_zh = (data.get("name_zh") or "").strip()
     name_en = (data.get("name_en") or "").strip()
     if not name_zh:
@@ -295,7 +297,7 @@ def add_point(session: Session, actor: access.Actor | None, data: dict[str, Any]
               today: dt.date | None = None) -> m.ServicePoint:
     """Register a new service point. Raises PermissionDenied or RegistryError before any change."""
     access.require(actor, "registry.edit")
-    values = _validate(session, data, today or dt.date.today())
+    values = check_entry(session, data, today or dt.date.today())
     code = (data.get("code") or "").strip() or _new_code(session)
     if session.scalar(select(m.ServicePoint.id).where(m.ServicePoint.code == code)):
         raise RegistryError([("registry.error.code_taken", dict(code=code))])
@@ -307,6 +309,17 @@ def add_point(session: Session, actor: access.Actor | None, data: dict[str, Any]
     return sp
 
 
+def entry_of(sp: m.ServicePoint) -> dict[str, Any]:
+    """A stored point as the entry fields check_entry takes (township/village/facility by code)."""
+    region = sp.region
+    return dict(type=sp.type, name_zh=sp.name_zh, name_en=sp.name_en,
+                township=(region.parent.code if region.level == "village" and region.parent else region.code),
+                village=region.code if region.level == "village" else None,
+                facility_code=sp.facility.code if sp.facility else None, lon=sp.lon, lat=sp.lat,
+                opened_on=sp.opened_on, status=sp.status, staff_full=sp.staff_full, staff_part=sp.staff_part,
+                phone=sp.phone, note=sp.note)
+
+
 def edit_point(session: Session, actor: access.Actor | None, point_id: int, changes: dict[str, Any],
                today: dt.date | None = None) -> m.ServicePoint:
     """Change a point's fields (any of EDITABLE); the whole entry is checked again."""
@@ -316,19 +329,13 @@ def edit_point(session: Session, actor: access.Actor | None, point_id: int, chan
         raise RegistryError([("registry.error.not_found", dict(id=point_id))])
     if sp.retired_on is not None:
         raise RegistryError([("registry.error.retired", dict(name=sp.name_zh, date=sp.retired_on.isoformat()))])
-    region = sp.region
-    current = dict(type=sp.type, name_zh=sp.name_zh, name_en=sp.name_en,
-                   township=(region.parent.code if region.level == "village" and region.parent else region.code),
-                   village=region.code if region.level == "village" else None,
-                   facility_code=sp.facility.code if sp.facility else None, lon=sp.lon, lat=sp.lat,
-                   opened_on=sp.opened_on, status=sp.status, staff_full=sp.staff_full, staff_part=sp.staff_part,
-                   phone=sp.phone, note=sp.note)
+    current = entry_of(sp)
     unknown = [k for k in changes if k not in EDITABLE]
     if unknown:
         raise RegistryError([("registry.error.field", dict(field=", ".join(unknown)))])
     if "township" in changes and "village" not in changes:
         current["village"] = None  # a new township invalidates the old village
-    values = _validate(session, {**current, **changes}, today or dt.date.today())
+    values = check_entry(session, {**current, **changes}, today or dt.date.today())
     before = snapshot(sp)
     for key, value in values.items():
         setattr(sp, key, value)

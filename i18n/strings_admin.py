@@ -108,8 +108,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "admin.regions.rename": ("修改名称", "Rename"),
     "admin.regions.pick": ("要修改的区划", "Region to rename"),
     "admin.regions.aliases_help": ("多个别名用顿号“、”或逗号分隔。", "Separate several aliases with “、” or commas."),
-    "admin.regions.bulk_note": ("从 Excel 批量导入区划和服务点的功能尚未开放，待报表校验模块完成后提供。",
-                                "Bulk import of regions and service points from Excel is not available yet; it follows once the sheet checker is ready."),
+    "admin.regions.bulk_note": ("要一次新增村（社区）或修改多个区划（人口、城乡属性、别名等），请用“批量导入”。",
+                                "To add villages or change many areas at once (population, urban/rural, spellings), use Bulk import."),
     # departments page
     "admin.departments.title": ("部门与联络员", "Departments and liaisons"),
     "admin.departments.caption": ("领导小组成员单位及其联络员。“每季度报送”的部门会出现在报送进度中。",

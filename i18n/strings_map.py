@@ -128,6 +128,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "registry.coords_hint": ("经纬度可留空（留空的阵地将列入地图的“数据问题”）。",
                              "Coordinates may be left empty (such points are listed under the map's data problems)."),
     "registry.error.type": ("阵地类型“{value}”无效，请从列表中选择。", "Point type “{value}” is not valid; choose one from the list."),
+    "registry.error.type_missing": ("请选择阵地类型。", "Choose the point's type."),
     "registry.error.name": ("请填写阵地名称。", "Enter the point's name."),
     "registry.error.township_missing": ("请选择所属乡镇（街道）。", "Choose the township."),
     "registry.error.township_unknown": ("乡镇（街道）“{value}”不在本县，请从列表中选择。",

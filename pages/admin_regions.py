@@ -45,4 +45,4 @@ with st.form(f"rename_{target}"):
             flash("admin.saved")
             st.rerun()
 
-st.caption(tr("admin.regions.bulk_note"))
+st.page_link("pages/admin_import.py", label=tr("admin.regions.bulk_note"), icon=":material/upload_file:")

@@ -174,6 +174,7 @@ def _detail_inputs(prefix: str, current: dict | None = None) -> dict:
 
 
 if is_admin:
+    st.page_link("pages/admin_import.py", label=tr("registry.bulk_import"), icon=":material/upload_file:")
     with st.expander(tr("registry.add"), icon=":material/add_location:"):
         add_type = st.selectbox(tr("map.col.type"), list(type_labels), format_func=type_labels.get,
                                 index=list(type_labels).index("village_room"), key="reg_add_type")

@@ -12,6 +12,7 @@ from ui import data, data_ingest
 from ui.auth import current_actor, guard_page
 from ui.format import value_text
 from ui.frame import page_title, sample_banner
+from ui.problems import show_problems
 from ui.state import lang, name, tr
 
 # Streamlit can run a page file without app.py (first request after a start): check here too.
@@ -103,31 +104,7 @@ if loc is not None:
     st.caption(tr("upload.sheet_used", sheet=loc.sheet, row=loc.header_row + 1))
 
 
-def problem_table(items: list) -> pd.DataFrame:
-    return pd.DataFrame([{tr("upload.col.sheet"): p.sheet, tr("upload.col.cell"): p.cell,
-                          tr("upload.col.value"): p.value, tr("upload.col.problem"): p.message(lg),
-                          tr("upload.col.fix"): p.fix(lg)} for p in items])
-
-
-def show_problems(frame: pd.DataFrame) -> None:
-    """A liaison must read every message and fix in full: a table that wraps text, not a grid that
-    cuts it; a long list (a badly broken file) goes into a scrolling grid instead."""
-    if len(frame) <= 60:
-        st.table(frame.style.hide(axis="index"))
-    else:
-        st.dataframe(frame, hide_index=True, width="stretch")
-
-
-if errors:
-    st.error(tr("ingest.result.rejected"), icon=":material/error:")
-    st.markdown(f"**{tr('upload.errors_title')}**")
-    show_problems(problem_table(errors))
-if warnings:
-    st.markdown(f"**{tr('upload.warnings_title')}**")
-    show_problems(problem_table(warnings))
-if notices:
-    with st.expander(f"{tr('upload.notices_title')}（{len(notices)}）"):
-        show_problems(problem_table(notices))
+show_problems(problems)
 if errors or warnings:
     stem = upload.name.rsplit(".", 1)[0]
     st.download_button(tr("upload.download_annotated"), data_ingest.annotated(preview, lg),

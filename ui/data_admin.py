@@ -12,6 +12,8 @@ from data_access import admin, audit, db, users
 from data_access.access import PermissionDenied
 from data_access.admin import InvalidInput
 from data_access.db import session_scope
+from data_access.ingest import reference
+from data_access.ingest.annotate import annotated_workbook
 from ui.auth import current_actor
 from ui.state import lang, tr
 
@@ -84,3 +86,29 @@ def audit_entries(start: dt.date | None, end: dt.date | None, username: str | No
 def audit_choices() -> dict[str, list[str]]:
     with session_scope() as s:
         return audit.filter_choices(s)
+
+
+# ---------------------------------------------------------------- bulk import (批量导入)
+
+def import_template(kind: str) -> tuple[str, bytes]:
+    with session_scope() as s:
+        return reference.template(s, current_actor(), kind)
+
+
+def check_import(kind: str, data: bytes, filename: str) -> reference.ImportPreview:
+    """Check a sheet (writes nothing); a refused one is noted in the audit trail."""
+    with session_scope() as s:
+        preview = reference.check_import(s, current_actor(), kind, data, filename)
+    if preview.errors:
+        reference.record_refusal(db.get_engine(), current_actor(), preview)
+    return preview
+
+
+def commit_import(preview: reference.ImportPreview) -> reference.ImportResult:
+    return reference.commit_import(db.get_engine(), current_actor(), preview)
+
+
+def import_annotated(preview: reference.ImportPreview) -> bytes:
+    loc = preview.read.located
+    return annotated_workbook(preview.data, preview.read.format, preview.problems, rows=loc.rows if loc else None,
+                              sheet_name=loc.sheet if loc else None, lang=lang())

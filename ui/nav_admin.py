@@ -6,6 +6,7 @@ ADMIN = ("admin",)
 PAGES = [
     PageSpec("pages/admin_users.py", "nav.admin_users", ":material/manage_accounts:", "nav.section.admin", 100, ADMIN),
     PageSpec("pages/admin_regions.py", "nav.admin_regions", ":material/map:", "nav.section.admin", 110, ADMIN),
+    PageSpec("pages/admin_import.py", "nav.admin_import", ":material/upload_file:", "nav.section.admin", 115, ADMIN),
     PageSpec("pages/admin_departments.py", "nav.admin_departments", ":material/apartment:", "nav.section.admin", 120,
              ADMIN),
     PageSpec("pages/admin_indicators.py", "nav.admin_indicators", ":material/flag:", "nav.section.admin", 130, ADMIN),

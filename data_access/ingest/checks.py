@@ -54,7 +54,7 @@ class Checked:
         return not self.errors
 
 
-class _Notes:
+class Notes:
     """Notices, at most NOTICE_PER_KEY per kind, the rest summed up."""
 
     def __init__(self) -> None:
@@ -73,7 +73,7 @@ class _Notes:
         return self.items + extra
 
 
-class _EntityIndex:
+class EntityIndex:
     def __init__(self, entities: list[Entity]) -> None:
         self.entities = entities
         self.by_code = {e.code: e for e in entities} | {norm(e.code): e for e in entities}
@@ -125,10 +125,10 @@ def validate(session: Session, spec: SheetSpec, result: ReadResult, today: dt.da
     loc = result.located
     if loc is None:
         return checked
-    notes = _Notes()
+    notes = Notes()
     sheet, rows, colmap = loc.sheet, loc.rows, loc.colmap
     formulas = result.formula_cells.get(sheet, set())
-    index = _EntityIndex(spec.entities)
+    index = EntityIndex(spec.entities)
     value_cols = [(loc.columns[k], c) for k, c in colmap.items() if loc.columns[k].role in PARSERS]
     name_col, code_col = colmap.get(NAME), colmap.get(CODE)
     key_col = name_col if name_col is not None else code_col

@@ -334,7 +334,24 @@ def _score_header(top: list[list[Any]], r: int, index: _LabelIndex) -> tuple[int
 
 def locate(wb: pc.CalamineWorkbook, spec: SheetSpec, result: ReadResult, limits: Limits = DEFAULT_LIMITS) -> None:
     """Pick the sheet and header row that best match the department's columns."""
-    index = _LabelIndex(spec.columns)
+    sheet_found = locate_columns(wb, spec.columns, spec.department_name_zh, result, limits)
+    if sheet_found is None:
+        return
+    sheet, r, colmap = sheet_found
+    for col in spec.columns:
+        if not col.in_template or col.role not in (NUM, DEN, COUNT, YESNO) or col.key in colmap:
+            continue
+        if col.role == NUM and f"{col.indicator}:rate" in colmap:
+            continue  # a rate and a denominator give the numerator
+        result.problems.append(err("ingest.err.missing_column", sheet=sheet, row=r, column_label=col.label_zh))
+
+
+def locate_columns(wb: pc.CalamineWorkbook, columns: list[Column], title_zh: str, result: ReadResult,
+                   limits: Limits = DEFAULT_LIMITS) -> tuple[str, int, dict[str, int]] | None:
+    """The sheet and header row that best match `columns` (any sheet, under title rows, one or two
+    header rows): sets result.located and returns (sheet, header row, column map), or None after
+    reporting why not. Shared by the quarterly sheets and the reference-data imports."""
+    index = _LabelIndex(columns)
     meta_names = {META_SHEET, LIST_SHEET}
     best: tuple[int, str, int, dict[str, int], list[int], list[int], list[list[Any]]] | None = None
     for meta in wb.sheets_metadata:
@@ -342,7 +359,7 @@ def locate(wb: pc.CalamineWorkbook, spec: SheetSpec, result: ReadResult, limits:
             continue
         loaded = _sheet_rows(wb, meta.name, limits, result)
         if loaded is None:
-            return
+            return None
         rows, merged = loaded
         top = _merged_fill(rows, merged)
         for r in range(min(HEADER_SCAN_ROWS, len(top))):
@@ -353,25 +370,20 @@ def locate(wb: pc.CalamineWorkbook, spec: SheetSpec, result: ReadResult, limits:
                     score == best[0] and own and best[1] == meta.name and r == best[2] + 1)):
                 best = (score, meta.name, r, colmap, extras, dups, rows)
     if best is None or best[0] < 2:
-        result.problems.append(err("ingest.err.no_header", department=spec.department_name_zh))
-        return
+        result.problems.append(err("ingest.err.no_header", department=title_zh))
+        return None
     score, sheet, r, colmap, extras, dups, rows = best
-    result.located = Located(sheet, rows, r, colmap, {c.key: c for c in spec.columns})
+    result.located = Located(sheet, rows, r, colmap, {c.key: c for c in columns})
     header = rows[r]
     for c in extras:
         result.problems.append(note("ingest.note.extra_column", sheet=sheet, row=r, col=c, value=show_value(header[c])))
     for c in dups:
         result.problems.append(err("ingest.err.duplicate_column", sheet=sheet, row=r, col=c,
                                    value=show_value(header[c]) or show_value(rows[r - 1][c] if r else "")))
-    if CODE not in colmap and NAME not in colmap:
-        label = next(c.label_zh for c in spec.columns if c.role == NAME)
+    if not any(c.role in (CODE, NAME) and c.key in colmap for c in columns):
+        label = next(c.label_zh for c in columns if c.role == NAME)
         result.problems.append(err("ingest.err.missing_column", sheet=sheet, row=r, column_label=label))
-    for col in spec.columns:
-        if not col.in_template or col.role not in (NUM, DEN, COUNT, YESNO) or col.key in colmap:
-            continue
-        if col.role == NUM and f"{col.indicator}:rate" in colmap:
-            continue  # a rate and a denominator give the numerator
-        result.problems.append(err("ingest.err.missing_column", sheet=sheet, row=r, column_label=col.label_zh))
+    return sheet, r, colmap
 
 
 def read(data: bytes, spec: SheetSpec, limits: Limits = DEFAULT_LIMITS) -> ReadResult:

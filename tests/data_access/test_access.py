@@ -147,6 +147,36 @@ if importlib.util.find_spec("data_access.ingest.commit") is not None:
 
     WRITES.append(Write("ingest.upload (health, 2026Q3)", _upload, UPLOADERS))
 
+if importlib.util.find_spec("data_access.ingest.reference") is not None:
+    from data_access.ingest import reference
+
+    def _import_sheet(kind: str) -> Callable[[Ctx, Actor | None], Any]:
+        """The downloaded list with one cell changed (a new value each call), checked and committed
+        as the actor: the check and the commit each refuse a role that may not import."""
+        def call(c: Ctx, a: Actor | None) -> Any:
+            import io
+
+            import openpyxl
+
+            with session_scope(c.engine) as s:
+                data = reference.template(s, SETUP, kind)[1]
+            wb = openpyxl.load_workbook(io.BytesIO(data))
+            ws = wb.worksheets[1]
+            header = [cell.value for cell in ws[reference.HEADER_ROW]]
+            column = header.index("备注" if kind == reference.SERVICE_POINTS else "别名")
+            ws.cell(row=reference.HEADER_ROW + 1, column=column + 1, value=f"导入{c.n()}")
+            buf = io.BytesIO()
+            wb.save(buf)
+            with session_scope(c.engine) as s:
+                preview = reference.check_import(s, a, kind, buf.getvalue(), "import.xlsx",
+                                                 today=dt.date(2026, 11, 23))
+            result = reference.commit_import(c.engine, a, preview, today=dt.date(2026, 11, 23))
+            assert result.status == "accepted", (result, [p.as_dict() for p in preview.errors])
+            return result
+        return call
+
+    WRITES += [Write(f"reference.import ({kind})", _import_sheet(kind), ADMIN_ONLY) for kind in reference.KINDS]
+
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def county(request: pytest.FixtureRequest, databases) -> Ctx:  # noqa: ANN001
