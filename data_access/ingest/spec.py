@@ -109,7 +109,10 @@ def norm(text: object) -> str:
     """Full-width to half-width (NFKC), traditional forms of common place-name characters, no spaces."""
     if text is None:
         return ""
-    s = unicodedata.normalize("NFKC", str(text)).translate(_TRAD)
+    s = str(text)
+    if s.isascii():  # codes and numbers: NFKC and the character table change nothing
+        return "".join(s.split()).lower()
+    s = unicodedata.normalize("NFKC", s).translate(_TRAD)
     return _SPACE.sub("", s).strip().lower()
 
 
