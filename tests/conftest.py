@@ -90,6 +90,26 @@ def engine(request: pytest.FixtureRequest, databases: _Databases) -> Engine:
     return databases.new(request.param)
 
 
+@pytest.fixture
+def county(engine: Engine) -> Engine:
+    """A fresh sample county on each backend that the test may change (modules with a shared,
+    module-wide county define their own `county`)."""
+    from sample_data.generate import generate
+
+    generate(engine)
+    return engine
+
+
+@pytest.fixture(scope="module")
+def fast_hashing() -> Iterator[None]:
+    """Cheap argon2 parameters (the real ones cost ~0.1–0.5 s a hash, on purpose): a module that
+    hashes passwords says `pytestmark = pytest.mark.usefixtures("fast_hashing")`."""
+    from helpers import cheap_password_hashing
+
+    with cheap_password_hashing():
+        yield
+
+
 _samples: dict[str, Engine] = {}
 
 

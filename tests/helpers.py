@@ -43,6 +43,13 @@ def settle(page, quiet: float = 2.0, timeout: float = 60.0) -> None:  # noqa: AN
     raise AssertionError(f"{page.url}: the app kept running for too long")
 
 
+def upload(page, path, until) -> None:  # noqa: ANN001
+    """Put a file into the page's file uploader, wait for `until` (a Playwright locator), then idle."""
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
+    until.wait_for(timeout=30_000)
+    settle(page, quiet=1.5)
+
+
 def open_path(page, base_url: str, path: str = "", quiet: float = 2.0) -> None:  # noqa: ANN001
     """Go to base_url/path in a Playwright page and wait until the app is idle."""
     page.goto(f"{base_url}/{path}")

@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 
 from browser_auth import sign_in
-from helpers import settle
+from helpers import settle, upload
 
 pytestmark = pytest.mark.browser
 
@@ -23,7 +23,9 @@ def _edited(template: bytes, bad: bool) -> bytes:
     ws.cell(3, col["专职人员（人）"]).value = 6
     town = ws.cell(3, col["所属乡镇（街道）"]).value
     new = {"阵地名称": "浏览器测试网格点", "阵地类型": "网格服务点", "所属乡镇（街道）": town.replace("镇", "鎮"),
-           "启用日期": "2025/9/1", "状态": "在用", "专职人员（人）": "１", "兼职人员（人）": 2}
+           "启用日期": "2025/9/1", "状态": "在用", "专职人员（人）": "１", "兼职人员（人）": 2,
+           # beside the first point, so it is inside the township (the map's data-problem count stays)
+           "经度": ws.cell(3, col["经度"]).value + 0.0005, "纬度": ws.cell(3, col["纬度"]).value}
     for label, value in new.items():
         ws.cell(first + 1, col[label]).value = value
     if bad:
@@ -50,18 +52,14 @@ def test_admin_imports_the_registry_from_excel(server, page, artifacts, tmp_path
     bad.write_bytes(_edited(template, bad=True))
     good.write_bytes(_edited(template, bad=False))
 
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(bad))
-    page.get_by_text("必须改正的错误").wait_for(timeout=30_000)
-    settle(page)
+    upload(page, bad, page.get_by_text("必须改正的错误"))
     assert page.get_by_text("文件未被接收，未做任何更改").is_visible()
     for message in ("“启用日期”不是有效日期", "请选择阵地类型", "“火星乡”不在本县"):
         assert page.get_by_text(message).first.is_visible(), message
     assert page.get_by_role("button", name="确认导入").count() == 0
     page.screenshot(path=str(artifacts / "import-problems.png"), full_page=True)
 
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(good))
-    page.get_by_role("button", name="确认导入").wait_for(timeout=30_000)
-    settle(page)
+    upload(page, good, page.get_by_role("button", name="确认导入"))
     assert page.get_by_text("新增 1 条，修改 1 条").is_visible()
     page.screenshot(path=str(artifacts / "import-preview.png"), full_page=True)
     page.get_by_role("button", name="确认导入").click()

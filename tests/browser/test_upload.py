@@ -3,35 +3,14 @@ file with a mistake (every problem listed), upload the corrected file, check the
 from __future__ import annotations
 
 import io
-import time
 
 import openpyxl
 import pytest
 
-from helpers import open_path
+from browser_auth import sign_in
+from helpers import settle, upload
 
 pytestmark = pytest.mark.browser
-
-
-def _idle(page, settle: float = 1.5) -> None:  # noqa: ANN001
-    deadline, quiet = time.time() + 60, None
-    while time.time() < deadline:
-        if page.query_selector('[data-testid="stStatusWidget"]') or page.query_selector('[data-testid="stSkeleton"]'):
-            quiet = None
-        elif quiet is None:
-            quiet = time.time()
-        elif time.time() - quiet >= settle:
-            return
-        time.sleep(0.2)
-
-
-def _sign_in(page, server: str, username: str, path: str) -> None:  # noqa: ANN001
-    open_path(page, server, path)
-    page.locator('[data-testid="stTextInput"] input').first.fill(username)
-    page.locator('[data-testid="stTextInput"] input[type="password"]').fill("demo2026")
-    page.locator('[data-testid="stFormSubmitButton"] button').click()
-    page.locator('[data-testid="stSidebar"] button', has_text="退出登录").wait_for(timeout=30_000)
-    _idle(page)
 
 
 def _filled(template: bytes, bad: bool) -> bytes:
@@ -50,9 +29,9 @@ def _filled(template: bytes, bad: bool) -> bytes:
 
 def test_liaison_uploads_the_quarterly_sheet(server, page, artifacts, tmp_path) -> None:  # noqa: ANN001
     page.set_viewport_size({"width": 1440, "height": 2200})  # the whole flow in each screenshot
-    _sign_in(page, server, "liaison_union", "")
+    sign_in(page, server, "liaison_union")
     page.locator('[data-testid="stSidebarNavLink"]', has_text="上传报表").first.click()
-    _idle(page)
+    settle(page, quiet=1.5)
     page.get_by_text("① 选择部门和季度，下载模板").wait_for(timeout=30_000)
     with page.expect_download() as info:
         page.get_by_role("button", name="下载模板（.xlsx）").click()
@@ -62,27 +41,23 @@ def test_liaison_uploads_the_quarterly_sheet(server, page, artifacts, tmp_path) 
     bad.write_bytes(_filled(template, bad=True))
     good.write_bytes(_filled(template, bad=False))
 
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(bad))
-    page.get_by_text("必须改正的错误").wait_for(timeout=30_000)
-    _idle(page)
+    upload(page, bad, page.get_by_text("必须改正的错误"))
     assert page.get_by_text("文件未被接收，未做任何更改").is_visible()
     assert page.get_by_role("button", name="确认提交").count() == 0
     page.screenshot(path=str(artifacts / "upload-problems.png"), full_page=True)
 
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(good))
-    page.get_by_role("button", name="确认提交").wait_for(timeout=30_000)
-    _idle(page)
+    upload(page, good, page.get_by_role("button", name="确认提交"))
     assert page.get_by_text("新增 26 项").is_visible()
     page.screenshot(path=str(artifacts / "upload-preview.png"), full_page=True)
     page.get_by_role("button", name="确认提交").click()
     page.get_by_text("已接收").first.wait_for(timeout=30_000)
-    _idle(page)
+    settle(page, quiet=1.5)
     page.screenshot(path=str(artifacts / "upload-accepted.png"), full_page=True)
     assert page.query_selector('[data-testid="stException"]') is None
     assert page.external_requests == []
 
     page.locator('[data-testid="stSidebarNavLink"]', has_text="报送记录").first.click()
-    _idle(page)
+    settle(page, quiet=1.5)
     # The versions table is a canvas grid; the original-file download proves the version is listed.
     page.get_by_role("button", name="下载原始文件").wait_for(timeout=30_000)
     with page.expect_download() as original:

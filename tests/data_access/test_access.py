@@ -16,7 +16,6 @@ from typing import Any, Callable
 
 import pytest
 
-from helpers import cheap_password_hashing
 from sqlalchemy import Engine, func, select
 
 from data_access import admin, users
@@ -35,12 +34,7 @@ SETUP = Actor(None, "test-setup", "admin")  # prepares rows; never one of the ac
 BACKENDS = ["sqlite", "postgresql"]  # as tests/conftest.py (not importable by name: ingest has a conftest too)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def fast_hashing():  # noqa: ANN201
-    """Cheap argon2 parameters in tests (the real ones cost ~0.1–0.5 s a hash, on purpose)."""
-    with cheap_password_hashing():
-        yield
-
+pytestmark = pytest.mark.usefixtures("fast_hashing")
 
 
 @dataclass

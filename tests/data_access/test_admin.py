@@ -5,7 +5,6 @@ import datetime as dt
 
 import pytest
 
-from helpers import cheap_password_hashing
 from sqlalchemy import Engine, select
 
 from data_access import admin, indicators
@@ -13,20 +12,8 @@ from data_access import models as m
 from data_access.access import Actor
 from data_access.admin import InvalidInput
 from data_access.db import data_version, session_scope
-from sample_data.generate import generate
 
-@pytest.fixture(autouse=True, scope="module")
-def fast_hashing():  # noqa: ANN201
-    """Cheap argon2 parameters in tests (the real ones cost ~0.1–0.5 s a hash, on purpose)."""
-    with cheap_password_hashing():
-        yield
-
-
-
-@pytest.fixture
-def county(engine: Engine) -> Engine:
-    generate(engine)
-    return engine
+pytestmark = pytest.mark.usefixtures("fast_hashing")
 
 
 @pytest.fixture

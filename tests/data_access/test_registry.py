@@ -23,15 +23,6 @@ LEADER = Actor(user_id=None, username="leader", role="leader")
 TODAY = dt.date(2026, 11, 23)
 
 
-@pytest.fixture
-def county(engine):  # noqa: ANN001, ANN201
-    """A fresh sample county that the test may change."""
-    from sample_data.generate import generate
-
-    generate(engine)
-    return engine
-
-
 def _counts(engine) -> tuple[int, int, int]:  # noqa: ANN001
     with session_scope(engine) as s:
         return (s.scalar(select(func.count()).select_from(m.ServicePoint)),

@@ -7,7 +7,6 @@ import logging
 
 import pytest
 
-from helpers import cheap_password_hashing
 from sqlalchemy import Engine, func, select
 
 from data_access import models as m
@@ -15,22 +14,10 @@ from data_access import users
 from data_access.access import Actor, PermissionDenied
 from data_access.admin import InvalidInput
 from data_access.db import session_scope
-from sample_data.generate import generate
 
 NOW = dt.datetime(2026, 11, 23, 9, 0)
 
-@pytest.fixture(autouse=True, scope="module")
-def fast_hashing():  # noqa: ANN201
-    """Cheap argon2 parameters in tests (the real ones cost ~0.1–0.5 s a hash, on purpose)."""
-    with cheap_password_hashing():
-        yield
-
-
-
-@pytest.fixture
-def county(engine: Engine) -> Engine:
-    generate(engine)
-    return engine
+pytestmark = pytest.mark.usefixtures("fast_hashing")
 
 
 def _user(engine: Engine, username: str) -> m.User:

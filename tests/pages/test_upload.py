@@ -5,31 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
-import streamlit as st
-
 from helpers import open_page, signed_in
-from data_access import db
 from data_access.access import Actor
 from data_access.db import session_scope
 from data_access.ingest import completeness
 from data_access.ingest.commit import ingest
-
-
-@pytest.fixture
-def writable_app(databases):  # noqa: ANN001, ANN201
-    """The app on its own writable sample county (SQLite)."""
-    from sample_data.generate import generate
-
-    engine = databases.new("sqlite")
-    generate(engine)
-    previous = db._engine
-    db.set_engine(engine)
-    st.cache_data.clear()
-    yield engine
-    st.cache_data.clear()
-    if previous is not None:
-        db.set_engine(previous)
 
 
 def test_liaison_sees_only_own_department_and_gets_its_template(app_engine) -> None:  # noqa: ANN001
