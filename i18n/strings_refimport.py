@@ -118,8 +118,8 @@ STRINGS = {
     "refimport.warn.code_prefix": ("区划代码“{value}”不以{parent}的代码 {parent_code} 开头。",
                                    "Area code “{value}” does not start with the code of {parent} ({parent_code})."),
     "refimport.warn.code_prefix.fix": ("核对统计用区划代码；代码无误可忽略此提醒。", "Check the statistical code; ignore this if it is right."),
-    "refimport.warn.stored_problem": ("台账中的现有数据有问题：{problem}（本行未作修改，不会写入）",
-                                      "The stored entry has a problem: {problem} (this row changes nothing and is not written)"),
+    "refimport.warn.stored_problem": ("台账中的现有数据有问题：{problem_key}（本行未作修改，不会写入）",
+                                      "The stored entry has a problem: {problem_key} (this row changes nothing and is not written)"),
     "refimport.warn.stored_problem.fix": ("在本行改正后重新上传，或在“服务阵地台账”页面修改该阵地。",
                                           "Correct it in this row and upload again, or edit the point on the registry page."),
     # fixes for the registry's own checks, as they read in a sheet

@@ -50,9 +50,13 @@ class Problem:
         return t(self.key, lang, **self._params(lang))
 
     def _params(self, lang: str) -> dict[str, Any]:
-        # Parameters named *_key are catalogue keys themselves, shown in the reader's language.
+        # Parameters named *_key are catalogue keys themselves, shown in the reader's language and
+        # filled with the same values (a message quoting another message).
         out = {"value": self.value, "sheet": self.sheet}
-        out.update({k: t(v, lang) if k.endswith("_key") and isinstance(v, str) else v for k, v in self.params.items()})
+        plain = {k: v for k, v in self.params.items() if not k.endswith("_key")}
+        out.update(plain)
+        out.update({k: t(v, lang, **{**out, **plain}) for k, v in self.params.items()
+                    if k.endswith("_key") and isinstance(v, str)})
         return out
 
     def fix(self, lang: str = "zh") -> str:

@@ -423,8 +423,8 @@ def _point_checker(session: Session, today: dt.date) -> Callable[[_Row], RowChan
                 # The row repeats a stored entry that is itself wrong (e.g. coordinates outside the
                 # county): not this file's fault, and nothing is written for it; say so, do not block.
                 for key, params in exc.problems:
-                    row.warn("refimport.warn.stored_problem", _problem_column(key, params, row),
-                             problem=t(key, "zh", **params))
+                    row.warn("refimport.warn.stored_problem", _problem_column(key, params, row), problem_key=key,
+                             **{k: v for k, v in params.items() if k != "value"})
                 return RowChange(row.r, SAME, existing.code, existing.name_zh, {}, target_id=existing.id)
             for key, params in exc.problems:
                 row.error(key, _problem_column(key, params, row), **{k: v for k, v in params.items() if k != "value"})

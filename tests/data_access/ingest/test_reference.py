@@ -86,6 +86,7 @@ def test_a_wrong_stored_point_is_a_warning_not_a_blocker(county: Engine) -> None
     preview = check(county, ref.SERVICE_POINTS, download(county, ref.SERVICE_POINTS))
     stored = [p for p in preview.problems if p.key == "refimport.warn.stored_problem"]
     assert stored and stored[0].severity == "warning" and "不在" in stored[0].message()
+    assert stored[0].message("en").startswith("The stored entry has a problem: Coordinates (")
 
 
 def test_messy_points_sheet_is_read_and_written_in_one_go(county: Engine) -> None:
