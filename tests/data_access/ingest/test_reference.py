@@ -17,6 +17,7 @@ from data_access import indicators as ix
 from data_access.access import Actor, PermissionDenied
 from data_access.db import data_version, session_scope
 from data_access.ingest import reference as ref
+from data_access.ingest.annotate import annotated_workbook
 from ingest_helpers import ADMIN, TODAY, fingerprint
 
 REF_TABLES = ("service_points", "regions", "audit_log", "settings")
@@ -171,6 +172,11 @@ def test_every_problem_at_once_with_its_cell_and_nothing_written(county: Engine)
     before = fingerprint(county, REF_TABLES)
     assert ref.commit_import(county, ADMIN, preview, today=TODAY).status == "rejected"
     assert fingerprint(county, REF_TABLES) == before
+    # The administrator's own workbook back: each problem cell highlighted with its message.
+    back = openpyxl.load_workbook(io.BytesIO(annotated_workbook(preview.data, preview.read.format, preview.problems)))
+    assert back.sheetnames[0] == "问题清单" and back.sheetnames.count("台账") == 1
+    assert back["台账"]["D3"].fill.fgColor.rgb.endswith("F8B4B4") and "火星乡" in back["台账"]["D3"].comment.text
+    assert back["问题清单"].max_row == len(preview.problems) + 1
 
 
 def test_regions_add_a_community_rename_and_update_population(county: Engine) -> None:
