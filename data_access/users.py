@@ -42,7 +42,8 @@ DEMO_LIAISON_DEPARTMENTS = ("zongzhi", "health", "education", "justice", "petiti
 # Defaults; an administrator may override them in the settings table (keys below).
 SECURITY_DEFAULTS = {"security.lock_after": 5, "security.lock_minutes": 15, "security.idle_minutes": 30}
 PASSWORD_MIN = 8
-USERNAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.\-]{2,63}$")
+# "@" so that an e-mail address can be the username an identity platform signs in with.
+USERNAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.@\-]{2,63}$")
 # The actor for the command line (the first administrator exists before anyone can sign in).
 CLI_ACTOR = Actor(user_id=None, username="(命令行 / command line)", role="admin")
 # Verified against when the username is unknown, so a wrong name costs as long as a wrong password.
@@ -130,6 +131,41 @@ def authenticate(engine: Engine, username: str, password: str, now: dt.datetime 
             user.password_hash = hash_password(password)
         record(s, actor, "auth.sign_in", "user", user.username)
         return SignIn(True, user=user_dict(user))
+
+
+# Claims tried in order to find the local account of someone the identity platform signed in.
+IDENTITY_CLAIMS = ("preferred_username", "email", "sub")
+
+
+def authenticate_identity(engine: Engine, claims: dict[str, Any], now: dt.datetime | None = None,
+                          claim_order: tuple[str, ...] = IDENTITY_CLAIMS) -> SignIn:
+    """A sign-in vouched for by the county's unified identity platform (OIDC, Streamlit's st.login).
+    The platform says who someone is; this database says whether they may enter and in which role:
+    the local account whose username equals the first claim present (case-insensitive). Unknown,
+    disabled and locked accounts are refused. Every attempt leaves an audit row."""
+    now = now or dt.datetime.now()
+    names = [str(claims[c]).strip() for c in claim_order if claims.get(c) and str(claims[c]).strip()]
+    shown = names[0] if names else ""
+    with session_scope(engine) as s:
+        user = None
+        for name in names:
+            user = s.scalar(select(m.User).where(func.lower(m.User.username) == name.lower()))
+            if user is not None:
+                break
+        if user is None:
+            record(s, None, "auth.sign_in_failed", "user", None, detail=f"identity platform: unknown {shown[:64]}")
+            return SignIn(False, error="auth.err.sso_unknown", values=dict(identity=shown or "-"))
+        actor = _actor_of(user)
+        if not user.is_active:
+            record(s, actor, "auth.sign_in_failed", "user", user.username, detail="identity platform: disabled")
+            return SignIn(False, error="auth.err.disabled")
+        if user.locked_until and user.locked_until > now:
+            minutes = max(1, math.ceil((user.locked_until - now).total_seconds() / 60))
+            record(s, actor, "auth.sign_in_failed", "user", user.username, detail="identity platform: locked")
+            return SignIn(False, error="auth.err.locked", values=dict(minutes=minutes))
+        record(s, actor, "auth.sign_in", "user", user.username, detail="identity platform")
+        # The platform checked the person; a local password to change does not concern them.
+        return SignIn(True, user={**user_dict(user), "must_change_password": False, "sso": True})
 
 
 def sign_out(engine: Engine, actor: Actor | None, reason: str = "sign_out") -> None:

@@ -53,12 +53,64 @@ def _clear(notice: tuple[str, dict] | None) -> None:
         st.session_state[NOTICE_KEY] = notice
 
 
+# --- the county's unified identity platform (optional: an [auth] section in .streamlit/secrets.toml)
+
+SSO_REFUSED_KEY = "sso_refused"  # (catalogue key, values): the platform's user has no account here
+
+
+def sso_provider() -> str | None:
+    """None when no identity platform is configured; "" for the one provider of a flat [auth]
+    section; else the name of the first [auth.<name>] provider."""
+    try:
+        from streamlit.auth_util import get_secrets_auth_section
+
+        section = get_secrets_auth_section()
+    except Exception:  # no or unreadable secrets: password sign-in only
+        return None
+    if not section:
+        return None
+    if section.get("client_id"):
+        return ""
+    names = [k for k, v in section.items() if hasattr(v, "get")]
+    return names[0] if names else None
+
+
+def sso_claims() -> dict | None:
+    """Who the identity platform says the browser's user is, or None."""
+    try:
+        return st.user.to_dict() if st.user.is_logged_in else None
+    except Exception:
+        return None
+
+
+def _sso_sign_in() -> dict | None:
+    if sso_provider() is None or st.session_state.get(SSO_REFUSED_KEY):
+        return None
+    claims = sso_claims()
+    if not claims:
+        return None
+    result = users.authenticate_identity(db.get_engine(), claims)
+    if not result.ok:
+        st.session_state[SSO_REFUSED_KEY] = (result.error, result.values)
+        return None
+    st.session_state[USER_KEY] = result.user
+    st.session_state[ACTIVITY_KEY] = time.time()
+    return result.user
+
+
+def _end_sso(user: dict | None) -> None:
+    """Leave the identity platform too, else its cookie would sign the browser straight back in."""
+    if user and user.get("sso") and sso_provider() is not None:
+        st.logout()
+
+
 def enforce_session(now: float | None = None) -> dict | None:
-    """Run before the page: expire an idle session, drop a user the admin disabled meanwhile,
-    and stamp this click. Returns the user still signed in, or None."""
+    """Run before the page: sign in whom the identity platform vouches for, expire an idle
+    session, drop a user the admin disabled meanwhile, and stamp this click. Returns the user
+    still signed in, or None."""
     user = current_user()
     if not user:
-        return None
+        return _sso_sign_in()
     now = now if now is not None else time.time()
     idle = security_settings()["security.idle_minutes"]
     last = st.session_state.get(ACTIVITY_KEY)
@@ -68,6 +120,7 @@ def enforce_session(now: float | None = None) -> dict | None:
         except Exception:  # the audit row is best effort here; the session ends either way
             log.exception("could not record the expired session")
         _clear(("auth.expired", dict(minutes=idle)))
+        _end_sso(user)
         return None
     if user.get("id") is not None:
         fresh = users.current_state(db.get_engine(), user["id"])
@@ -77,8 +130,9 @@ def enforce_session(now: float | None = None) -> dict | None:
         # Role or department changed by an admin: the new scope applies from this click on.
         changed = {k: fresh[k] for k in ("role", "department_id", "department_code", "display_name")
                    if user.get(k) != fresh[k]}
-        if changed or user.get("must_change_password") != fresh["must_change_password"]:
-            user = {**user, **changed, "must_change_password": fresh["must_change_password"]}
+        must_change = fresh["must_change_password"] and not user.get("sso")
+        if changed or user.get("must_change_password") != must_change:
+            user = {**user, **changed, "must_change_password": must_change}
             st.session_state[USER_KEY] = user
     st.session_state[ACTIVITY_KEY] = now
     return user
@@ -94,11 +148,13 @@ def sign_in(username: str, password: str) -> users.SignIn:
 
 
 def sign_out() -> None:
+    user = current_user()
     try:
         users.sign_out(db.get_engine(), current_actor())
     except Exception:
         log.exception("could not record the sign-out")
     _clear(("auth.signed_out", {}))
+    _end_sso(user)
 
 
 def take_notice() -> tuple[str, dict] | None:
@@ -148,8 +204,27 @@ def login_form() -> None:
                     st.rerun()
                 st.error(tr(result.error, **result.values))
         st.caption(tr("auth.login.caption"))
+        _sso_choice()
         if data.is_sample_database():
             st.caption(tr("auth.demo_hint"))
+
+
+def _sso_choice() -> None:
+    """With an identity platform configured: its button, or why its user cannot enter here."""
+    provider = sso_provider()
+    if provider is None:
+        return
+    refused = st.session_state.get(SSO_REFUSED_KEY)
+    if refused:
+        key, values = refused
+        st.error(tr(key, **values), icon=":material/badge:")
+        if st.button(tr("auth.sso.logout"), key="sso_logout", width="stretch"):
+            st.session_state.pop(SSO_REFUSED_KEY, None)
+            st.logout()
+        return
+    st.caption(tr("auth.sso.or"))
+    if st.button(tr("auth.sso.login"), key="sso_login", icon=":material/badge:", width="stretch"):
+        st.login(provider or None)
 
 
 def _page_run_without_app() -> bool:

@@ -216,3 +216,30 @@ def test_create_admin_command(engine: Engine, monkeypatch, capsys) -> None:
     monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
     assert users.main(["create-admin", "--username", "chief2", "--database-url", url, "--password-stdin"]) == 2
     assert "至少" in capsys.readouterr().err
+
+
+def test_identity_platform_sign_in_maps_to_the_local_account_and_its_role(county: Engine) -> None:
+    admin = _actor(county, "admin")
+    users.create_user(county, admin, username="zhang.wei@hean.gov.cn", display_name="张伟", role="leader",
+                      department_id=None, password="Good-pass-1")
+    by_name = users.authenticate_identity(county, {"preferred_username": "Liaison_Health", "sub": "x1"}, now=NOW)
+    assert by_name.ok and by_name.user["username"] == "liaison_health" and by_name.user["role"] == "liaison"
+    assert by_name.user["sso"] and not by_name.user["must_change_password"]
+    # No preferred_username: the e-mail claim is the username.
+    by_mail = users.authenticate_identity(county, {"email": "zhang.wei@hean.gov.cn", "name": "张伟"}, now=NOW)
+    assert by_mail.ok and by_mail.user["role"] == "leader"
+    signed = [(e.username, e.detail) for e in _audit(county, "auth.sign_in")][-2:]
+    assert signed == [("liaison_health", "identity platform"), ("zhang.wei@hean.gov.cn", "identity platform")]
+
+
+def test_identity_platform_users_without_an_account_here_are_refused(county: Engine) -> None:
+    unknown = users.authenticate_identity(county, {"preferred_username": "stranger", "email": "s@x.cn"}, now=NOW)
+    assert not unknown.ok and unknown.error == "auth.err.sso_unknown" and unknown.values == {"identity": "stranger"}
+    nothing = users.authenticate_identity(county, {}, now=NOW)
+    assert nothing.error == "auth.err.sso_unknown" and nothing.values == {"identity": "-"}
+    target = _user(county, "leader")
+    users.set_active(county, _actor(county, "admin"), target.id, False)
+    disabled = users.authenticate_identity(county, {"preferred_username": "leader"}, now=NOW)
+    assert not disabled.ok and disabled.error == "auth.err.disabled"
+    failed = [e.detail for e in _audit(county, "auth.sign_in_failed")][-3:]
+    assert failed == ["identity platform: unknown stranger", "identity platform: unknown ", "identity platform: disabled"]

@@ -133,3 +133,52 @@ def test_sign_out(writable_app) -> None:
     at.run()
     assert "user" not in at.session_state
     assert audit_actions(writable_app)[-1] == ("liaison_health", "auth.sign_out")
+
+
+def _identity_platform(monkeypatch, claims: dict | None) -> None:  # noqa: ANN001
+    """The county's identity platform configured, with `claims` as what st.user says after its
+    login (None: nobody has signed in there yet). The real st.login needs the platform itself."""
+    from ui import auth
+
+    monkeypatch.setattr(auth, "sso_provider", lambda: "")
+    monkeypatch.setattr(auth, "sso_claims", lambda: claims)
+
+
+def test_without_an_identity_platform_there_is_no_platform_button(writable_app) -> None:
+    at = open_page()
+    assert not at.exception
+    assert [b.key for b in at.button if b.key in ("sso_login", "sso_logout")] == []
+
+
+def test_identity_platform_button_then_its_user_enters_with_the_local_role(writable_app, monkeypatch) -> None:
+    _identity_platform(monkeypatch, None)
+    at = open_page()
+    assert not at.exception and _is_login(at)
+    assert [b.label for b in at.button if b.key == "sso_login"] == ["使用统一身份认证登录"]
+    _identity_platform(monkeypatch, {"preferred_username": "leader", "name": "王主任", "email": "w@hean.gov.cn"})
+    at = open_page()
+    assert not at.exception and not _is_login(at)
+    assert at.session_state["user"]["role"] == "leader" and at.session_state["user"]["sso"]
+    assert audit_actions(writable_app)[-1] == ("leader", "auth.sign_in")
+
+
+def test_identity_platform_user_without_an_account_gets_a_clear_message(writable_app, monkeypatch) -> None:
+    _identity_platform(monkeypatch, {"preferred_username": "stranger"})
+    at = open_page("pages/indicator.py")
+    assert not at.exception and _is_login(at)
+    assert "“stranger”尚未在本平台开通" in at.error[0].value
+    assert [b.label for b in at.button if b.key == "sso_logout"] == ["退出统一身份认证，换用本平台账号"]
+    assert "user" not in at.session_state
+
+
+def test_an_idle_identity_platform_session_also_leaves_the_platform(writable_app, monkeypatch) -> None:
+    """Else the platform's cookie would sign the browser straight back in after the idle timeout."""
+    from ui import auth
+
+    left: list[bool] = []
+    _identity_platform(monkeypatch, {"preferred_username": "leader"})
+    monkeypatch.setattr(auth.st, "logout", lambda: left.append(True))
+    user = signed_in(writable_app, "leader")["user"] | {"sso": True}
+    at = open_page(state={"user": user, "last_activity": time.time() - 31 * 60})
+    assert not at.exception and left == [True]
+    assert audit_actions(writable_app)[-1] == ("leader", "auth.session_expired")
