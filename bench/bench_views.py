@@ -16,7 +16,6 @@ dropped at the end (TEST_POSTGRES_URL, default the local server).
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 import time
@@ -25,7 +24,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
-logging.getLogger("streamlit").setLevel(logging.ERROR)
+from streamlit import logger as _st_logger  # noqa: E402
+
+# Cached functions called outside a running app log "No runtime found" on every call; Streamlit
+# gives each of its loggers its own level, so the parent logger's level alone does not quiet them.
+_st_logger.set_log_level("error")
 
 from sqlalchemy import create_engine, select, text  # noqa: E402
 

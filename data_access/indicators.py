@@ -273,6 +273,17 @@ def _registry_frame(session: Session, queries: list[tuple[object, dict[str, int]
     return df[df["denominator"] > 0][VALUE_COLUMNS]
 
 
+def _covering_paths(groups: Sequence[m.Region]) -> list[str]:
+    """The fewest path prefixes that cover every group: a province and its 100 counties is one
+    LIKE, not 101 ORed on every row."""
+    paths = sorted({g.path for g in groups})
+    out: list[str] = []
+    for path in paths:  # sorted: a prefix comes before everything under it
+        if not out or not path.startswith(out[-1]):
+            out.append(path)
+    return out
+
+
 def _room_coverage(session: Session, period_list: Sequence[m.Period], groups: Sequence[m.Region]) -> pd.DataFrame:
     """Share of villages with a counselling or social-work room open at the period's end.
     A village as its own group gives 1/1 or 0/1: that is the village drill-down.
@@ -281,8 +292,9 @@ def _room_coverage(session: Session, period_list: Sequence[m.Period], groups: Se
     pandas: at province scale (33k villages x 12 quarters) a per-village EXISTS, or one grouped
     join per quarter and level, took seconds; this is one pass over ~75k small rows."""
     village = aliased(m.Region)
-    in_scope = or_(*[village.path.startswith(g.path) for g in groups])
-    conn = session.connection()  # Core rows straight into pandas: ORM row objects cost more than the query
+    in_scope = or_(*[village.path.startswith(path) for path in _covering_paths(groups)])
+    # Core rows as plain tuples into pandas: ORM objects, or pandas reading Row objects, cost more than the query.
+    conn = session.connection()
     villages = pd.DataFrame([tuple(r) for r in conn.execute(
         select(village.id, village.path, village.retired_on).where(village.level == "village", in_scope))],
         columns=["village_id", "path", "village_retired"])
@@ -294,13 +306,17 @@ def _room_coverage(session: Session, period_list: Sequence[m.Period], groups: Se
         .where(m.ServicePoint.type.in_(ROOM_TYPES), m.ServicePoint.opened_on.is_not(None),
                village.level == "village", in_scope))],
         columns=["village_id", "opened_on", "retired_on"])
+    # Dates as datetime64: each quarter's comparisons are then vectorised, not per Python object.
+    villages["village_retired"] = pd.to_datetime(villages["village_retired"])
+    rooms["opened_on"] = pd.to_datetime(rooms["opened_on"])
+    rooms["retired_on"] = pd.to_datetime(rooms["retired_on"])
     # Which group each village falls in, per path length: computed once, reused for every quarter.
     lengths = _prefix_groups(groups)
     keys = {length: villages["path"].str.slice(0, length) for length, _ in lengths}
     members = {length: keys[length].isin(set(paths)) for length, paths in lengths}
     rows = []
     for period in period_list:
-        end = period.end_date
+        end = pd.Timestamp(period.end_date)
         alive = (villages["village_retired"].isna() | (villages["village_retired"] > end)).to_numpy()
         open_rooms = rooms[(rooms["opened_on"] <= end) & (rooms["retired_on"].isna() | (rooms["retired_on"] > end))]
         covered = villages["village_id"].isin(set(open_rooms["village_id"])).to_numpy()
