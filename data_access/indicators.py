@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import and_, case, exists, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
@@ -314,18 +315,27 @@ def _room_coverage(session: Session, period_list: Sequence[m.Period], groups: Se
     lengths = _prefix_groups(groups)
     keys = {length: villages["path"].str.slice(0, length) for length, _ in lengths}
     members = {length: keys[length].isin(set(paths)) for length, paths in lengths}
+    # Every quarter at once: villages alive and villages with an open room as village x quarter
+    # matrices, then one bincount per quarter and path length (no DataFrame per quarter).
+    ends = np.array([np.datetime64(p.end_date) for p in period_list], dtype="datetime64[ns]")
+    retired = villages["village_retired"].to_numpy(dtype="datetime64[ns]")
+    alive = np.isnat(retired)[:, None] | (retired[:, None] > ends[None, :])
+    covered = np.zeros(alive.shape, dtype=bool)
+    if not rooms.empty:
+        opened = rooms["opened_on"].to_numpy(dtype="datetime64[ns]")
+        closed = rooms["retired_on"].to_numpy(dtype="datetime64[ns]")
+        is_open = (opened[:, None] <= ends[None, :]) & (np.isnat(closed)[:, None] | (closed[:, None] > ends[None, :]))
+        at = pd.Index(villages["village_id"]).get_indexer(rooms["village_id"])
+        np.logical_or.at(covered, at[at >= 0], is_open[at >= 0])
     rows = []
-    for period in period_list:
-        end = pd.Timestamp(period.end_date)
-        alive = (villages["village_retired"].isna() | (villages["village_retired"] > end)).to_numpy()
-        open_rooms = rooms[(rooms["opened_on"] <= end) & (rooms["retired_on"].isna() | (rooms["retired_on"] > end))]
-        covered = villages["village_id"].isin(set(open_rooms["village_id"])).to_numpy()
-        for length, _ in lengths:
-            mask = members[length].to_numpy() & alive
-            counts = (pd.DataFrame({"g": keys[length].to_numpy()[mask], "c": covered[mask]})
-                      .groupby("g")["c"].agg(["sum", "count"]))
-            rows += [(period.code, gpath, int(n), int(total))
-                     for gpath, n, total in zip(counts.index, counts["sum"], counts["count"])]
+    for length, _ in lengths:
+        codes, uniques = pd.factorize(keys[length])
+        member = members[length].to_numpy()
+        for j, period in enumerate(period_list):
+            mask = member & alive[:, j]
+            total = np.bincount(codes[mask], minlength=len(uniques))
+            n = np.bincount(codes[mask & covered[:, j]], minlength=len(uniques))
+            rows += [(period.code, uniques[g], int(n[g]), int(total[g])) for g in np.flatnonzero(total)]
     queries = [(rows, {p: i for length, paths in _prefix_groups(groups) for p, i in paths.items()})]
     return _registry_frame(session, queries, "room_coverage")
 
