@@ -22,71 +22,59 @@ def period_label(code: str) -> str:
     return tr("period.label", year=int(code[:4]), quarter=int(code[-1]))
 
 
+def _url_select(key: str, param: str, label: str, options: list[str], labels: dict[str, str], default: str,
+                unknown_key: str, container=None) -> str:  # noqa: ANN001
+    """A selectbox that starts from ?<param>= (a clear warning when the URL names an unknown value)
+    and writes the choice back to the URL."""
+    box = container or st
+    asked = st.query_params.get(param)
+    if asked and asked not in options:
+        st.warning(tr(unknown_key, asked=asked))
+    start = asked if asked in options else default
+    if st.session_state.get(key) not in options:
+        st.session_state.pop(key, None)
+    # Labels are computed by the caller, not inside format_func: it may run outside the script
+    # (AppTest), where the session's language is not available.
+    choice = box.selectbox(label, options, format_func=labels.get, index=options.index(start), key=key)
+    st.query_params[param] = choice
+    return choice
+
+
 def period_picker(key: str, container=None) -> str:  # noqa: ANN001
     """The period from ?period= (if known), else the latest with data. Stops the page if none ended."""
-    box = container or st
     version = data.version()
     codes = [c["code"] for c in data.period_choices(version)]
     if not codes:
         st.warning(tr("home.no_period"))
         st.stop()
-    default = data.default_period_code(version) or codes[-1]
-    asked = st.query_params.get("period")
-    if asked and asked not in codes:
-        st.warning(tr("views.unknown_period", asked=asked))
-    start = asked if asked in codes else default
     options = codes[::-1]
-    if st.session_state.get(key) not in options:
-        st.session_state.pop(key, None)
-    # Labels are computed now, not inside format_func: it may run outside the script (AppTest),
-    # where the session's language is not available.
-    labels = {c: period_label(c) for c in options}
-    period = box.selectbox(tr("common.period"), options, format_func=labels.get, index=options.index(start),
-                           key=key)
-    st.query_params["period"] = period
-    return period
+    return _url_select(key, "period", tr("common.period"), options, {c: period_label(c) for c in options},
+                       data.default_period_code(version) or codes[-1], "views.unknown_period", container)
 
 
 def indicator_picker(key: str, container=None) -> dict:  # noqa: ANN001
     """An indicator from ?indicator=, else the first target indicator."""
-    box = container or st
     items = data_views.catalogue(data.version())
     if not items:
         st.warning(tr("home.empty_db"))
         st.stop()
     by_code = {i["code"]: i for i in items}
-    asked = st.query_params.get("indicator")
-    if asked and asked not in by_code:
-        st.warning(tr("views.unknown_indicator", asked=asked))
-    start = asked if asked in by_code else items[0]["code"]
-    codes = list(by_code)
-    if st.session_state.get(key) not in codes:
-        st.session_state.pop(key, None)
-    labels = {c: name(by_code[c]) for c in codes}
-    code = box.selectbox(tr("indicator.pick"), codes, format_func=labels.get, index=codes.index(start), key=key)
-    st.query_params["indicator"] = code
+    code = _url_select(key, "indicator", tr("indicator.pick"), list(by_code),
+                       {c: name(i) for c, i in by_code.items()}, items[0]["code"], "views.unknown_indicator",
+                       container)
     return by_code[code]
 
 
-def township_picker(key: str, label_key: str = "township.pick", container=None, param: str = "township",
-                    required: bool = True) -> dict | None:  # noqa: ANN001
+def township_picker(key: str, label_key: str = "township.pick", container=None,
+                    param: str = "township") -> dict:  # noqa: ANN001
     """A township from ?township= (code), else the first one."""
-    box = container or st
     kids = data_views.children(data.version())["children"]
     if not kids:
         st.warning(tr("views.no_regions"))
         st.stop()
     by_code = {k["code"]: k for k in kids}
-    asked = st.query_params.get(param)
-    if asked and asked not in by_code:
-        st.warning(tr("views.unknown_township", asked=asked))
-    start = asked if asked in by_code else kids[0]["code"]
-    codes = list(by_code)
-    if st.session_state.get(key) not in codes:
-        st.session_state.pop(key, None)
-    labels = {c: name(by_code[c]) for c in codes}
-    code = box.selectbox(tr(label_key), codes, format_func=labels.get, index=codes.index(start), key=key)
-    st.query_params[param] = code
+    code = _url_select(key, param, tr(label_key), list(by_code), {c: name(k) for c, k in by_code.items()},
+                       kids[0]["code"], "views.unknown_township", container)
     return by_code[code]
 
 
