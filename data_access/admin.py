@@ -55,7 +55,8 @@ def clean_text(value: str | None, field_key: str, max_len: int = NAME_MAX, requi
     return text
 
 
-def _get(session: Session, model: type, row_id: int) -> Any:
+def row_or_refuse(session: Session, model: type, row_id: int) -> Any:
+    """The row, or InvalidInput("admin.err.not_found") (someone deleted or never had it)."""
     row = session.get(model, row_id)
     if row is None:
         raise InvalidInput("admin.err.not_found")
@@ -74,7 +75,7 @@ def rename_region(engine: Engine, actor: Actor, region_id: int, name_zh: str, na
     if any(len(a) > NAME_MAX for a in alias_list):
         raise InvalidInput("admin.err.too_long", field="admin.field.aliases", max=NAME_MAX)
     with session_scope(engine) as s:
-        region = _get(s, m.Region, region_id)
+        region = row_or_refuse(s, m.Region, region_id)
         # Two siblings with one name would make a liaison's "城关镇" ambiguous in an upload.
         clash = s.scalar(select(m.Region.id).where(m.Region.parent_id == region.parent_id, m.Region.id != region.id,
                                                    m.Region.name_zh == name_zh_c))
@@ -106,7 +107,7 @@ def update_department(engine: Engine, actor: Actor, department_id: int, *, name_
     if phone and not PHONE_RE.match(phone):
         raise InvalidInput("admin.err.phone", phone=phone)
     with session_scope(engine) as s:
-        dept = _get(s, m.Department, department_id)
+        dept = row_or_refuse(s, m.Department, department_id)
         if s.scalar(select(m.Department.id).where(m.Department.name_zh == name_zh_c, m.Department.id != dept.id)):
             raise InvalidInput("admin.err.department_name_taken", name=name_zh_c)
         fields = ("name_zh", "name_en", "liaison_name", "liaison_phone", "reports_quarterly")
@@ -156,9 +157,9 @@ def update_indicator(engine: Engine, actor: Actor, indicator_id: int, *, name_zh
     name_en_c = clean_text(name_en, "admin.field.name_en", max_len=255)
     desc = clean_text(description_zh, "admin.field.description", max_len=2000, required=False)
     with session_scope(engine) as s:
-        ind = _get(s, m.Indicator, indicator_id)
+        ind = row_or_refuse(s, m.Indicator, indicator_id)
         if owner_department_id is not None:
-            _get(s, m.Department, owner_department_id)
+            row_or_refuse(s, m.Department, owner_department_id)
         fields = ("name_zh", "name_en", "owner_department_id", "description_zh")
         before = {f: getattr(ind, f) for f in fields}
         ind.name_zh, ind.name_en, ind.owner_department_id, ind.description_zh = (
@@ -207,7 +208,7 @@ def set_target(engine: Engine, actor: Actor, indicator_id: int, *, value: float,
         raise InvalidInput("admin.err.comparison")
     note_c = clean_text(note, "admin.field.note", max_len=500, required=False)
     with session_scope(engine) as s:
-        ind = _get(s, m.Indicator, indicator_id)
+        ind = row_or_refuse(s, m.Indicator, indicator_id)
         check_target_value(ind.kind, value, near_band)
         if target_date < effective_from:
             raise InvalidInput("admin.err.target_date_before", target_date=target_date.isoformat(),
@@ -244,7 +245,7 @@ def set_deadline(engine: Engine, actor: Actor, period_id: int, deadline: dt.date
     """A quarter's due date: after the quarter ends (sheets report a finished quarter), within a year."""
     require(actor, "reference.edit")
     with session_scope(engine) as s:
-        period = _get(s, m.Period, period_id)
+        period = row_or_refuse(s, m.Period, period_id)
         if deadline <= period.end_date:
             raise InvalidInput("admin.err.deadline_early", deadline=deadline.isoformat(),
                                end=period.end_date.isoformat())

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from data_access import models as m
 from data_access.access import Actor, require
-from data_access.admin import InvalidInput, clean_text
+from data_access.admin import InvalidInput, clean_text, row_or_refuse
 from data_access.audit import record
 from data_access.db import session_scope
 
@@ -224,9 +224,7 @@ def reset_password(engine: Engine, actor: Actor, user_id: int, new_password: str
     """An admin sets a temporary password; the user must change it at the next sign-in. Unlocks."""
     require(actor, "user.manage")
     with session_scope(engine) as s:
-        user = s.get(m.User, user_id)
-        if user is None:
-            raise InvalidInput("admin.err.not_found")
+        user = row_or_refuse(s, m.User, user_id)
         check_password_rules(new_password, user.username)
         user.password_hash = hash_password(new_password)
         user.password_changed_at = dt.datetime.now()
@@ -279,9 +277,7 @@ def update_user(engine: Engine, actor: Actor, user_id: int, *, display_name: str
     require(actor, "user.manage")
     display = clean_text(display_name, "admin.field.display_name")
     with session_scope(engine) as s:
-        user = s.get(m.User, user_id)
-        if user is None:
-            raise InvalidInput("admin.err.not_found")
+        user = row_or_refuse(s, m.User, user_id)
         dept = _department_for(s, role, department_id)
         if user.role == "admin" and role != "admin":
             if user.id == actor.user_id:
@@ -300,9 +296,7 @@ def set_active(engine: Engine, actor: Actor, user_id: int, active: bool) -> None
     """Disable (or re-enable) an account. Accounts are never deleted: the audit trail names them."""
     require(actor, "user.manage")
     with session_scope(engine) as s:
-        user = s.get(m.User, user_id)
-        if user is None:
-            raise InvalidInput("admin.err.not_found")
+        user = row_or_refuse(s, m.User, user_id)
         if not active and user.id == actor.user_id:
             raise InvalidInput("admin.err.self_disable")
         if not active and user.role == "admin" and user.is_active and _active_admins(s) <= 1:

@@ -13,7 +13,7 @@ from data_access.access import PermissionDenied
 from data_access.admin import InvalidInput
 from data_access.db import session_scope
 from data_access.ingest import reference
-from data_access.ingest.annotate import annotated_workbook
+from data_access.ingest.annotate import annotated_read
 from ui.auth import current_actor
 from ui.state import lang, tr
 
@@ -109,6 +109,4 @@ def commit_import(preview: reference.ImportPreview) -> reference.ImportResult:
 
 
 def import_annotated(preview: reference.ImportPreview) -> bytes:
-    loc = preview.read.located
-    return annotated_workbook(preview.data, preview.read.format, preview.problems, rows=loc.rows if loc else None,
-                              sheet_name=loc.sheet if loc else None, lang=lang())
+    return annotated_read(preview.data, preview.read, preview.problems, lang())

@@ -12,7 +12,7 @@ from data_access import db, models as m
 from data_access.access import Actor
 from data_access.db import session_scope
 from data_access.ingest import completeness, history
-from data_access.ingest.annotate import annotated_workbook
+from data_access.ingest.annotate import annotated_read
 from data_access.ingest.commit import (CommitResult, Preview, commit, current_submission, prepare, record_rejection,
                                        version_count)
 from data_access.ingest.spec import build_spec
@@ -82,10 +82,7 @@ def commit_upload(actor: Actor, preview: Preview) -> CommitResult:
 
 
 def annotated(preview: Preview, lang: str) -> bytes:
-    checked = preview.checked
-    loc = checked.read.located if checked else None
-    return annotated_workbook(preview.data, checked.read.format if checked else "", preview.all_problems,
-                              rows=loc.rows if loc else None, sheet_name=loc.sheet if loc else None, lang=lang)
+    return annotated_read(preview.data, preview.checked.read if preview.checked else None, preview.all_problems, lang)
 
 
 def versions(actor: Actor, department_id: int | None) -> list[dict]:

@@ -11,6 +11,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 
 from data_access.ingest.problems import ERROR, WARNING, Problem
+from data_access.ingest.reader import ReadResult
 from data_access.ingest.templates import put, safe_text
 from i18n import t
 
@@ -69,3 +70,11 @@ def annotated_workbook(data: bytes, fmt: str, problems: list[Problem], rows: lis
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def annotated_read(data: bytes, read: ReadResult | None, problems: list[Problem], lang: str = "zh") -> bytes:
+    """annotated_workbook for a file as the reader saw it (format, and the located sheet's rows for
+    a format openpyxl cannot reopen)."""
+    loc = read.located if read else None
+    return annotated_workbook(data, read.format if read else "", problems, rows=loc.rows if loc else None,
+                              sheet_name=loc.sheet if loc else None, lang=lang)

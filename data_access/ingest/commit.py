@@ -27,7 +27,7 @@ from data_access import access, audit, models as m
 from data_access.access import Actor
 from data_access.db import bump_data_version, session_scope
 from data_access.ingest.checks import Checked, validate
-from data_access.ingest.problems import Problem, err
+from data_access.ingest.problems import Problem, err, errors_summary
 from data_access.ingest.reader import DEFAULT_LIMITS, Limits, ReadResult, read
 from data_access.ingest.spec import REGION_LEVELS, SheetSpec, SpecError, TEMPLATE_VERSION, build_spec
 
@@ -284,7 +284,7 @@ def record_rejection(engine: Engine, actor: Actor | None, preview: Preview, depa
         audit.record(s, actor, "submission.reject", "submission", None,
                      after={"department": department_code, "period": period_code, "filename": preview.filename,
                             "sha256": preview.sha256, "errors": len(errors)},
-                     detail="; ".join(f"{p.sheet}!{p.cell} {p.key}" if p.sheet else p.key for p in errors[:20]))
+                     detail=errors_summary(errors))
 
 
 def ingest(engine: Engine, actor: Actor | None, data: bytes, filename: str, department_code: str, period_code: str,

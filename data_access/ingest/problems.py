@@ -97,3 +97,9 @@ def show_value(raw: object) -> str:
     if isinstance(raw, float) and raw.is_integer():
         return str(int(raw))
     return str(raw)
+
+
+def errors_summary(problems: list[Problem], most: int = 20) -> str:
+    """The errors of a refused file in one line for the audit trail: "数据!C7 ingest.err.not_number; ..."."""
+    errors = [p for p in problems if p.severity == ERROR]
+    return "; ".join(f"{p.sheet}!{p.cell} {p.key}" if p.sheet else p.key for p in errors[:most])

@@ -37,10 +37,11 @@ from data_access import models as m
 from data_access.access import Actor
 from data_access.geo import point_in_geometry
 from data_access.ingest.checks import FOOTER_WORDS, TOTAL_WORDS, EntityIndex, Notes
-from data_access.ingest.problems import ERROR, NOTICE, WARNING, Problem, err, note, show_value, warn
+from data_access.ingest.problems import (ERROR, NOTICE, WARNING, Problem, err, errors_summary, note, show_value,
+                                        warn)
 from data_access.ingest.reader import DEFAULT_LIMITS, Limits, ReadResult, locate_columns, open_workbook, \
     parse_number, read_meta
-from data_access.ingest.spec import CODE, INFO, NAME, Column, Entity, norm, norm_label
+from data_access.ingest.spec import CODE, INFO, NAME, Column, norm, norm_label, region_entity
 from data_access.ingest.templates import BOX, HEADER_FILL, LIST_SHEET, META_SHEET, put
 from i18n import t
 
@@ -269,8 +270,7 @@ def _type_options() -> dict[str, str]:
 
 
 def _place_index(regions: list[m.Region]) -> EntityIndex:
-    return EntityIndex([Entity(r.id, r.code, r.name_zh, r.name_en, r.id, aliases=tuple(r.aliases or ()))
-                        for r in regions])
+    return EntityIndex([region_entity(r) for r in regions])
 
 
 def _resolve_place(row: _Row, key: str, index: EntityIndex, by_id: dict[int, m.Region]) -> m.Region | None:
@@ -646,7 +646,7 @@ def record_refusal(engine: Engine, actor: Actor | None, preview: ImportPreview) 
     with db.session_scope(engine) as s:
         audit.record(s, actor, f"{_AUDIT_PREFIX[preview.kind]}.import_rejected", preview.kind, None,
                      after={"filename": preview.filename, "sha256": preview.sha256, "errors": len(errors)},
-                     detail="; ".join(f"{p.sheet}!{p.cell} {p.key}" if p.sheet else p.key for p in errors[:20]))
+                     detail=errors_summary(errors))
 
 
 def _write_point(s: Session, actor: Actor | None, change: RowChange, today: dt.date | None) -> None:

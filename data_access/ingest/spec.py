@@ -10,6 +10,7 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -198,10 +199,15 @@ def build_spec(session: Session, department: m.Department | str, period: m.Perio
     # Plain rows, not ORM objects: a per-village sheet has tens of thousands of them.
     regions = session.execute(select(m.Region.id, m.Region.code, m.Region.name_zh, m.Region.name_en, m.Region.aliases)
                               .where(m.Region.level == by, m.Region.retired_on.is_(None)).order_by(m.Region.code))
-    entities = [Entity(r.id, r.code, r.name_zh, r.name_en, r.id, aliases=tuple(r.aliases or ())) for r in regions]
+    entities = [region_entity(r) for r in regions]
     info = {i.code: IndicatorInfo(i.id, i.code, i.kind, i.name_zh, i.name_en, i.unit) for i in inds}
     return SheetSpec(department.id, department.code, department.name_zh, department.name_en, period.id, period.code,
                      by, columns, entities, info)
+
+
+def region_entity(r: Any) -> Entity:
+    """A region (model row or result row with id, code, names, aliases) as an expected sheet row."""
+    return Entity(r.id, r.code, r.name_zh, r.name_en, r.id, aliases=tuple(r.aliases or ()))
 
 
 def _school_spec(session: Session, department: m.Department, period: m.Period) -> SheetSpec:
