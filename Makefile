@@ -6,7 +6,7 @@ PORT       ?= 8501
 SUDO       := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: run test install install-dev system-deps seed bench clean
+.PHONY: run demo serve test install install-dev system-deps seed bench clean
 
 $(PY):
 	$(PYTHON_BIN) -m venv $(VENV)
@@ -42,10 +42,20 @@ system-deps:
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \
 	  libreoffice-impress libreoffice-calc; }
 
+# The sample county and its demo accounts go only into the local sample database (var/, when
+# DATABASE_URL is not set) while it is new; a database with accounts is never seeded.
 seed: install
+	$(PY) -m sample_data.generate --local-sample
+
+# Explicitly: the sample county and demo accounts into DATABASE_URL, if it is empty of data and accounts.
+demo: install
 	$(PY) -m sample_data.generate --if-empty
+	$(MAKE) --no-print-directory serve
 
 run: seed
+	@$(MAKE) --no-print-directory serve
+
+serve: install
 	@echo "心理服务督导平台: http://localhost:$(PORT)"
 	$(PY) -m streamlit run app.py --server.port $(PORT) --server.address 0.0.0.0
 

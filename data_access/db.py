@@ -150,3 +150,57 @@ def bump_data_version(session: Session) -> None:
         session.add(Setting(key=DATA_VERSION_KEY, value=1))
     else:
         row.value = int(row.value or 0) + 1
+
+
+# ---------------------------------------------------------------- deployment: owner and app roles
+# On PostgreSQL the app runs as a role that owns nothing and is no superuser: it may read and write
+# rows, only append to the audit trail, and cannot drop the triggers that keep the trail
+# append-only (only the owner could). The owner role runs the migrations:
+#     python -m data_access.db upgrade --grant-to dashboard_app      (as the owner)
+
+def app_grants(engine: Engine, role: str) -> list[str]:
+    """The GRANT statements that let `role` run the app on this database's schema, and no more."""
+    import re
+
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,62}", role):
+        raise ValueError(f"not a plain role name: {role!r}")
+    with engine.connect() as conn:
+        schema = conn.dialect.default_schema_name
+    return [
+        f'GRANT USAGE ON SCHEMA "{schema}" TO {role}',
+        f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "{schema}" TO {role}',
+        f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA "{schema}" TO {role}',
+        # The audit trail: read and append only (the triggers refuse the rest even to the owner's grants).
+        f'REVOKE UPDATE, DELETE, TRUNCATE ON "{schema}".audit_log FROM {role}',
+        # The schema version: the app only checks it; the owner upgrades.
+        f'REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON "{schema}".alembic_version FROM {role}',
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m data_access.db",
+                                     description="数据库结构升级 / Upgrade the database schema")
+    sub = parser.add_subparsers(dest="command", required=True)
+    up = sub.add_parser("upgrade", help="run the migrations (as the owner role on PostgreSQL)")
+    up.add_argument("--database-url", default=None, help="defaults to DATABASE_URL or var/dashboard.sqlite")
+    up.add_argument("--grant-to", default=None, metavar="ROLE",
+                    help="PostgreSQL: then grant the app's role what it needs on every table, and no more")
+    args = parser.parse_args(argv)
+    engine = make_engine(args.database_url)
+    upgrade_schema(engine)
+    print("数据库结构已是最新 / The schema is up to date.")
+    if args.grant_to:
+        if engine.dialect.name != "postgresql":
+            print("--grant-to 仅用于 PostgreSQL / --grant-to is for PostgreSQL only.")
+            return 2
+        with engine.begin() as conn:
+            for statement in app_grants(engine, args.grant_to):
+                conn.execute(text(statement))
+        print(f"已授权 {args.grant_to} / Granted to {args.grant_to}.")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

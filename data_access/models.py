@@ -262,6 +262,8 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16))  # admin / leader / liaison / display
     department_id: Mapped[Optional[int]] = mapped_column(ForeignKey("departments.id"))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # No longer written: sign-in throttling lives in SignInThrottle (per name, client and pair),
+    # so an unknown name is treated exactly like a real one. Kept so old databases need no rewrite.
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
@@ -271,8 +273,27 @@ class User(Base):
     department: Mapped[Optional[Department]] = relationship()
 
 
+class SignInThrottle(Base):
+    """Failed sign-ins counted per key: "name:<username>" (real or not: an unknown name behaves
+    exactly like a real one), "client:<address>" and "pair:<username>|<address or device>".
+    A key with enough failures must wait (blocked_until), longer after each further failure.
+    The row is locked and the attempt counted BEFORE the password is checked, so parallel
+    guesses cannot slip past the count (see data_access.throttle)."""
+
+    __tablename__ = "sign_in_throttle"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    blocked_until: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    # For a pair: when this client last signed in as this name (a client known to the account
+    # is not held back by failures other clients caused on the name).
+    last_success: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+
+
 class AuditEntry(Base):
-    """Append-only: the app inserts rows and never updates or deletes them."""
+    """Append-only: the app inserts rows and never updates or deletes them, and database triggers
+    refuse UPDATE and DELETE (migration accounts_sessions_1)."""
 
     __tablename__ = "audit_log"
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import getpass
-import math
+import os
 import re
 import sys
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterator
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -22,6 +24,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from data_access import models as m
+from data_access import throttle
 from data_access.access import Actor, require
 from data_access.admin import InvalidInput, clean_text, row_or_refuse
 from data_access.audit import record
@@ -40,7 +43,14 @@ DEMO_ACCOUNTS: list[tuple[str, str, str, str | None]] = [
 DEMO_LIAISON_DEPARTMENTS = ("zongzhi", "health", "education", "justice", "petition", "union", "propaganda")
 
 # Defaults; an administrator may override them in the settings table (keys below).
-SECURITY_DEFAULTS = {"security.lock_after": 5, "security.lock_minutes": 15, "security.idle_minutes": 30}
+SECURITY_DEFAULTS = {
+    "security.lock_after": 5,       # failures on a name (or a name from one client) before a wait
+    "security.lock_minutes": 15,    # the first wait; it doubles with each further failure (max a day)
+    "security.client_limit": 20,    # failures from one client, whatever the names, before it must wait
+    "security.trusted_days": 90,    # a client that signed in as a name this recently is not held back
+                                    # by other clients' failures on that name
+    "security.idle_minutes": 30,
+}
 PASSWORD_MIN = 8
 # "@" so that an e-mail address can be the username an identity platform signs in with.
 USERNAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.@\-]{2,63}$")
@@ -49,9 +59,30 @@ CLI_ACTOR = Actor(user_id=None, username="(命令行 / command line)", role="adm
 # Verified against when the username is unknown, so a wrong name costs as long as a wrong password.
 _DUMMY_HASH = _hasher.hash("not-a-password-of-anyone")
 
+# Each argon2 hash holds 64 MiB (memory_cost) for ~0.1-0.5 s: a process computes at most this many
+# at once, so a burst of sign-ins waits for a slot instead of taking a gigabyte.
+HASH_SLOTS = max(1, int(os.environ.get("PASSWORD_HASH_SLOTS", "2")))
+HASH_WAIT_SECONDS = 20.0
+_hash_slots = threading.BoundedSemaphore(HASH_SLOTS)
+
+
+class ServerBusy(Exception):
+    """No hash slot came free in time (a flood of sign-ins): try again shortly."""
+
+
+@contextmanager
+def _hash_slot() -> Iterator[None]:
+    if not _hash_slots.acquire(timeout=HASH_WAIT_SECONDS):
+        raise ServerBusy()
+    try:
+        yield
+    finally:
+        _hash_slots.release()
+
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    with _hash_slot():
+        return _hasher.hash(password)
 
 
 def security_settings(session: Session) -> dict[str, int]:
@@ -76,10 +107,11 @@ def _actor_of(user: m.User) -> Actor:
 
 
 def _verify(password_hash: str, password: str) -> bool:
-    try:
-        return _hasher.verify(password_hash, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return False
+    with _hash_slot():
+        try:
+            return _hasher.verify(password_hash, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
 
 
 # ---------------------------------------------------------------- sign-in
@@ -92,44 +124,50 @@ class SignIn:
     values: dict[str, Any] = field(default_factory=dict)
 
 
-def authenticate(engine: Engine, username: str, password: str, now: dt.datetime | None = None) -> SignIn:
-    """Check a sign-in. Every attempt leaves an audit row; repeated failures lock the account."""
+def authenticate(engine: Engine, username: str, password: str, now: dt.datetime | None = None,
+                 client: str | None = None, devices: tuple[str, ...] = ()) -> SignIn:
+    """Check a sign-in from `client` (its network address; None when unknown). Every attempt leaves
+    an audit row. Failures make the name, the client and the pair wait (data_access.throttle); the
+    attempt is counted before the password is checked, and a waiting key costs no password hash.
+    An unknown name is answered exactly like a real one."""
     now = now or dt.datetime.now()
     name = (username or "").strip()
+    where = f" from {client}" if client else ""
     with session_scope(engine) as s:
         cfg = security_settings(s)
         user = s.scalar(select(m.User).where(m.User.username == name)) if name else None
-        if user is None:
-            _verify(_DUMMY_HASH, password or "")
-            record(s, None, "auth.sign_in_failed", "user", None, detail=f"unknown username: {name[:64]}")
+        actor = _actor_of(user) if user else None
+        target = user.username if user else None
+        verdict = throttle.admit(s, name, client, devices, now, cfg)
+        if not verdict.allowed:
+            record(s, actor, "auth.sign_in_failed", "user", target,
+                   detail=f"must wait {verdict.wait} min{where}" + ("" if user else f", unknown username: {name[:64]}"))
+            return SignIn(False, error="auth.err.locked", values=dict(minutes=verdict.wait))
+        user_id, stored = (user.id, user.password_hash) if user else (None, _DUMMY_HASH)
+    # The count is committed: parallel guesses each see the ones before them. Now the slow part.
+    try:
+        ok = _verify(stored, password or "") and user_id is not None
+    except ServerBusy:
+        with session_scope(engine) as s:
+            throttle.forgive(s, verdict, cfg)
+        return SignIn(False, error="auth.err.busy")
+    with session_scope(engine) as s:
+        user = s.get(m.User, user_id) if user_id is not None else None
+        if not ok or user is None:
+            record(s, _actor_of(user) if user else None, "auth.sign_in_failed", "user", user.username if user else None,
+                   detail=(f"wrong password{where}" if user else f"unknown username: {name[:64]}{where}"))
+            if verdict.blocked_now:
+                return SignIn(False, error="auth.err.now_locked", values=dict(minutes=verdict.blocked_now))
             return SignIn(False, error="auth.err.wrong_credentials")
+        throttle.succeeded(s, verdict, now, cfg)
         actor = _actor_of(user)
-        if user.locked_until and user.locked_until > now:
-            minutes = max(1, math.ceil((user.locked_until - now).total_seconds() / 60))
-            record(s, actor, "auth.sign_in_failed", "user", user.username, detail="locked")
-            return SignIn(False, error="auth.err.locked", values=dict(minutes=minutes))
-        if not _verify(user.password_hash, password or ""):
-            user.failed_attempts = (user.failed_attempts or 0) + 1
-            if user.locked_until and user.locked_until <= now:
-                user.locked_until = None
-            record(s, actor, "auth.sign_in_failed", "user", user.username,
-                   detail=f"wrong password ({user.failed_attempts}/{cfg['security.lock_after']})")
-            if user.failed_attempts >= cfg["security.lock_after"]:
-                user.locked_until = now + dt.timedelta(minutes=cfg["security.lock_minutes"])
-                user.failed_attempts = 0
-                record(s, actor, "auth.locked", "user", user.username,
-                       after=dict(locked_until=user.locked_until.isoformat(timespec="seconds")))
-                return SignIn(False, error="auth.err.now_locked", values=dict(minutes=cfg["security.lock_minutes"]))
-            return SignIn(False, error="auth.err.wrong_credentials")
         # Only a caller who knows the password learns that the account is disabled.
         if not user.is_active:
-            record(s, actor, "auth.sign_in_failed", "user", user.username, detail="disabled")
+            record(s, actor, "auth.sign_in_failed", "user", user.username, detail=f"disabled{where}")
             return SignIn(False, error="auth.err.disabled")
-        user.failed_attempts = 0
-        user.locked_until = None
         if _hasher.check_needs_rehash(user.password_hash):
             user.password_hash = hash_password(password)
-        record(s, actor, "auth.sign_in", "user", user.username)
+        record(s, actor, "auth.sign_in", "user", user.username, detail=f"password{where}" if client else None)
         return SignIn(True, user=user_dict(user))
 
 
@@ -159,10 +197,7 @@ def authenticate_identity(engine: Engine, claims: dict[str, Any], now: dt.dateti
         if not user.is_active:
             record(s, actor, "auth.sign_in_failed", "user", user.username, detail="identity platform: disabled")
             return SignIn(False, error="auth.err.disabled")
-        if user.locked_until and user.locked_until > now:
-            minutes = max(1, math.ceil((user.locked_until - now).total_seconds() / 60))
-            record(s, actor, "auth.sign_in_failed", "user", user.username, detail="identity platform: locked")
-            return SignIn(False, error="auth.err.locked", values=dict(minutes=minutes))
+        # Password guesses on the name do not concern the platform, which checked the person itself.
         record(s, actor, "auth.sign_in", "user", user.username, detail="identity platform")
         # The platform checked the person; a local password to change does not concern them.
         return SignIn(True, user={**user_dict(user), "must_change_password": False, "sso": True})
@@ -229,9 +264,17 @@ def reset_password(engine: Engine, actor: Actor, user_id: int, new_password: str
         user.password_hash = hash_password(new_password)
         user.password_changed_at = dt.datetime.now()
         user.must_change_password = True
-        user.failed_attempts = 0
-        user.locked_until = None
+        throttle.lift(s, user.username)
         record(s, actor, "user.password_reset", "user", user.username)
+
+
+def unlock(engine: Engine, actor: Actor, user_id: int) -> None:
+    """An admin lifts every sign-in wait on an account (guesses by someone else, or the user's own typos)."""
+    require(actor, "user.manage")
+    with session_scope(engine) as s:
+        user = row_or_refuse(s, m.User, user_id)
+        throttle.lift(s, user.username)
+        record(s, actor, "user.unlock", "user", user.username)
 
 
 # ---------------------------------------------------------------- user management
@@ -305,19 +348,20 @@ def set_active(engine: Engine, actor: Actor, user_id: int, active: bool) -> None
             return
         user.is_active = bool(active)
         if active:
-            user.failed_attempts, user.locked_until = 0, None
+            throttle.lift(s, user.username)
         record(s, actor, "user.enable" if active else "user.disable", "user", user.username,
                before=dict(is_active=not active), after=dict(is_active=bool(active)))
 
 
 def list_users(session: Session, now: dt.datetime | None = None) -> list[dict[str, Any]]:
     now = now or dt.datetime.now()
+    blocked = throttle.blocked_names(session, now)
     rows = session.scalars(select(m.User).order_by(m.User.role, m.User.username))
     return [dict(id=u.id, username=u.username, display_name=u.display_name, role=u.role,
                  department_id=u.department_id, department_code=u.department.code if u.department else None,
                  department_zh=u.department.name_zh if u.department else None,
                  department_en=u.department.name_en if u.department else None,
-                 is_active=bool(u.is_active), locked=bool(u.locked_until and u.locked_until > now),
+                 is_active=bool(u.is_active), locked=throttle.normal_name(u.username) in blocked,
                  must_change_password=bool(u.must_change_password), created_at=u.created_at)
             for u in rows]
 
@@ -325,20 +369,26 @@ def list_users(session: Session, now: dt.datetime | None = None) -> list[dict[st
 # ---------------------------------------------------------------- demo users of the sample database
 
 def seed_demo_users(engine: Engine) -> None:
-    """One demo user per role, and a liaison for every department that reports quarterly."""
+    """One demo user per role, and a liaison for every department that reports quarterly. Only into
+    a database without any account: demo passwords never sit beside a real administrator."""
     with session_scope(engine) as s:
+        if s.scalar(select(func.count()).select_from(m.User)):
+            return
         departments = {d.code: d for d in s.scalars(select(m.Department))}
-        existing = set(s.scalars(select(m.User.username)))
         password_hash = hash_password(DEMO_PASSWORD)  # one hash: argon2 is slow on purpose
         accounts = list(DEMO_ACCOUNTS) + [
             (f"liaison_{code}", f"{departments[code].name_zh}联络员（演示）", "liaison", code)
             for code in DEMO_LIAISON_DEPARTMENTS if code in departments]
         for username, display_name, role, dept in accounts:
-            if username in existing:
-                continue
             s.add(m.User(username=username, display_name=display_name, password_hash=password_hash, role=role,
                          department_id=departments[dept].id if dept else None, is_active=True,
                          failed_attempts=0, created_at=dt.datetime.now()))
+
+
+def has_users(engine: Engine) -> bool:
+    """Whether any account exists (the sign-in page tells a new deployment to run create-admin)."""
+    with session_scope(engine) as s:
+        return bool(s.scalar(select(func.count()).select_from(m.User)))
 
 
 # ---------------------------------------------------------------- command line

@@ -10,13 +10,16 @@ STRINGS: dict[str, tuple[str, str]] = {
     "auth.submit": ("登录", "Sign in"),
     "auth.err.empty": ("请输入用户名和密码。", "Please enter your username and password."),
     "auth.err.wrong_credentials": (
-        "用户名或密码不正确，请检查后重试（注意大小写和中英文输入法）。多次输错账号会被暂时锁定。",
+        "用户名或密码不正确，请检查后重试（注意大小写和中英文输入法）。多次输错后需等待一段时间才能再试。",
         "Wrong username or password. Check them (upper/lower case, input method) and try again. "
-        "Repeated failures lock the account for a while."),
-    "auth.err.locked": ("该账号因多次输错密码已被暂时锁定，请 {minutes} 分钟后再试，或请管理员重置密码。",
-                        "This account is locked after repeated wrong passwords. Try again in {minutes} minutes, or ask the administrator to reset the password."),
-    "auth.err.now_locked": ("密码连续输错次数过多，账号已锁定 {minutes} 分钟。如忘记密码，请联系管理员重置。",
-                            "Too many wrong passwords: the account is locked for {minutes} minutes. If you forgot the password, ask the administrator to reset it."),
+        "After repeated failures you must wait a while before trying again."),
+    "auth.err.locked": ("登录尝试次数过多，请 {minutes} 分钟后再试。如忘记密码，请联系系统管理员重置或解除锁定。",
+                        "Too many sign-in attempts. Try again in {minutes} minutes. If you forgot the password, ask the administrator to reset it or lift the lock."),
+    "auth.err.now_locked": ("密码连续输错次数过多，请 {minutes} 分钟后再试。如忘记密码，请联系系统管理员重置或解除锁定。",
+                            "Too many wrong passwords: try again in {minutes} minutes. If you forgot the password, ask the administrator to reset it or lift the lock."),
+    "auth.err.busy": ("当前登录的人较多，请稍候几秒再试。", "Many people are signing in right now. Please try again in a few seconds."),
+    "auth.no_accounts": ("这个数据库还没有任何账号。请系统管理员先在服务器上创建第一个管理员账号：`{command}`",
+                         "This database has no accounts yet. The administrator first creates one on the server: `{command}`"),
     "auth.err.sso_unknown": ("统一身份认证账号“{identity}”尚未在本平台开通。请联系系统管理员在“用户与角色”中添加同名账号并分配角色。",
                              "The identity-platform account “{identity}” has no account here. Ask an administrator to add a user with this name and a role."),
     "auth.sso.login": ("使用统一身份认证登录", "Sign in with the unified identity platform"),
@@ -55,4 +58,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "account.repeat": ("再次输入新密码", "Repeat the new password"),
     "account.submit": ("修改密码", "Change password"),
     "account.changed": ("密码已修改，下次登录请使用新密码。", "Password changed. Use the new one next time you sign in."),
+    # The administrator lifts the sign-in waits of an account (pages/admin_users.py).
+    "admin.users.unlock": ("解除登录锁定", "Lift the sign-in lock"),
+    "admin.users.unlocked_done": ("已解除 {username} 的登录锁定。", "The sign-in lock of {username} is lifted."),
+    "audit.action.user.unlock": ("解除登录锁定", "Sign-in lock lifted"),
 }

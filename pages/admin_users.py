@@ -87,6 +87,11 @@ if chosen is not None:
                 st.rerun()
     with right:
         st.markdown(f"**{tr('admin.users.status')}**: {status(u)}")
+        if u["locked"] and st.button(tr("admin.users.unlock"), icon=":material/lock_open:", key="unlock_user"):
+            ok, _ = attempt(users.unlock, chosen)
+            if ok:
+                flash("admin.users.unlocked_done", username=u["username"])
+                st.rerun()
         if u["is_active"]:
             if st.button(tr("admin.users.disable"), icon=":material/block:", key="disable_user"):
                 ok, _ = attempt(users.set_active, chosen, False)

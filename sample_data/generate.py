@@ -2,6 +2,11 @@
 
     python -m sample_data.generate                       # the sample county into DATABASE_URL / var/
     python -m sample_data.generate --counties 100 --database-url URL --reset
+    python -m sample_data.generate --local-sample        # make run: only the local var/ database, if new
+    python -m sample_data.generate --if-empty            # make demo: any database empty of data and accounts
+
+Sample data and the demo accounts (password demo2026) go only into a database without any account
+and only when asked; a database with real accounts is never written to, not even with --reset.
 
 Proportions follow the seeds: ~180 villages/communities in 12 townships/streets and an
 industrial park, ~40 schools, 5 hospitals, every service-point type; quarterly history with
@@ -14,13 +19,14 @@ import argparse
 import datetime as dt
 import hashlib
 import json
+import os
 import random
 import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, delete, insert, text
+from sqlalchemy import Engine, MetaData, func, insert, select, text
 
 from data_access import models as m
 from data_access.db import make_engine, upgrade_schema
@@ -519,16 +525,42 @@ def _reset_sequences(conn, tables: list[str]) -> None:  # noqa: ANN001
 
 
 def clear(engine: Engine) -> None:
+    """Rebuild an emptied schema (--reset of a sample database). Every table goes, whoever added it,
+    and the migrations run again: the audit trail's triggers refuse row deletes, on purpose."""
     with engine.begin() as conn:
-        for model in (m.AuditEntry, m.Observation, m.Submission, m.User, m.Target, m.ServicePoint, m.Facility,
-                      m.Indicator, m.Period, m.Department, m.Setting):
-            conn.execute(delete(model))
-        conn.execute(text("UPDATE regions SET parent_id = NULL"))
-        conn.execute(delete(m.Region))
+        found = MetaData()
+        found.reflect(bind=conn)
+        found.drop_all(bind=conn)
+    upgrade_schema(engine)
+
+
+@dataclass
+class DatabaseState:
+    users: int
+    regions: int
+    sample: bool   # written by this generator (the "sample_data" setting)
+
+    @property
+    def empty(self) -> bool:
+        return not self.users and not self.regions
+
+
+def database_state(engine: Engine) -> DatabaseState:
+    with engine.connect() as conn:
+        users = conn.execute(select(func.count()).select_from(m.User)).scalar_one()
+        regions = conn.execute(select(func.count()).select_from(m.Region)).scalar_one()
+        flag = conn.execute(select(m.Setting.value).where(m.Setting.key == "sample_data")).scalar()
+    return DatabaseState(users, regions, bool(flag))
+
+
+class RealDatabase(Exception):
+    """The database holds accounts of a real deployment: sample data are never written into it."""
 
 
 def generate(engine: Engine, counties: int = 1, seed: int = SEED, quarters: int | None = None) -> dict[str, int]:
     """Write the sample data set into an empty, migrated database. Returns row counts."""
+    if database_state(engine).users:
+        raise RealDatabase("the database has user accounts; sample data go only into an empty database")
     rng = random.Random(seed)
     rows = Rows()
     province = counties > 1
@@ -602,18 +634,6 @@ def _after_generate(engine: Engine) -> None:
         seed_demo(engine)
 
 
-def ensure_sample_database(engine: Engine | None = None) -> bool:
-    """Upgrade the schema; seed the sample county when the database is empty. True if it seeded."""
-    from data_access.db import get_engine, is_empty
-
-    engine = engine or get_engine()
-    upgrade_schema(engine)
-    if is_empty(engine):
-        generate(engine)
-        return True
-    return False
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sample_data.generate",
                                      description="生成示例数据 / Generate the sample data set")
@@ -621,24 +641,41 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database-url", default=None, help="defaults to DATABASE_URL or var/dashboard.sqlite")
     parser.add_argument("--quarters", type=int, default=None, help="quarters of history")
     parser.add_argument("--seed", type=int, default=SEED)
-    parser.add_argument("--reset", action="store_true", help="delete existing data first")
+    parser.add_argument("--reset", action="store_true",
+                        help="rebuild a sample database (refused for a database with real data or accounts)")
     parser.add_argument("--if-empty", action="store_true",
-                        help="only seed an empty database; leave one with data as it is (make run)")
+                        help="seed only a database empty of data and accounts; leave any other as it is (make demo)")
+    parser.add_argument("--local-sample", action="store_true",
+                        help="make run: seed the local sample database (var/dashboard.sqlite, DATABASE_URL not set) "
+                             "when it is new; any other database is left as it is")
     args = parser.parse_args(argv)
     if args.counties < 1:
         parser.error("--counties must be at least 1")
+    gentle = args.if_empty or args.local_sample  # make run / make demo: never an error, never a change
+    if args.local_sample and (args.database_url or os.environ.get("DATABASE_URL")):
+        print("已设置 DATABASE_URL：不写入示例数据（如需演示数据请用 make demo）/ "
+              "DATABASE_URL is set: no sample data written (make demo writes them into an empty database).")
+        return 0
     engine = make_engine(args.database_url)
     started = time.perf_counter()
     upgrade_schema(engine)
-    from data_access.db import is_empty
-
-    if not is_empty(engine):
-        if args.if_empty:
+    state = database_state(engine)
+    if state.users and not state.sample:
+        print("该数据库已有正式账号：示例数据和演示账号从不写入正式数据库，未改动。/ "
+              "This database has real accounts: sample data and demo accounts are never written into it; "
+              "left as it is.", file=sys.stdout if gentle else sys.stderr)
+        return 0 if gentle else 2
+    if not state.empty:
+        if gentle:
             print("数据库已有数据，未改动 / The database has data; left as it is.")
             return 0
         if not args.reset:
             print("数据库已有数据；如需重建请加 --reset / The database has data; add --reset to rebuild.",
                   file=sys.stderr)
+            return 2
+        if not state.sample:
+            print("该数据库不是示例数据库，--reset 不会清空它 / This is not a sample database; --reset will not "
+                  "empty it.", file=sys.stderr)
             return 2
         clear(engine)
     counts = generate(engine, counties=args.counties, seed=args.seed, quarters=args.quarters)

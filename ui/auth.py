@@ -138,8 +138,17 @@ def enforce_session(now: float | None = None) -> dict | None:
     return user
 
 
+def client_address() -> str | None:
+    """The browser's network address as the server sees it (behind the proxy: X-Forwarded-For from
+    the proxy only, see README). None when unknown."""
+    try:
+        return st.context.ip_address
+    except Exception:
+        return None
+
+
 def sign_in(username: str, password: str) -> users.SignIn:
-    result = users.authenticate(db.get_engine(), username, password)
+    result = users.authenticate(db.get_engine(), username, password, client=client_address())
     if result.ok:
         st.session_state[USER_KEY] = result.user
         st.session_state[ACTIVITY_KEY] = time.time()
@@ -207,6 +216,8 @@ def login_form() -> None:
         _sso_choice()
         if data.is_sample_database():
             st.caption(tr("auth.demo_hint"))
+        elif not data.has_accounts():
+            st.info(tr("auth.no_accounts", command=CREATE_ADMIN), icon=":material/person_add:")
 
 
 def _sso_choice() -> None:
@@ -237,6 +248,7 @@ def _page_run_without_app() -> bool:
 
 
 AFTER_LOGIN = "after_login_page"
+CREATE_ADMIN = ".venv/bin/python -m data_access.users create-admin --username USERNAME"
 
 
 def guard_page(path: str) -> None:

@@ -34,6 +34,14 @@ def is_sample_database() -> bool:
     return _is_sample(version())
 
 
+@st.cache_data(show_spinner=False, ttl=10)
+def has_accounts() -> bool:
+    """False only for a new deployment before create-admin (the sign-in page says what to do)."""
+    from data_access import users
+
+    return users.has_users(db.get_engine())
+
+
 @st.cache_data(show_spinner=False)
 def period_choices(data_version: int) -> list[dict]:
     """[{code, year, quarter, end_date}] oldest first, only quarters that have ended."""

@@ -86,3 +86,30 @@ def test_the_app_never_updates_or_deletes_audit_rows() -> None:
             offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []
     assert not [n for n in dir(audit) if n.startswith(("update", "delete", "remove", "purge"))]
+
+
+def test_the_database_itself_refuses_to_change_or_remove_audit_rows(trail: Engine) -> None:
+    """Not only the app: an UPDATE or DELETE on audit_log fails in the database (SQLite and PostgreSQL
+    triggers from the migrations), and the rows stay as they were."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    def snapshot() -> list[tuple]:
+        with trail.connect() as conn:
+            return [tuple(r) for r in conn.execute(text("SELECT id, action, detail FROM audit_log ORDER BY id"))]
+
+    before = snapshot()
+    for sql in ("UPDATE audit_log SET detail = 'covered up'", "UPDATE audit_log SET action = 'x' WHERE id = 1",
+                "DELETE FROM audit_log", "DELETE FROM audit_log WHERE action = 'auth.sign_in_failed'"):
+        with pytest.raises(DBAPIError, match="append-only"):
+            with trail.begin() as conn:
+                conn.execute(text(sql))
+    if trail.dialect.name == "postgresql":
+        with pytest.raises(DBAPIError, match="append-only"):
+            with trail.begin() as conn:
+                conn.execute(text("TRUNCATE audit_log"))
+    assert snapshot() == before and len(before) == 5
+    # Appending still works.
+    with session_scope(trail) as s:
+        audit.record(s, Actor(None, "admin", "admin"), "auth.sign_in")
+    assert len(snapshot()) == 6

@@ -43,3 +43,51 @@ def test_failed_unit_of_work_changes_nothing(engine) -> None:
         pass
     with db.session_scope(engine) as s:
         assert s.scalar(select(m.Department).where(m.Department.code == "y")) is None
+
+
+def test_the_app_role_runs_the_app_but_cannot_touch_the_audit_trail(engine) -> None:
+    """README's PostgreSQL roles: the owner migrates and grants (`python -m data_access.db upgrade
+    --grant-to ROLE`); the app's role, no superuser and owner of nothing, signs people in and writes,
+    but can neither change audit rows nor switch off the triggers that protect them."""
+    import uuid
+
+    import pytest
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import DBAPIError
+
+    from conftest import PG_URL
+    from data_access import users
+    from sample_data.generate import generate
+
+    if engine.dialect.name != "postgresql":
+        pytest.skip("roles and grants are PostgreSQL's")
+    role = f"t_app_{uuid.uuid4().hex[:10]}"
+    with engine.connect() as conn:
+        schema = conn.dialect.default_schema_name
+    with engine.begin() as conn:
+        conn.execute(text(f"CREATE ROLE {role} NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE"))
+    try:
+        generate(engine)  # the owner's data (the sample stands in for a county's)
+        url = engine.url.render_as_string(hide_password=False)
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("DATABASE_SCHEMA", schema)
+            assert db.main(["upgrade", "--database-url", url, "--grant-to", role]) == 0
+        # The app connects as the role (trust auth here: the superuser's connection switches to it).
+        app = create_engine(PG_URL, connect_args={"options": f"-csearch_path={schema} -crole={role}"})
+        with app.connect() as conn:
+            assert conn.execute(text("SELECT current_user")).scalar() == role
+        db.upgrade_schema(app)  # what the app does at start: nothing to migrate, so it may
+        assert users.authenticate(app, "leader", "wrong-pass-1", client="10.0.0.9").error == "auth.err.wrong_credentials"
+        with db.session_scope(app) as s:
+            assert s.scalar(select(m.AuditEntry.detail).order_by(m.AuditEntry.id.desc())).startswith("wrong password")
+        for sql in ("DELETE FROM audit_log", "UPDATE audit_log SET detail = 'x'", "TRUNCATE audit_log",
+                    "ALTER TABLE audit_log DISABLE TRIGGER ALL", "DROP TRIGGER audit_log_append_only ON audit_log",
+                    "DROP TABLE audit_log"):
+            with pytest.raises(DBAPIError, match="permission denied|must be owner"):
+                with app.begin() as conn:
+                    conn.execute(text(sql))
+        app.dispose()
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text(f"DROP OWNED BY {role}"))
+            conn.execute(text(f"DROP ROLE {role}"))

@@ -90,6 +90,20 @@ def test_the_admin_cannot_disable_themselves(writable_app) -> None:
     assert _user(writable_app, "admin").is_active is True
 
 
+def test_a_locked_account_shows_as_locked_and_the_admin_lifts_the_lock(writable_app) -> None:
+    for _ in range(5):
+        users.authenticate(writable_app, "display", "wrong-pass", client="10.9.9.66")
+    assert users.authenticate(writable_app, "display", users.DEMO_PASSWORD, client="10.1.1.1").error == "auth.err.locked"
+    at = open_page(PAGE, state=signed_in(writable_app, "admin"))
+    table = at.dataframe[0].value
+    assert table[table["用户名"] == "display"].iloc[0]["状态"] == "已锁定（密码输错次数过多）"
+    at.selectbox(key="edit_user").set_value(_user(writable_app, "display").id).run()
+    at.button(key="unlock_user").click().run()
+    assert not at.exception and "已解除 display 的登录锁定" in at.success[0].value
+    assert users.authenticate(writable_app, "display", users.DEMO_PASSWORD, client="10.1.1.1").ok
+    assert ("admin", "user.unlock") in audit_actions(writable_app)
+
+
 def _dept_id(engine, code: str) -> int:  # noqa: ANN001
     with session_scope(engine) as s:
         return s.scalar(select(m.Department.id).where(m.Department.code == code))

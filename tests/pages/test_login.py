@@ -33,6 +33,18 @@ def test_nobody_signed_in_sees_only_the_sign_in_form(writable_app) -> None:
     assert any("demo2026" in c.value for c in at.caption)
 
 
+def test_a_new_deployment_without_accounts_is_told_to_run_create_admin(databases) -> None:
+    """After README's real-deployment steps the database has no sample data; before create-admin
+    the sign-in page says how to make the first administrator (and shows no demo hint)."""
+    from conftest import _app_on
+
+    with _app_on(databases.new("sqlite")):
+        at = open_page()
+    assert not at.exception and _is_login(at)
+    assert "create-admin" in at.info[0].value
+    assert not any("demo2026" in c.value for c in at.caption)
+
+
 def test_a_bookmarked_admin_page_shows_the_sign_in_form_first(writable_app) -> None:
     at = open_page("pages/admin_audit.py")
     assert not at.exception
@@ -55,11 +67,11 @@ def test_wrong_password_then_lockout(writable_app) -> None:
         at = _submit(at, "liaison_health", "wrong-password")
         assert at.error[0].value.startswith("用户名或密码不正确")
     at = _submit(at, "liaison_health", "wrong-password")
-    assert "已锁定 15 分钟" in at.error[0].value
+    assert "请 15 分钟后再试" in at.error[0].value
     at = _submit(at, "liaison_health", users.DEMO_PASSWORD)
-    assert "暂时锁定" in at.error[0].value and "user" not in at.session_state
+    assert "登录尝试次数过多" in at.error[0].value and "user" not in at.session_state
     actions = [a for u, a in audit_actions(writable_app) if u == "liaison_health"]
-    assert actions.count("auth.sign_in_failed") == 6 and "auth.locked" in actions and "auth.sign_in" not in actions
+    assert actions.count("auth.sign_in_failed") == 6 and "auth.sign_in" not in actions
 
 
 def test_empty_form_and_english(writable_app) -> None:
