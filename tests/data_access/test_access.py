@@ -78,6 +78,7 @@ WRITES: list[Write] = [
         ADMIN_ONLY),
     Write("users.reset_password", lambda c, a: users.reset_password(c.engine, a, c.ids["target_user"],
                                                                     f"Temp-pass-{c.n()}"), ADMIN_ONLY),
+    Write("users.unlock", lambda c, a: users.unlock(c.engine, a, c.ids["target_user"]), ADMIN_ONLY),
     Write("users.set_active", lambda c, a: (users.set_active(c.engine, a, c.ids["target_user"], False),
                                             users.set_active(c.engine, a, c.ids["target_user"], True)), ADMIN_ONLY),
     Write("users.change_password (own)", lambda c, a: users.change_password(
