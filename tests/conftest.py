@@ -71,8 +71,10 @@ class _Databases:
             engine.dispose()
         if self.schemas:
             admin = create_engine(PG_URL)
-            with admin.begin() as conn:
-                for schema in self.schemas:
+            for schema in self.schemas:
+                # One transaction per schema: dropping them all at once needs more locks than
+                # max_locks_per_transaction allows once a run has made a few hundred tables.
+                with admin.begin() as conn:
                     conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
             admin.dispose()
 
@@ -160,6 +162,13 @@ def _app_on(engine: Engine) -> Iterator[Engine]:
 def app_engine(sample_sqlite: Engine) -> Iterator[Engine]:
     """The app on the shared sample database, for AppTests that only read."""
     with _app_on(sample_sqlite) as engine:
+        yield engine
+
+
+@pytest.fixture
+def empty_app(databases: _Databases) -> Iterator[Engine]:
+    """The app on a migrated database without data or accounts: a new deployment before create-admin."""
+    with _app_on(databases.new("sqlite")) as engine:
         yield engine
 
 

@@ -55,7 +55,6 @@ def test_the_app_role_runs_the_app_but_cannot_touch_the_audit_trail(engine) -> N
     from sqlalchemy import create_engine, text
     from sqlalchemy.exc import DBAPIError
 
-    from conftest import PG_URL
     from data_access import users
     from sample_data.generate import generate
 
@@ -73,7 +72,7 @@ def test_the_app_role_runs_the_app_but_cannot_touch_the_audit_trail(engine) -> N
             mp.setenv("DATABASE_SCHEMA", schema)
             assert db.main(["upgrade", "--database-url", url, "--grant-to", role]) == 0
         # The app connects as the role (trust auth here: the superuser's connection switches to it).
-        app = create_engine(PG_URL, connect_args={"options": f"-csearch_path={schema} -crole={role}"})
+        app = create_engine(url, connect_args={"options": f"-csearch_path={schema} -crole={role}"})
         with app.connect() as conn:
             assert conn.execute(text("SELECT current_user")).scalar() == role
         db.upgrade_schema(app)  # what the app does at start: nothing to migrate, so it may

@@ -33,13 +33,10 @@ def test_nobody_signed_in_sees_only_the_sign_in_form(writable_app) -> None:
     assert any("demo2026" in c.value for c in at.caption)
 
 
-def test_a_new_deployment_without_accounts_is_told_to_run_create_admin(databases) -> None:
+def test_a_new_deployment_without_accounts_is_told_to_run_create_admin(empty_app) -> None:
     """After README's real-deployment steps the database has no sample data; before create-admin
     the sign-in page says how to make the first administrator (and shows no demo hint)."""
-    from conftest import _app_on
-
-    with _app_on(databases.new("sqlite")):
-        at = open_page()
+    at = open_page()
     assert not at.exception and _is_login(at)
     assert "create-admin" in at.info[0].value
     assert not any("demo2026" in c.value for c in at.caption)
