@@ -1,7 +1,11 @@
-"""python -m data_access.ingest FILE --department CODE --period 2026Q3 [--dry-run] [--json]
+"""python -m data_access.ingest FILE --department CODE --period 2026Q3 [--dry-run] [--json] [--replace]
 
 For administrators loading a backlog of files. Acts as a system administrator (audited as
 "cli:<os user>"). Exit status: 0 accepted (or dry run passed, or identical), 1 rejected, 2 usage error.
+
+A file with only some of the quarter's figures (a correction of two rows) updates those and keeps
+every other existing figure; the output says how many were kept. --replace makes the file the
+quarter's whole set: the existing figures it does not give are deleted, and the output says how many.
 """
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ from pathlib import Path
 
 from data_access.access import Actor
 from data_access.db import make_engine, upgrade_schema
-from data_access.ingest.commit import ACCEPTED, IDENTICAL, REJECTED, ingest, record_rejection
+from data_access.ingest.commit import ACCEPTED, IDENTICAL, REJECTED, REPLACE, UPDATE, ingest, record_rejection
 from data_access.ingest.spec import SpecError
 from i18n import t
 
@@ -26,6 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--period", required=True, help="quarter, e.g. 2026Q3")
     parser.add_argument("--dry-run", action="store_true", help="check and preview only, write nothing")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.add_argument("--replace", action="store_true",
+                        help="delete the quarter's existing figures the file does not give (default: keep them)")
     parser.add_argument("--database-url", default=None, help="defaults to DATABASE_URL or var/dashboard.sqlite")
     parser.add_argument("--lang", choices=("zh", "en"), default="zh")
     parser.add_argument("--today", default=None, help=argparse.SUPPRESS)  # tests: fix "today"
@@ -45,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     actor = Actor(user_id=None, username=f"cli:{user}", role="admin")
     try:
         preview, result = ingest(engine, actor, path.read_bytes(), path.name, args.department, args.period,
-                                 dry_run=args.dry_run, today=today)
+                                 dry_run=args.dry_run, today=today, mode=REPLACE if args.replace else UPDATE)
         if result.status == REJECTED and not args.dry_run:
             record_rejection(engine, actor, preview, args.department, args.period)
     except SpecError as exc:
@@ -55,15 +61,28 @@ def main(argv: list[str] | None = None) -> int:
         engine.dispose()
     problems = [p.as_dict(lang) for p in preview.all_problems]
     accepted = result.status in (ACCEPTED, IDENTICAL, "dry_run")
+    mode = REPLACE if args.replace else UPDATE
+    not_in_file = preview.not_in_file if preview.ok else 0
+    written = result.status == ACCEPTED
+    deleted = result.deleted if written else 0
+    kept = result.kept if written else 0
     spec = preview.spec
     message = t(result.message_key, lang, department=spec.department_name_zh if spec else args.department,
                 period=args.period, version=result.version_no or "")
     if args.json:
         print(json.dumps(dict(status=result.status, accepted=accepted, submission_id=result.submission_id,
-                              message=message, sha256=preview.sha256, changes=preview.counts, problems=problems),
+                              message=message, sha256=preview.sha256, mode=mode, changes=preview.counts,
+                              not_in_file=not_in_file, deleted=deleted, kept=kept, problems=problems),
                          ensure_ascii=False, indent=2))
     else:
         print(message)
+        if written and deleted:
+            print(t("ingest.cli.deleted", lang, count=deleted))
+        elif written and kept:
+            print(t("ingest.cli.kept", lang, count=kept))
+        elif result.status == "dry_run" and not_in_file:
+            print(t("ingest.cli.dry_not_in_file", lang, count=not_in_file,
+                    what_key="ingest.cli.would_delete" if args.replace else "ingest.cli.would_keep"))
         if problems:
             print(t("ingest.cli.problems", lang, count=len(problems)))
             for p in problems:

@@ -1,7 +1,11 @@
 """Every problem of a workbook at once, never only the first.
 
-Errors block the upload; warnings (blank figures, values far from last quarter, rows missing)
-are shown but do not; notices say what the reader normalised ("C7: 文本数字已转换").
+Errors block the upload; warnings (blank figures, values far from last quarter, rows not in the
+file) are shown but do not; notices say what the reader normalised ("C7: 文本数字已转换").
+
+No figure is ever guessed: a row whose name and code name different places, a word or an Excel
+error where a figure belongs, a percentage in a count column, a sheet of another quarter or
+department are refused at their cell with the fix; a mistake of one header is said once, at the header.
 """
 from __future__ import annotations
 
@@ -14,18 +18,21 @@ from sqlalchemy.orm import Session
 
 from data_access import models as m
 from data_access.indicators import previous_period
+from data_access.ingest.file_origin import other_department, wrong_quarter
+from data_access.ingest.places import EntityIndex, is_footer
 from data_access.ingest.problems import ERROR, NOTICE, WARNING, Problem, a1, err, note, show_value, warn
-from data_access.ingest.reader import PARSERS, Parsed, ReadResult
-from data_access.ingest.spec import (CODE, COUNT, DEN, NAME, NUM, REGION_LEVELS, TEMPLATE_VERSION,
-                                     Entity, SheetSpec, norm, place_keys)
+from data_access.ingest.reader import PARSERS, Parsed, ReadResult, excel_error_key, header_labels
+from data_access.ingest.spec import (CODE, COUNT, DEN, NAME, NUM, REGION_LEVELS, TEMPLATE_VERSION, SheetSpec, norm,
+                                     norm_label)
 
-TOTAL_WORDS = ("合计", "总计", "小计", "全县", "汇总", "total")
-FOOTER_WORDS = ("填表人", "填报人", "审核人", "负责人", "联系电话", "填报日期", "填表日期", "注：", "注:", "说明", "备注")
-_FOOTERS = tuple(norm(w) for w in FOOTER_WORDS)
 NOTICE_PER_KEY = 20            # individual notices per kind; the rest are counted in one line
 JUMP_RATIO_POINTS = 0.30       # a rate that moves more than 30 points in a quarter
 JUMP_COUNT_FACTOR = 3.0        # a count that triples or falls to a third
 JUMP_COUNT_MIN = 10
+WHOLE_TOLERANCE = 1e-6         # =110*1.1 is saved as 121.00000000000001; Excel shows 121
+COLUMN_WIDE_MIN = 3            # the same error in this many rows of a column (and most of them) is the header's
+COLUMN_WIDE_SHARE = 0.8
+NAMES_SHOWN = 20
 
 
 @dataclass
@@ -36,6 +43,7 @@ class Checked:
     parsed: list[dict[str, Any]] = field(default_factory=list)
     observations: list[dict[str, Any]] = field(default_factory=list)
     rows_read: int = 0
+    figures: int = 0            # cells with a figure in them (a blank template has none)
 
     @property
     def errors(self) -> list[Problem]:
@@ -73,43 +81,29 @@ class Notes:
         return self.items + extra
 
 
-class EntityIndex:
-    def __init__(self, entities: list[Entity]) -> None:
-        self.entities = entities
-        self.by_code = {e.code: e for e in entities} | {norm(e.code): e for e in entities}
-        self._by_name: dict[str, list[Entity]] | None = None
-
-    @property
-    def by_name(self) -> dict[str, list[Entity]]:
-        """Names and aliases, built only when a row has no usable code."""
-        if self._by_name is None:
-            self._by_name = {}
-            for e in self.entities:
-                keys = set(place_keys(e.name_zh)) | {norm(e.name_en)}
-                for alias in e.aliases:
-                    keys |= place_keys(alias)
-                for k in keys:
-                    if k:
-                        bucket = self._by_name.setdefault(k, [])
-                        if e not in bucket:
-                            bucket.append(e)
-        return self._by_name
-
-    def find(self, text: str) -> list[Entity]:
-        n = norm(text)
-        if not n:
-            return []
-        found = self.by_name.get(n)
-        if found:
-            return found
-        for k in place_keys(text):
-            if k in self.by_name:
-                return self.by_name[k]
-        return []
-
-
 def _text(value: Any) -> str:
     return show_value(value).strip()
+
+
+def _blank(value: Any) -> bool:
+    return value is None or value == "" or (isinstance(value, str) and not value.strip())
+
+
+def _totals(session: Session, spec: SheetSpec) -> list[str]:
+    """Names a total row may carry: the places the sheet's places belong to (和安县, and its short
+    name 和安), so that "和安县" under the townships is read as the county's sum."""
+    if spec.reports_by not in REGION_LEVELS:
+        levels: tuple[str, ...] = ("county",)
+        parents = select(m.Region.id).where(m.Region.level == "county")
+    else:
+        levels = ()
+        parents = select(m.Region.parent_id).where(m.Region.level == spec.reports_by).distinct()
+    names: list[str] = []
+    for name_zh, aliases in session.execute(select(m.Region.name_zh, m.Region.aliases).where(
+            m.Region.id.in_(parents) | m.Region.level.in_(levels or ("county",)))):
+        names.append(name_zh)
+        names.extend(aliases or ())
+    return names
 
 
 def validate(session: Session, spec: SheetSpec, result: ReadResult, today: dt.date | None = None) -> Checked:
@@ -121,129 +115,310 @@ def validate(session: Session, spec: SheetSpec, result: ReadResult, today: dt.da
     if period.end_date >= today:
         checked.problems.insert(0, err("ingest.err.period_open", period=spec.period_code,
                                        end=period.end_date.isoformat()))
-    _check_meta(checked, result.meta)
+    meta = result.meta
+    if not meta:
+        checked.problems.append(note("ingest.note.no_meta"))
+    elif meta.get("template_version") and meta["template_version"] != TEMPLATE_VERSION:
+        checked.problems.append(note("ingest.note.old_template", value=meta["template_version"],
+                                     version=TEMPLATE_VERSION))
+    # Another department's sheet, or another quarter's: said once, and nothing else is worth reading.
+    origin = other_department(session, spec, result)
+    if origin is None:
+        origin = wrong_quarter(session, spec, result)
+    if origin is not None:
+        checked.problems = [p for p in checked.problems if p.severity != ERROR or p.key == "ingest.err.period_open"]
+        checked.problems.append(origin)
+        return checked
     loc = result.located
     if loc is None:
         return checked
-    notes = Notes()
-    sheet, rows, colmap = loc.sheet, loc.rows, loc.colmap
-    formulas = result.formula_cells.get(sheet, set())
-    index = EntityIndex(spec.entities)
-    value_cols = [(loc.columns[k], c) for k, c in colmap.items() if loc.columns[k].role in PARSERS]
-    name_col, code_col = colmap.get(NAME), colmap.get(CODE)
-    key_col = name_col if name_col is not None else code_col
-    seen: dict[int, int] = {}
-    parsed_rows: list[tuple[int, Entity, dict[str, tuple[Parsed, int]]]] = []
-    for r in range(loc.header_row + 1, len(rows)):
-        row = rows[r]
-        name_raw = row[name_col] if name_col is not None and name_col < len(row) else None
-        code_raw = row[code_col] if code_col is not None and code_col < len(row) else None
-        name_txt, code_txt = _text(name_raw), _text(code_raw)
-        cells = {col.key: (row[c] if c < len(row) else None, c) for col, c in value_cols}
-        # Fast path: a known code (every template row) needs none of the total/footer/alias guessing.
-        entity = index.by_code.get(code_txt) if code_txt else None
-        if entity is None:
-            has_values = any(v not in (None, "") for v, _ in cells.values())
-            if not any(v not in (None, "") and not (isinstance(v, str) and not v.strip()) for v in row):
-                continue  # blank row
-            first_c, first_text = next(((c, _text(v)) for c, v in enumerate(row) if isinstance(v, str) and v.strip()),
-                                       (0, ""))
-            label = norm(name_txt or code_txt or first_text)
-            if any(w in label for w in TOTAL_WORDS):
-                notes.add("ingest.note.total_row", sheet=sheet, row=r,
-                          col=key_col if (name_txt or code_txt) else first_c, value=name_txt or code_txt or first_text)
-                continue
-            if not name_txt and not code_txt and not has_values or (
-                    not (name_txt and has_values) and norm(first_text).startswith(_FOOTERS)):
-                notes.add("ingest.note.footer_row", sheet=sheet, row=r, col=first_c, value=first_text)
-                continue
-            if code_txt:
-                entity = index.by_code.get(norm(code_txt))
-        checked.rows_read += 1
-        if entity is None and name_txt:
-            found = index.find(name_txt)
-            if len(found) == 1:
-                entity = found[0]
-                if name_txt != entity.name_zh:
-                    notes.add("ingest.note.alias", sheet=sheet, row=r, col=name_col, value=name_txt,
-                              name=entity.name_zh)
-            elif len(found) > 1:
-                checked.problems.append(err("ingest.err.ambiguous_name", sheet=sheet, row=r, col=name_col,
-                                            value=name_txt, count=len(found)))
-                continue
-        if entity is None:
-            where = name_col if name_txt and name_col is not None else code_col
-            checked.problems.append(err(_unknown_key(spec), sheet=sheet, row=r, col=where,
-                                        value=name_txt or code_txt))
-            continue
-        if entity.id in seen:
-            checked.problems.append(err("ingest.err.duplicate_row", sheet=sheet, row=r, col=key_col,
-                                        value=name_txt or code_txt, first=seen[entity.id] + 1, name=entity.name_zh))
-            continue
-        seen[entity.id] = r
-        values: dict[str, tuple[Parsed, int]] = {}
-        for key, (raw, c) in cells.items():
-            col = loc.columns[key]
-            if formulas and raw in (None, "") and a1(r, c) in formulas:
-                checked.problems.append(err("ingest.err.formula_no_value", sheet=sheet, row=r, col=c))
-                values[key] = (Parsed(error="formula"), c)
-                continue
-            parsed = PARSERS[col.role](raw)
-            for n_key in parsed.notes:
-                notes.add(n_key, sheet=sheet, row=r, col=c, value=show_value(raw))
-            if parsed.error:
-                checked.problems.append(err(parsed.error, sheet=sheet, row=r, col=c, value=show_value(raw),
-                                            column_label=col.label_zh))
-            elif parsed.value is not None and col.role in (NUM, DEN, COUNT):
-                if parsed.value < 0:
-                    checked.problems.append(err("ingest.err.negative", sheet=sheet, row=r, col=c,
-                                                value=show_value(raw), column_label=col.label_zh))
-                    parsed = Parsed(error="ingest.err.negative")
-                elif not float(parsed.value).is_integer():
-                    checked.problems.append(err("ingest.err.not_whole", sheet=sheet, row=r, col=c,
-                                                value=show_value(raw), column_label=col.label_zh))
-                    parsed = Parsed(error="ingest.err.not_whole")
-            values[key] = (parsed, c)
-        parsed_rows.append((r, entity, values))
-    if checked.rows_read == 0 and not checked.errors:
-        checked.problems.append(err("ingest.err.no_rows", sheet=sheet, row=loc.header_row + 1, col=0))
-    if spec.reports_by in REGION_LEVELS:
-        _region_rows(session, checked, parsed_rows, key_col)
-    else:
-        _school_rows(session, checked, parsed_rows, key_col)
-    missing = [e for e in spec.entities if e.id not in seen]
-    if checked.rows_read and missing and len(missing) <= 200:
-        for e in missing:
-            checked.problems.append(warn("ingest.warn.missing_row", sheet=sheet, name=e.name_zh, code=e.code))
-    elif checked.rows_read and missing:
-        checked.problems.append(warn("ingest.warn.missing_rows", sheet=sheet, count=len(missing)))
-    checked.problems.extend(notes.finish())
-    if not checked.errors:
-        _jump_warnings(session, checked, parsed_rows, period)
+    _rows(session, checked, period)
     order = {ERROR: 0, WARNING: 1, NOTICE: 2}
     checked.problems.sort(key=lambda p: (order[p.severity], p.row if p.row is not None else -1,
                                          p.col if p.col is not None else -1))
     return checked
 
 
+def _rows(session: Session, checked: Checked, period: m.Period) -> None:
+    spec, result = checked.spec, checked.read
+    loc = result.located
+    assert loc is not None
+    notes = Notes()
+    sheet, rows, colmap = loc.sheet, loc.rows, loc.colmap
+    formulas = result.formula_cells.get(sheet, set())
+    error_cells = result.error_cells.get(sheet, {})
+    percent_cells = result.percent_cells.get(sheet, set())
+    index = EntityIndex(spec.entities, _totals(session, spec))
+    value_cols = [(loc.columns[k], c) for k, c in colmap.items() if loc.columns[k].role in PARSERS]
+    name_col, code_col = colmap.get(NAME), colmap.get(CODE)
+    key_col = name_col if name_col is not None else code_col
+    labels = header_labels(list(loc.columns.values()))
+    seen: dict[int, int] = {}
+    parsed_rows: list[tuple[int, Any, dict[str, tuple[Parsed, int]]]] = []
+    unnamed: list[tuple[int, dict[str, Any]]] = []      # rows with figures but no name: a total, or an error
+    given: dict[int, int] = {}                           # column -> rows with something in it
+    cell_errors: list[Problem] = []
+    footer_seen = False
+    for r in range(loc.header_row + 1, len(rows)):
+        row = rows[r]
+        name_raw = row[name_col] if name_col is not None and name_col < len(row) else None
+        code_raw = row[code_col] if code_col is not None and code_col < len(row) else None
+        name_txt, code_txt = _text(name_raw), _text(code_raw)
+        cells = {col.key: (row[c] if c < len(row) else None, c) for col, c in value_cols}
+        # Fast path: a known code with its own name (every template row) needs no guessing.
+        entity = index.by_code.get(code_txt) if code_txt else None
+        if entity is not None and name_txt and name_txt != entity.name_zh:
+            entity = _check_name_against_code(checked, index, entity, sheet, r, name_col, code_col, name_txt,
+                                              code_txt, notes)
+            if entity is None:
+                continue
+        if entity is None:
+            if not any(not _blank(v) for v in row):
+                continue  # blank row
+            first_c, first_text = next(((c, _text(v)) for c, v in enumerate(row) if isinstance(v, str) and v.strip()),
+                                       (0, ""))
+            label = name_txt or code_txt or first_text
+            has_values = any(not _blank(v) for v, _ in cells.values())
+            if sum(isinstance(v, str) and norm_label(v) in labels for v in row) >= 2:
+                notes.add("ingest.note.header_again", sheet=sheet, row=r, col=first_c, value=first_text)
+                continue
+            if label and index.is_total(label):
+                notes.add("ingest.note.total_row", sheet=sheet, row=r,
+                          col=key_col if (name_txt or code_txt) else first_c, value=label)
+                continue
+            if (first_text and is_footer(first_text)) or (name_txt and is_footer(name_txt)) or (
+                    footer_seen and not has_values):
+                footer_seen = True
+                notes.add("ingest.note.footer_row", sheet=sheet, row=r, col=first_c, value=first_text)
+                continue
+            if code_txt:
+                entity = index.code(code_txt)
+                if entity is not None and name_txt and name_txt != entity.name_zh:
+                    entity = _check_name_against_code(checked, index, entity, sheet, r, name_col, code_col,
+                                                      name_txt, code_txt, notes)
+                    if entity is None:
+                        continue
+            if entity is None and name_txt:
+                found = index.find(name_txt)
+                if len(found) == 1:
+                    entity = found[0]
+                    if name_txt != entity.name_zh:
+                        notes.add("ingest.note.alias", sheet=sheet, row=r, col=name_col, value=name_txt,
+                                  name=entity.name_zh)
+                    if code_txt:  # a code of no place (a row number, an old code): the name decides
+                        notes.add("ingest.note.code_unknown", sheet=sheet, row=r, col=code_col, value=code_txt,
+                                  name=entity.name_zh)
+                elif len(found) > 1:
+                    checked.rows_read += 1
+                    checked.problems.append(err("ingest.err.ambiguous_name", sheet=sheet, row=r, col=name_col,
+                                                value=name_txt, count=len(found),
+                                                names="、".join(e.name_zh for e in found[:5])))
+                    continue
+            if entity is None:
+                if not name_txt and not code_txt:
+                    if has_values:
+                        unnamed.append((r, cells))
+                    continue
+                if not has_values:  # a label without figures (a section title): nothing to store
+                    notes.add("ingest.note.row_skipped", sheet=sheet, row=r, col=key_col, value=label)
+                    continue
+                checked.rows_read += 1
+                where = name_col if name_txt and name_col is not None else code_col
+                checked.problems.append(err(_unknown_key(spec), sheet=sheet, row=r, col=where,
+                                            value=name_txt or code_txt))
+                continue
+        checked.rows_read += 1
+        values: dict[str, tuple[Parsed, int]] = {}
+        row_errors: list[Problem] = []
+        for key, (raw, c) in cells.items():
+            col = loc.columns[key]
+            parsed = _cell(col, raw, r, c, formulas, error_cells, percent_cells, sheet, row_errors, notes)
+            if parsed.value is not None or parsed.error:
+                given[c] = given.get(c, 0) + 1
+                checked.figures += parsed.value is not None
+            values[key] = (parsed, c)
+        for p in row_errors:
+            key = next(k for k, (_, c) in values.items() if c == p.col)
+            if key.endswith(":rate") and _both_given(values, key[:-5]):
+                # A rate column of the liaison's own (=C4/D4 shows #DIV/0! for 0 of 0): numerator and
+                # denominator are what is stored, the rate is only compared.
+                notes.add("ingest.note.rate_ignored", sheet=sheet, row=r, col=p.col, value=p.value)
+                values[key] = (Parsed(), p.col)  # type: ignore[assignment]
+            else:
+                cell_errors.append(p)
+        if not row_errors and all(p.value is None for p, _ in values.values()):
+            continue  # a row left empty gives nothing (the template's rows under a pasted list, too)
+        if entity.id in seen:
+            checked.problems.append(err("ingest.err.duplicate_row", sheet=sheet, row=r, col=key_col,
+                                        value=name_txt or code_txt, first=seen[entity.id] + 1, name=entity.name_zh))
+            continue
+        seen[entity.id] = r
+        parsed_rows.append((r, entity, values))
+    for r, cells in unnamed:
+        _unnamed_row(checked, parsed_rows, r, cells, sheet, code_col if code_col is not None else name_col, notes)
+    checked.problems.extend(_column_wide(cell_errors, given, loc))
+    if spec.reports_by in REGION_LEVELS:
+        _region_rows(session, checked, parsed_rows, key_col)
+    else:
+        _school_rows(session, checked, parsed_rows, key_col)
+    _swapped_columns(checked, given)
+    if checked.rows_read == 0 and not checked.errors:
+        checked.problems.append(err("ingest.err.no_rows", sheet=sheet, row=loc.header_row + 1, col=0))
+    elif not checked.errors and checked.figures == 0:
+        checked.problems.append(err("ingest.err.no_figures", sheet=sheet, row=loc.header_row + 1,
+                                    col=min((c for _, c in value_cols), default=0)))
+    missing = [e for e in spec.entities if e.id not in seen]
+    if checked.rows_read and missing:
+        names = "、".join(e.name_zh for e in missing[:NAMES_SHOWN]) + ("……" if len(missing) > NAMES_SHOWN else "")
+        checked.problems.append(warn("ingest.warn.rows_not_in_file", sheet=sheet, count=len(missing), names=names,
+                                     total=len(spec.entities)))
+    checked.problems.extend(notes.finish())
+    if not checked.errors:
+        _jump_warnings(session, checked, parsed_rows, period)
+
+
+def _check_name_against_code(checked: Checked, index: EntityIndex, by_code: Any, sheet: str, r: int,
+                             name_col: int | None, code_col: int | None, name_txt: str, code_txt: str,
+                             notes: Notes) -> Any:
+    """The place of a row whose name is not the code's own name: the same place written another way,
+    or None after refusing the row (a pasted or separately sorted list files figures under the wrong
+    place otherwise)."""
+    found = index.find(name_txt)
+    if by_code in found:  # the same place written another way (北山, 北山乡卫生院)
+        notes.add("ingest.note.alias", sheet=sheet, row=r, col=name_col, value=name_txt, name=by_code.name_zh)
+        return by_code
+    checked.rows_read += 1
+    if found:
+        other = found[0]
+        checked.problems.append(err("ingest.err.name_code_mismatch", sheet=sheet, row=r, col=name_col, value=name_txt,
+                                    code=code_txt, code_name=by_code.name_zh, name=other.name_zh,
+                                    name_code=other.code, code_cell=a1(r, code_col)))
+    else:
+        checked.problems.append(err("ingest.err.name_not_code", sheet=sheet, row=r, col=name_col, value=name_txt,
+                                    code=code_txt, code_name=by_code.name_zh, code_cell=a1(r, code_col)))
+    return None
+
+
+def _cell(col: Any, raw: Any, r: int, c: int, formulas: set[str], error_cells: dict[str, str],
+          percent_cells: set[str], sheet: str, problems: list[Problem], notes: Notes) -> Parsed:
+    """One value cell, parsed, with its problem (if any) added to `problems`."""
+    ref = a1(r, c) if (formulas or error_cells or percent_cells) else ""
+    if raw in (None, "") and ref:
+        if ref in error_cells:
+            shown = error_cells[ref]
+            key = excel_error_key(shown) or "ingest.err.excel_error"
+            problems.append(err(key, sheet=sheet, row=r, col=c, value=shown, column_label=col.label_zh))
+            return Parsed(error=key)
+        if ref in formulas:
+            problems.append(err("ingest.err.formula_no_value", sheet=sheet, row=r, col=c))
+            return Parsed(error="formula")
+    parsed = PARSERS[col.role](raw)
+    for n_key in parsed.notes:
+        notes.add(n_key, sheet=sheet, row=r, col=c, value=show_value(raw))
+    if parsed.error:
+        problems.append(err(parsed.error, sheet=sheet, row=r, col=c, value=show_value(raw), column_label=col.label_zh))
+        return parsed
+    if parsed.value is None or col.role not in (NUM, DEN, COUNT):
+        return parsed
+    if parsed.percent or (ref and ref in percent_cells):
+        shown = show_value(raw) if parsed.percent else f"{parsed.value * 100:g}%"
+        problems.append(err("ingest.err.percent_in_count", sheet=sheet, row=r, col=c, value=shown,
+                            column_label=col.label_zh))
+        return Parsed(error="ingest.err.percent_in_count")
+    value = parsed.value
+    if value < 0:
+        problems.append(err("ingest.err.negative", sheet=sheet, row=r, col=c, value=show_value(raw),
+                            column_label=col.label_zh))
+        return Parsed(error="ingest.err.negative")
+    if not float(value).is_integer():
+        if abs(value - round(value)) > WHOLE_TOLERANCE:
+            problems.append(err("ingest.err.not_whole", sheet=sheet, row=r, col=c, value=show_value(raw),
+                                column_label=col.label_zh))
+            return Parsed(error="ingest.err.not_whole")
+        notes.add("ingest.note.float_noise", sheet=sheet, row=r, col=c, value=repr(value), shown=int(round(value)))
+        return Parsed(float(round(value)), parsed.notes, percent=False)
+    return parsed
+
+
+def _both_given(values: dict[str, tuple[Parsed, int]], indicator: str) -> bool:
+    num, den = values.get(f"{indicator}:num"), values.get(f"{indicator}:den")
+    return bool(num and den and num[0].value is not None and den[0].value is not None)
+
+
+def _unnamed_row(checked: Checked, parsed_rows: list, r: int, cells: dict[str, Any], sheet: str,
+                 col: int | None, notes: Notes) -> None:
+    """A row with figures and no name: the sum of the rows above (an unlabelled total) is skipped,
+    anything else is refused -- its figures belong to no place we can tell."""
+    sums: dict[str, float] = {}
+    for _, _, values in parsed_rows:
+        for key, (p, _) in values.items():
+            if p.value is not None:
+                sums[key] = sums.get(key, 0.0) + p.value
+    is_sum = bool(parsed_rows)
+    for key, (raw, _) in cells.items():
+        if _blank(raw):
+            continue
+        p = PARSERS[checked.read.located.columns[key].role](raw)  # type: ignore[union-attr]
+        if p.error or p.value is None or abs(p.value - sums.get(key, float("nan"))) > 1e-6:
+            is_sum = False
+            break
+    if is_sum:
+        notes.add("ingest.note.total_row", sheet=sheet, row=r, col=col, value="")
+        return
+    checked.rows_read += 1
+    checked.problems.append(err("ingest.err.row_without_name", sheet=sheet, row=r, col=col))
+
+
+def _column_wide(cell_errors: list[Problem], given: dict[int, int], loc: Any) -> list[Problem]:
+    """Cell errors as they go to the liaison: the same error down most of a column is one problem at
+    its header (a header over the wrong figures, rates in a count column), not one per row."""
+    by_col: dict[tuple[str, int], list[Problem]] = {}
+    for p in cell_errors:
+        by_col.setdefault((p.key, p.col), []).append(p)  # type: ignore[arg-type]
+    out: list[Problem] = []
+    for (key, c), items in by_col.items():
+        if len(items) >= COLUMN_WIDE_MIN and len(items) >= COLUMN_WIDE_SHARE * given.get(c, len(items)):
+            first = items[0]
+            out.append(err("ingest.err.whole_column", sheet=first.sheet, row=loc.header_row, col=c,
+                           value=_header_text(loc, c), count=len(items),
+                           cells="、".join(p.cell for p in items[:5]) + ("……" if len(items) > 5 else ""),
+                           inner_key=key, inner_fix_key=f"{key}.fix",
+                           **{k: v for k, v in first.params.items() if k not in ("count", "cells")}))
+        else:
+            out.extend(items)
+    return out
+
+
+def _header_text(loc: Any, c: int) -> str:
+    for r in (loc.header_row, loc.header_row - 1):
+        if 0 <= r < len(loc.rows) and c < len(loc.rows[r]) and not _blank(loc.rows[r][c]):
+            return _text(loc.rows[r][c])
+    return ""
+
+
+def _swapped_columns(checked: Checked, given: dict[int, int]) -> None:
+    """A numerator larger than its denominator in most rows is one mistake: the two headers are the
+    wrong way round (or the figures were pasted into each other's column). Said once, at the header."""
+    loc = checked.read.located
+    assert loc is not None
+    by_col: dict[int, list[Problem]] = {}
+    for p in checked.problems:
+        if p.key == "ingest.err.num_gt_den" and p.col is not None:
+            by_col.setdefault(p.col, []).append(p)
+    for c, items in by_col.items():
+        if len(items) < COLUMN_WIDE_MIN or len(items) < COLUMN_WIDE_SHARE * given.get(c, len(items)):
+            continue
+        first = items[0]
+        den_c = next((loc.colmap.get(k.replace(":num", ":den")) for k, col in loc.colmap.items() if col == c), None)
+        checked.problems = [p for p in checked.problems if p not in items]
+        checked.problems.append(err("ingest.err.columns_swapped", sheet=first.sheet, row=loc.header_row, col=c,
+                                    value=_header_text(loc, c), den_label=_header_text(loc, den_c) if den_c is not None
+                                    else "", count=len(items), indicator=first.params.get("indicator", ""),
+                                    den_cell=a1(loc.header_row, den_c) if den_c is not None else ""))
+
+
 def _unknown_key(spec: SheetSpec) -> str:
     return "ingest.err.unknown_school" if spec.reports_by == "school" else "ingest.err.unknown_region"
-
-
-def _check_meta(checked: Checked, meta: dict[str, str]) -> None:
-    spec = checked.spec
-    if not meta:
-        checked.problems.append(note("ingest.note.no_meta"))
-        return
-    if meta.get("department") and meta["department"] != spec.department_code:
-        checked.problems.append(err("ingest.err.meta_department", sheet="_meta", row=1, col=1,
-                                    value=meta["department"], expected=spec.department_code))
-    if meta.get("period") and meta["period"] != spec.period_code:
-        checked.problems.append(err("ingest.err.meta_period", sheet="_meta", row=2, col=1, value=meta["period"],
-                                    expected=spec.period_code))
-    if meta.get("template_version") and meta["template_version"] != TEMPLATE_VERSION:
-        checked.problems.append(note("ingest.note.old_template", value=meta["template_version"],
-                                     version=TEMPLATE_VERSION))
 
 
 def _region_rows(session: Session, checked: Checked, parsed_rows: list, key_col: int | None) -> None:

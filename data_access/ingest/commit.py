@@ -3,7 +3,12 @@
 prepare() reads and checks the file and compares it with what is accepted now; nothing is written.
 commit() writes the whole file in ONE transaction: the new submission (original bytes + sha256),
 the previous version marked superseded (kept), the department's observations for the quarter
-replaced, the audit row and the data-version bump — or nothing at all.
+updated, the audit row and the data-version bump — or nothing at all.
+
+A file need not hold every figure of the quarter (a correction of two rows, a pasted list of some
+townships, cells left blank). By default only the figures in the file are written and every figure
+it does not give is KEPT (UPDATE). Deleting those -- the file becoming the quarter's whole set -- is
+a separate, explicit choice (REPLACE); the preview counts what each choice would delete or keep.
 
 Concurrency: the transaction starts by updating the department's own row. On PostgreSQL that is a
 row lock, on SQLite it takes the database write lock; either way a second upload for the same
@@ -32,6 +37,7 @@ from data_access.ingest.reader import DEFAULT_LIMITS, Limits, ReadResult, read
 from data_access.ingest.spec import REGION_LEVELS, SheetSpec, SpecError, TEMPLATE_VERSION, build_spec
 
 ACCEPTED, IDENTICAL, STALE, REJECTED = "accepted", "identical", "stale", "rejected"
+UPDATE, REPLACE = "update", "replace"   # figures not in the file: kept (default) / deleted (explicit)
 
 
 @dataclass
@@ -73,10 +79,17 @@ class Preview:
 
     @property
     def counts(self) -> dict[str, int]:
+        """new / changed / same figures, and "removed": existing figures the file does not give
+        (deleted only by REPLACE, kept by UPDATE)."""
         out = {"new": 0, "changed": 0, "removed": 0, "same": 0}
         for c in self.changes:
             out[c.kind] += 1
         return out
+
+    @property
+    def not_in_file(self) -> int:
+        """Existing figures of the quarter the file does not give: kept by default, deleted by REPLACE."""
+        return sum(c.kind == "removed" for c in self.changes)
 
 
 @dataclass
@@ -85,6 +98,9 @@ class CommitResult:
     submission_id: int | None = None
     message_key: str = ""
     version_no: int | None = None
+    mode: str = UPDATE
+    deleted: int = 0            # existing figures deleted (REPLACE only)
+    kept: int = 0               # existing figures the file did not give, kept (UPDATE)
 
 
 def sha256(data: bytes) -> str:
@@ -161,6 +177,24 @@ def _insert_observations(session: Session, rows: list[dict[str, Any]], submissio
         conn.execute(insert(m.Observation.__table__), [dict(zip(_OBSERVATION_COLUMNS, v)) for v in values])
 
 
+def _delete_observations(session: Session, spec: SheetSpec, observations: list[dict[str, Any]], ids: list[int],
+                         everything: bool) -> None:
+    """The quarter's figures of the department's indicators: all of them (REPLACE, or a file that
+    gives every one), else only those the file writes anew."""
+    where = (m.Observation.period_id == spec.period_id, m.Observation.indicator_id.in_(ids))
+    if everything:
+        session.execute(delete(m.Observation).where(*where))
+        return
+    by_indicator: dict[int, list[int]] = {}
+    for o in observations:
+        by_indicator.setdefault(o["indicator_id"], []).append(o["region_id"])
+    for indicator_id, regions in by_indicator.items():
+        for i in range(0, len(regions), 5000):  # within every backend's bound-parameter limit
+            session.execute(delete(m.Observation).where(
+                m.Observation.period_id == spec.period_id, m.Observation.indicator_id == indicator_id,
+                m.Observation.region_id.in_(regions[i:i + 5000])))
+
+
 def _names(session: Session, spec: SheetSpec) -> dict[str, str]:
     return {e.code: e.name_zh for e in spec.entities}
 
@@ -172,7 +206,11 @@ def diff_against_current(session: Session, spec: SheetSpec, checked: Checked,
     if spec.reports_by not in REGION_LEVELS:
         from data_access.ingest.history import diff_parsed
 
-        return diff_parsed(current.parsed if current else [], checked.parsed, names, spec)
+        out = diff_parsed(current.parsed if current else [], checked.parsed, names, spec)
+        for c in out:  # a field left blank where a value was accepted: not given, like a missing row
+            if c.kind == "changed" and c.new is None:
+                c.kind = "removed"
+        return out
     ids = {i.id: i for i in spec.indicators.values()}
     region_codes = {e.region_id: e.code for e in spec.entities}
     old: dict[tuple[int, int], tuple] = {}
@@ -219,8 +257,30 @@ class _Stale(Exception):
     pass
 
 
-def commit(engine: Engine, actor: Actor | None, preview: Preview) -> CommitResult:
-    """Write the previewed file in one transaction. 'stale' when someone else committed meanwhile."""
+def _state_after(preview: Preview, current: m.Submission | None, mode: str) -> list[dict[str, Any]]:
+    """The parsed rows kept on the new version: the quarter's figures after it (versions compare as
+    states), i.e. the file's rows plus, in UPDATE mode, what it did not give."""
+    checked = preview.checked
+    assert checked is not None and preview.spec is not None
+    if mode == REPLACE:
+        return checked.parsed
+    if preview.spec.reports_by in REGION_LEVELS:
+        kept = [dict(indicator=c.indicator, region=c.key, numerator=c.old_num, denominator=c.old_den, value=c.old)
+                for c in preview.changes if c.kind == "removed"]
+        return checked.parsed + kept
+    old = {r.get("school"): r for r in (current.parsed or [])} if current is not None else {}
+    rows = []
+    for row in checked.parsed:
+        before = old.pop(row.get("school"), {})
+        rows.append({**before, **{k: v for k, v in row.items() if v is not None}})
+    return rows + list(old.values())
+
+
+def commit(engine: Engine, actor: Actor | None, preview: Preview, mode: str = UPDATE) -> CommitResult:
+    """Write the previewed file in one transaction. 'stale' when someone else committed meanwhile.
+    mode UPDATE keeps the existing figures the file does not give; REPLACE deletes them."""
+    if mode not in (UPDATE, REPLACE):
+        raise ValueError(mode)
     spec = preview.spec
     if spec is None:
         return CommitResult(REJECTED, message_key="ingest.result.rejected")
@@ -240,10 +300,11 @@ def commit(engine: Engine, actor: Actor | None, preview: Preview) -> CommitResul
                 raise _Stale()
             if current is not None and current.sha256 == preview.sha256:
                 return CommitResult(IDENTICAL, current.id, "ingest.result.identical")
+            parsed = _state_after(preview, s.get(m.Submission, current_id) if current_id else None, mode)
             new = m.Submission(
                 department_id=spec.department_id, period_id=spec.period_id, uploaded_by=actor.user_id if actor else None,
                 uploaded_at=dt.datetime.now().replace(microsecond=0), filename=preview.filename[:255],
-                content=preview.data, sha256=preview.sha256, status="accepted", parsed=checked.parsed,
+                content=preview.data, sha256=preview.sha256, status="accepted", parsed=parsed,
                 problems=[p.to_json() for p in checked.problems] or None, template_version=(
                     checked.read.meta.get("template_version") or None) if checked.read.meta else None)
             s.add(new)
@@ -253,19 +314,23 @@ def commit(engine: Engine, actor: Actor | None, preview: Preview) -> CommitResul
                 current.superseded_by_id = new.id
             ids = [i.id for i in spec.indicators.values()]
             if spec.reports_by in REGION_LEVELS and ids:
-                s.execute(delete(m.Observation).where(m.Observation.period_id == spec.period_id,
-                                                      m.Observation.indicator_id.in_(ids)))
+                _delete_observations(s, spec, checked.observations, ids,
+                                     everything=mode == REPLACE or preview.not_in_file == 0)
                 if checked.observations:
                     _insert_observations(s, checked.observations, new.id)
             counts = preview.counts
+            deleted = preview.not_in_file if mode == REPLACE else 0
+            kept = 0 if mode == REPLACE else preview.not_in_file
             audit.record(s, actor, "submission.accept", "submission", new.id,
                          before={"submission_id": current_id, "sha256": current.sha256 if current else None},
                          after={"submission_id": new.id, "sha256": preview.sha256, "department": spec.department_code,
-                                "period": spec.period_code, "rows": len(checked.parsed), **counts},
+                                "period": spec.period_code, "rows": len(checked.parsed), "mode": mode,
+                                "new": counts["new"], "changed": counts["changed"], "same": counts["same"],
+                                "deleted": deleted, "kept": kept},
                          detail=preview.filename[:255])
             bump_data_version(s)
             number = version_count(s, spec.department_id, spec.period_id)
-            return CommitResult(ACCEPTED, new.id, "ingest.result.accepted", number)
+            return CommitResult(ACCEPTED, new.id, "ingest.result.accepted", number, mode, deleted, kept)
     except _Stale:
         return CommitResult(STALE, message_key="ingest.result.stale")
     except OperationalError as exc:
@@ -288,8 +353,8 @@ def record_rejection(engine: Engine, actor: Actor | None, preview: Preview, depa
 
 
 def ingest(engine: Engine, actor: Actor | None, data: bytes, filename: str, department_code: str, period_code: str,
-           dry_run: bool = False, today: dt.date | None = None, limits: Limits = DEFAULT_LIMITS
-           ) -> tuple[Preview, CommitResult]:
+           dry_run: bool = False, today: dt.date | None = None, limits: Limits = DEFAULT_LIMITS,
+           mode: str = UPDATE) -> tuple[Preview, CommitResult]:
     """prepare + commit in one call (CLI, bench, tests)."""
     with session_scope(engine) as s:
         preview = prepare(s, actor, data, filename, department_code, period_code, today, limits)
@@ -299,9 +364,9 @@ def ingest(engine: Engine, actor: Actor | None, data: bytes, filename: str, depa
         return preview, CommitResult("dry_run", message_key="ingest.result.dry_run")
     if preview.identical:
         return preview, CommitResult(IDENTICAL, preview.base_submission_id, "ingest.result.identical")
-    return preview, commit(engine, actor, preview)
+    return preview, commit(engine, actor, preview, mode)
 
 
-__all__ = ["ACCEPTED", "IDENTICAL", "STALE", "REJECTED", "Preview", "CommitResult", "Change", "prepare", "commit",
+__all__ = ["ACCEPTED", "IDENTICAL", "STALE", "REJECTED", "UPDATE", "REPLACE", "Preview", "CommitResult", "Change", "prepare", "commit",
            "record_rejection",
            "ingest", "SpecError", "TEMPLATE_VERSION", "err"]

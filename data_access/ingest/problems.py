@@ -52,8 +52,10 @@ class Problem:
     def _params(self, lang: str) -> dict[str, Any]:
         # Parameters named *_key are catalogue keys themselves, shown in the reader's language and
         # filled with the same values (a message quoting another message).
+        # A parameter given in both languages ({"zh": 县司法局, "en": Justice Bureau}) is shown in the reader's.
         out = {"value": self.value, "sheet": self.sheet}
-        plain = {k: v for k, v in self.params.items() if not k.endswith("_key")}
+        plain = {k: (v.get(lang) or v.get("zh", "")) if isinstance(v, dict) and "zh" in v else v
+                 for k, v in self.params.items() if not k.endswith("_key")}
         out.update(plain)
         out.update({k: t(v, lang, **{**out, **plain}) for k, v in self.params.items()
                     if k.endswith("_key") and isinstance(v, str)})

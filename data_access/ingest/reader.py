@@ -23,6 +23,8 @@ from typing import Any
 import python_calamine as pc
 
 from data_access.ingest.problems import Problem, err, note, show_value
+from data_access.ingest.quarter_names import (names_relative_period, parse_period_code, period_code, quarters_named,
+                                              relation)
 from data_access.ingest.spec import (CODE, COUNT, DEN, NAME, NUM, RATE, YESNO, Column, SheetSpec, norm,
                                      norm_label)
 from data_access.ingest.templates import LIST_SHEET, META_SHEET
@@ -52,6 +54,9 @@ class Located:
     header_row: int                   # 0-based index of the last header row
     colmap: dict[str, int]            # column key -> 0-based column index
     columns: dict[str, Column]
+    quarter: str = "none"             # what the sheet name or title says of the quarter chosen: match/other/mixed/none
+    named_period: str | None = None   # the quarter they name ("2026Q2"), when they name one
+    named_by: str = ""                # the sheet name or title that names it
 
 
 @dataclass
@@ -60,6 +65,9 @@ class ReadResult:
     meta: dict[str, str] = field(default_factory=dict)
     located: Located | None = None
     formula_cells: dict[str, set[str]] = field(default_factory=dict)   # sheet -> A1 refs without cached value
+    error_cells: dict[str, dict[str, str]] = field(default_factory=dict)  # sheet -> A1 -> "#N/A" (calamine reads "")
+    percent_cells: dict[str, set[str]] = field(default_factory=dict)   # sheet -> A1 refs of numbers shown as %
+    heads: dict[str, list[list[Any]]] = field(default_factory=dict)    # sheet -> its top rows (merged cells filled)
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -164,16 +172,70 @@ def _extent(xml: bytes) -> tuple[int, int]:
     return last_row, last_col
 
 
-def _formulas_without_value(xml: bytes) -> set[str]:
-    if b"<f>" not in xml and b"<f " not in xml:
-        return set()
+_T_ATTR = re.compile(rb'\bt="([A-Za-z]+)"')
+_S_ATTR = re.compile(rb'\bs="(\d+)"')
+_V_RE = re.compile(rb'<v>([^<]*)</v>')
+_NUMFMT_RE = re.compile(rb'<numFmt\b[^>]*?numFmtId="(\d+)"[^>]*?formatCode="([^"]*)"')
+_CELLXFS_RE = re.compile(rb'<cellXfs\b[^>]*>(.*?)</cellXfs>', re.S)
+_XF_RE = re.compile(rb'<xf\b([^>]*)')
+_NUMFMT_ID_RE = re.compile(rb'numFmtId="(\d+)"')
+_BUILTIN_PERCENT = {9, 10}
+
+
+def percent_styles(data: bytes) -> frozenset[int]:
+    """Cell styles that show a number as a percentage: "100%" typed into a cell is stored as 1 with
+    such a style, so a count column must know (read after the zip guards have passed)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            if zf.getinfo("xl/styles.xml").file_size > 8 * 1024 * 1024:
+                return frozenset()
+            xml = zf.read("xl/styles.xml")
+    except (KeyError, zipfile.BadZipFile, OSError, RuntimeError, ValueError):
+        return frozenset()
+    ids = _BUILTIN_PERCENT | {int(i) for i, code in _NUMFMT_RE.findall(xml) if b"%" in code}
+    block = _CELLXFS_RE.search(xml)
+    if not block:
+        return frozenset()
     out = set()
+    for i, attrs in enumerate(_XF_RE.findall(block.group(1))):
+        found = _NUMFMT_ID_RE.search(attrs)
+        if found and int(found.group(1)) in ids:
+            out.add(i)
+    return frozenset(out)
+
+
+def _cell_flags(sheet: str, xml: bytes, percent: frozenset[int], result: ReadResult) -> None:
+    """What calamine does not say about a cell: a formula without a saved result (a formula whose
+    saved result is the empty string, IFERROR(...,""), is a blank), an error value (#N/A, read as ""),
+    a number shown as a percentage."""
+    has_formula = b"<f>" in xml or b"<f " in xml
+    if not (has_formula or b't="e"' in xml or percent):
+        return
+    formulas: set[str] = set()
+    errors: dict[str, str] = {}
+    percents: set[str] = set()
     for attrs, body in _CELL_RE.findall(xml):
-        if body and (b"<f>" in body or b"<f " in body) and (b"<v>" not in body or b"<v></v>" in body):
-            ref = _REF_RE.search(attrs)
-            if ref:
-                out.add(ref.group(1).decode())
-    return out
+        ref = _REF_RE.search(attrs)
+        if not ref:
+            continue
+        t = _T_ATTR.search(attrs)
+        kind = t.group(1) if t else b"n"
+        value = _V_RE.search(body) if body else None
+        if kind == b"e":
+            errors[ref.group(1).decode()] = _unescape(value.group(1)) if value else "#VALUE!"
+        elif body and (b"<f>" in body or b"<f " in body) and (value is None or not value.group(1)):
+            if kind not in (b"str", b"s", b"inlineStr"):
+                formulas.add(ref.group(1).decode())
+        elif percent and kind == b"n" and value is not None and value.group(1):
+            style = _S_ATTR.search(attrs)
+            if style and int(style.group(1)) in percent:
+                percents.add(ref.group(1).decode())
+    if formulas:
+        result.formula_cells[sheet] = formulas
+    if errors:
+        result.error_cells[sheet] = errors
+    if percents:
+        result.percent_cells[sheet] = percents
 
 
 def open_workbook(data: bytes, limits: Limits = DEFAULT_LIMITS) -> tuple[pc.CalamineWorkbook | None, ReadResult]:
@@ -197,15 +259,14 @@ def open_workbook(data: bytes, limits: Limits = DEFAULT_LIMITS) -> tuple[pc.Cala
         parts = _check_zip(data, limits, result)
         if parts is None:
             return None, result
+        styles = percent_styles(data)
         for sheet, xml in parts.items():
             last_row, last_col = _extent(xml)
             if last_row > limits.max_rows or last_col > limits.max_cols:
                 result.problems.append(err("ingest.err.sheet_too_large", sheet=sheet, rows=last_row, cols=last_col,
                                            max_rows=limits.max_rows))
                 return None, result
-            cells = _formulas_without_value(xml)
-            if cells:
-                result.formula_cells[sheet] = cells
+            _cell_flags(sheet, xml, styles, result)
     else:
         result.format = "xls"
     try:
@@ -256,6 +317,17 @@ def read_meta(wb: pc.CalamineWorkbook) -> dict[str, str]:
 
 # --- locating the header -------------------------------------------------------------------------
 
+# Headers county offices give the name and code columns besides the template's own labels.
+ROLE_WORDS = {
+    NAME: ("名称", "单位", "单位名称", "地区", "地区名称", "区域", "辖区", "乡镇", "乡镇名称", "乡镇街道", "乡镇街道名称",
+           "镇街", "镇街名称", "镇", "街道", "乡镇场", "行政区划名称", "区划名称", "村", "村名称", "村社区", "社区",
+           "村社区名称", "村名"),
+    CODE: ("代码", "编码", "区划代码", "区划编码", "行政区划代码", "行政区划编码", "统计用区划代码", "乡镇代码",
+           "单位代码", "code"),
+}
+EXACT, CONTAINS = 2, 1          # how well a header names a column; a header naming the quarter adds 1
+
+
 class _LabelIndex:
     def __init__(self, columns: list[Column]) -> None:
         self.columns = {c.key: c for c in columns}
@@ -265,6 +337,12 @@ class _LabelIndex:
                 self._add(norm_label(label), c.key)
             if c.group_zh and c.role in (NUM, DEN):
                 self._add(norm_label(c.group_zh + c.label_zh), c.key)
+        # Synonyms only where no column of the sheet uses the word already (a school sheet's 乡镇 is
+        # its township column, not the name).
+        for c in columns:
+            for word in ROLE_WORDS.get(c.role, ()):
+                if norm_label(word) not in self.exact:
+                    self.exact[norm_label(word)] = [c.key]
         self.by_length = sorted(self.exact, key=len, reverse=True)
 
     def _add(self, label: str, key: str) -> None:
@@ -273,23 +351,25 @@ class _LabelIndex:
             if key not in keys:
                 keys.append(key)
 
-    def match(self, text: str, top: str) -> list[str]:
+    def match(self, text: str, top: str) -> tuple[list[str], int]:
+        """(column keys, EXACT or CONTAINS) a header text names."""
         if not text:
-            return []
-        found = self.exact.get(text)
+            return [], 0
+        found, quality = self.exact.get(text), EXACT
         if not found:
             # "规范管理患者数（截至季末）" or "一、在册患者数": the longest label the text ends with or contains.
+            quality = CONTAINS
             for label in self.by_length:
                 if len(label) >= 3 and (text.endswith(label) or label in text):
                     found = self.exact[label]
                     break
         if not found:
-            return []
+            return [], 0
         if len(found) > 1 and top:
             same_group = [k for k in found if norm_label(self.columns[k].group_zh) == top]
             if same_group:
-                return same_group
-        return found
+                return same_group, quality
+        return found, quality
 
 
 def _merged_fill(rows: list[list[Any]], merged: list | None) -> list[list[Any]]:
@@ -306,37 +386,81 @@ def _merged_fill(rows: list[list[Any]], merged: list | None) -> list[list[Any]]:
     return top
 
 
-def _score_header(top: list[list[Any]], r: int, index: _LabelIndex) -> tuple[int, dict[str, int], list[int], list[int], int]:
+@dataclass
+class _Header:
+    """What row r would give as the (last) header row."""
+
+    score: int
+    row: int
+    colmap: dict[str, int]
+    extras: list[int]                 # labelled columns the sheet does not have: ignored
+    duplicates: list[int]             # a second column as exactly named as the one used
+    own: int                          # matched columns with a label in this row (not only above)
+    other_period: list[int] = field(default_factory=list)   # 上季度…, 二季度… when reading the third
+    similar: list[int] = field(default_factory=list)        # 上季度在册患者数 beside 在册患者数
+
+
+def _is_group_row(row: list[Any]) -> bool:
+    """The row above a header is a group row (indicators over their columns) when it has several
+    different labels; one value across the table is a title."""
+    return len({norm(v) for v in row if v not in (None, "")}) > 1
+
+
+def _score_header(top: list[list[Any]], r: int, index: _LabelIndex,
+                  target: tuple[int, int] | None = None) -> _Header:
     """Columns matched if row r is the (last) header row; a two-row header uses row r-1 as context and
-    as the label where row r is empty (vertically merged code/name cells)."""
+    as the label where row r is empty (vertically merged code/name cells). The exact header wins over
+    one that only contains it; with a target quarter, a header naming another period is not used."""
     row = top[r]
     above = top[r - 1] if r > 0 else []
-    colmap: dict[str, int] = {}
-    extras, duplicates = [], []
-    own = 0
+    group_row = _is_group_row(above)
+    found: list[tuple[int, int, list[str], bool]] = []
+    extras: list[int] = []
+    other_period: list[int] = []
     for c, cell in enumerate(row):
+        up_cell = above[c] if c < len(above) else None
         bottom = norm_label(cell) if cell not in (None, "") else ""
-        upper = norm_label(above[c]) if c < len(above) and above[c] not in (None, "") else ""
+        upper = norm_label(up_cell) if up_cell not in (None, "") else ""
         text = bottom or upper
         if not text:
             continue
-        keys = index.match(text, upper if bottom else "")
+        keys, quality = index.match(text, upper if bottom else "")
         if not keys and bottom and upper:
             keys = index.exact.get(upper + bottom, [])  # "在册" over "患者数": exact only
+            quality = EXACT
+        if not keys:
+            if bottom and not isinstance(cell, (int, float)):
+                extras.append(c)
+            continue
+        if target is not None:
+            said = " ".join(show_value(v) for v in (cell if bottom else None, up_cell if group_row or not bottom
+                                                    else None) if isinstance(v, str))
+            named = relation(quarters_named(said), *target)
+            if named in ("other", "mixed") or names_relative_period(said):
+                other_period.append(c)
+                continue
+            quality += named == "match"
+        found.append((quality, c, keys, bool(bottom)))
+    colmap: dict[str, int] = {}
+    quality_of: dict[str, int] = {}
+    duplicates, similar = [], []
+    own = 0
+    for quality, c, keys, has_bottom in sorted(found, key=lambda f: (-f[0], f[1])):
         free = [k for k in keys if k not in colmap]
         if free:
             colmap[free[0]] = c
-            own += bool(bottom)
-        elif keys:
+            quality_of[free[0]] = quality
+            own += has_bottom
+        elif any(quality_of[k] == quality for k in keys):
             duplicates.append(c)
-        elif bottom and not isinstance(cell, (int, float)):
-            extras.append(c)
-    return len(colmap), colmap, extras, duplicates, own
+        else:
+            similar.append(c)
+    return _Header(len(colmap), r, colmap, extras, sorted(duplicates), own, other_period, sorted(similar))
 
 
 def locate(wb: pc.CalamineWorkbook, spec: SheetSpec, result: ReadResult, limits: Limits = DEFAULT_LIMITS) -> None:
-    """Pick the sheet and header row that best match the department's columns."""
-    sheet_found = locate_columns(wb, spec.columns, spec.department_name_zh, result, limits)
+    """Pick the sheet and header row that best match the department's columns, for the quarter chosen."""
+    sheet_found = locate_columns(wb, spec.columns, spec.department_name_zh, result, limits, period=spec.period_code)
     if sheet_found is None:
         return
     sheet, r, colmap = sheet_found
@@ -348,14 +472,55 @@ def locate(wb: pc.CalamineWorkbook, spec: SheetSpec, result: ReadResult, limits:
         result.problems.append(err("ingest.err.missing_column", sheet=sheet, row=r, column_label=col.label_zh))
 
 
+@dataclass
+class _Candidate:
+    sheet: str
+    rows: list[list[Any]]
+    header: _Header
+    named: set[tuple[int | None, int]]
+    named_by: str
+    relation: str = "none"
+
+
+def _title_text(rows: list[list[Any]], header: _Header) -> str:
+    """The text above the header block (a group row over the columns is not a title)."""
+    end = header.row
+    if end > 0 and _is_group_row(rows[end - 1]):
+        end -= 1
+    return " ".join(v for r in rows[:end] for v in r if isinstance(v, str) and v.strip())
+
+
+def _has_figures(cand: _Candidate, value_keys: set[str]) -> bool:
+    cols = [c for k, c in cand.header.colmap.items() if k in value_keys]
+    for row in cand.rows[cand.header.row + 1:]:
+        for c in cols:
+            if c < len(row) and row[c] not in (None, "") and not (isinstance(row[c], str) and not row[c].strip()):
+                return True
+    return False
+
+
+def _sheets_said(cands: list[_Candidate], year: int) -> str:
+    """"一季度（2026Q1）、二季度" for a message."""
+    out = []
+    for c in cands:
+        code = period_code(c.named, year)
+        out.append(f"“{c.sheet}”（{code}）" if code else f"“{c.sheet}”")
+    return "、".join(out)
+
+
 def locate_columns(wb: pc.CalamineWorkbook, columns: list[Column], title_zh: str, result: ReadResult,
-                   limits: Limits = DEFAULT_LIMITS) -> tuple[str, int, dict[str, int]] | None:
+                   limits: Limits = DEFAULT_LIMITS, period: str | None = None) -> tuple[str, int, dict[str, int]] | None:
     """The sheet and header row that best match `columns` (any sheet, under title rows, one or two
     header rows): sets result.located and returns (sheet, header row, column map), or None after
-    reporting why not. Shared by the quarterly sheets and the reference-data imports."""
+    reporting why not. Shared by the quarterly sheets and the reference-data imports.
+
+    With a quarter (period "2026Q3"), a workbook with several sheets of the same form (a yearly
+    workbook, last quarter's sheet kept beside this one) is read from the sheet whose name -- else
+    whose title -- names that quarter; when nothing decides, the file is refused with the sheets listed."""
     index = _LabelIndex(columns)
+    target = parse_period_code(period) if period else None
     meta_names = {META_SHEET, LIST_SHEET}
-    best: tuple[int, str, int, dict[str, int], list[int], list[int], list[list[Any]]] | None = None
+    cands: list[_Candidate] = []
     for meta in wb.sheets_metadata:
         if meta.name in meta_names or meta.typ != pc.SheetTypeEnum.WorkSheet:
             continue
@@ -364,28 +529,99 @@ def locate_columns(wb: pc.CalamineWorkbook, columns: list[Column], title_zh: str
             return None
         rows, merged = loaded
         top = _merged_fill(rows, merged)
+        result.heads[meta.name] = top[:HEADER_SCAN_ROWS]
+        best: _Header | None = None
         for r in range(min(HEADER_SCAN_ROWS, len(top))):
-            score, colmap, extras, dups, own = _score_header(top, r, index)
+            h = _score_header(top, r, index, target)
             # A later row must match strictly more -- a blank first data row "repeats" the header above
             # it -- unless it is the second row of a two-row header, with labels of its own.
-            if score and (best is None or score > best[0] or (
-                    score == best[0] and own and best[1] == meta.name and r == best[2] + 1)):
-                best = (score, meta.name, r, colmap, extras, dups, rows)
-    if best is None or best[0] < 2:
+            if h.score and (best is None or h.score > best.score or (h.score == best.score and h.own
+                                                                      and r == best.row + 1)):
+                best = h
+        if best is not None and best.score >= 2:
+            named, named_by = quarters_named(meta.name), meta.name
+            if not named:  # the sheet name says nothing: the title rows may
+                title = _title_text(top, best)
+                named, named_by = quarters_named(title), title[:60]
+            cands.append(_Candidate(meta.name, rows, best, named, named_by))
+    if not cands:
         result.problems.append(err("ingest.err.no_header", department=title_zh))
         return None
-    score, sheet, r, colmap, extras, dups, rows = best
-    result.located = Located(sheet, rows, r, colmap, {c.key: c for c in columns})
+    if target is None:
+        chosen = max(cands, key=lambda c: c.header.score)  # max() keeps the first of equals
+    else:
+        chosen = _choose_for_quarter(cands, columns, target, result)
+        if chosen is None:
+            return None
+    h = chosen.header
+    sheet, r, rows = chosen.sheet, h.row, chosen.rows
+    result.located = Located(sheet, rows, r, h.colmap, {c.key: c for c in columns}, chosen.relation,
+                             period_code(chosen.named, target[0]) if target else None, chosen.named_by)
     header = rows[r]
-    for c in extras:
-        result.problems.append(note("ingest.note.extra_column", sheet=sheet, row=r, col=c, value=show_value(header[c])))
-    for c in dups:
-        result.problems.append(err("ingest.err.duplicate_column", sheet=sheet, row=r, col=c,
-                                   value=show_value(header[c]) or show_value(rows[r - 1][c] if r else "")))
-    if not any(c.role in (CODE, NAME) and c.key in colmap for c in columns):
-        label = next(c.label_zh for c in columns if c.role == NAME)
-        result.problems.append(err("ingest.err.missing_column", sheet=sheet, row=r, column_label=label))
-    return sheet, r, colmap
+    above = rows[r - 1] if r else []
+
+    def label(c: int) -> str:
+        return show_value(header[c]) if c < len(header) and header[c] not in (None, "") else \
+            show_value(above[c]) if c < len(above) else ""
+
+    for c in h.extras:
+        result.problems.append(note("ingest.note.extra_column", sheet=sheet, row=r, col=c, value=label(c)))
+    for c in h.other_period:
+        result.problems.append(note("ingest.note.other_period_column", sheet=sheet, row=r, col=c, value=label(c)))
+    for c in h.similar:
+        result.problems.append(note("ingest.note.similar_column", sheet=sheet, row=r, col=c, value=label(c)))
+    for c in h.duplicates:
+        result.problems.append(err("ingest.err.duplicate_column", sheet=sheet, row=r, col=c, value=label(c)))
+    if not any(c.role in (CODE, NAME) and c.key in h.colmap for c in columns):
+        name_label = next(c.label_zh for c in columns if c.role == NAME)
+        result.problems.append(err("ingest.err.missing_column", sheet=sheet, row=r, column_label=name_label))
+    return sheet, r, h.colmap
+
+
+def _choose_for_quarter(cands: list[_Candidate], columns: list[Column], target: tuple[int, int],
+                        result: ReadResult) -> _Candidate | None:
+    """The one sheet of the quarter, or None after refusing with the candidate sheets listed."""
+    year, quarter = target
+    value_keys = {c.key for c in columns if c.role in (NUM, DEN, COUNT, RATE, YESNO)}
+    forms = [c for c in cands if any(k in value_keys for k in c.header.colmap)] or cands
+    for c in forms:
+        c.relation = relation(c.named, year, quarter)
+    if len(forms) == 1:
+        return forms[0]
+    filled = [c for c in forms if _has_figures(c, value_keys)] or forms
+    ours = [c for c in filled if c.relation == "match"]
+    if len(ours) == 1 or len(filled) == 1:
+        chosen = ours[0] if len(ours) == 1 else filled[0]
+        others = [c for c in forms if c is not chosen]
+        result.problems.append(note("ingest.note.sheets_not_read", sheet=chosen.sheet,
+                                    sheets=_sheets_said(others, year), count=len(others)))
+        return chosen
+    if not ours and all(c.relation in ("other", "mixed") for c in filled):
+        result.problems.append(err("ingest.err.no_sheet_for_quarter", sheets=_sheets_said(filled, year),
+                                   year=year, quarter=quarter))
+    else:
+        result.problems.append(err("ingest.err.several_sheets", sheets=_sheets_said(ours or filled, year),
+                                   count=len(ours or filled), year=year, quarter=quarter))
+    return None
+
+
+def header_labels(columns: list[Column]) -> frozenset[str]:
+    """Every header text (normalised) that names one of `columns`: a data row made of them is the
+    header again (printed on every page, or above a pasted list)."""
+    return frozenset(_LabelIndex(columns).exact)
+
+
+def header_matches(heads: dict[str, list[list[Any]]], columns: list[Column]) -> tuple[int, int]:
+    """(value columns, all columns) the best header row among `heads` matches: how well another
+    department's sheet explains a file."""
+    index = _LabelIndex(columns)
+    value_keys = {c.key for c in columns if c.role in (NUM, DEN, COUNT, RATE, YESNO)}
+    best = (0, 0)
+    for top in heads.values():
+        for r in range(len(top)):
+            h = _score_header(top, r, index)
+            best = max(best, (sum(k in value_keys for k in h.colmap), h.score))
+    return best
 
 
 def read(data: bytes, spec: SheetSpec, limits: Limits = DEFAULT_LIMITS) -> ReadResult:
@@ -402,7 +638,33 @@ def read(data: bytes, spec: SheetSpec, limits: Limits = DEFAULT_LIMITS) -> ReadR
 
 # --- cell values -----------------------------------------------------------------------------
 
-_BLANKS = {"", "-", "—", "--", "/", "无", "空", "n/a", "na"}
+# Words and marks offices put where a figure belongs. None is read as blank: 无 may mean zero and "—"
+# may mean zero or "no data", and a wrong guess is a wrong figure; the liaison is asked instead.
+_NONE_WORDS = {"无", "没有", "零", "无数据"}
+_DASH_WORDS = {"-", "—", "——", "--", "---", "－", "–", "―", "/", "／", "//", "\\", "、", "…", "...", "·", "空",
+               "暂无", "不详", "未统计", "n/a", "na", "null", "none", "nil", "x", "×"}
+_EXCEL_ERRORS = {"#N/A": "ingest.err.excel_na", "#DIV/0!": "ingest.err.excel_div0", "#VALUE!": "ingest.err.excel_value",
+                 "#REF!": "ingest.err.excel_ref", "#NAME?": "ingest.err.excel_error", "#NUM!": "ingest.err.excel_error",
+                 "#NULL!": "ingest.err.excel_error", "#SPILL!": "ingest.err.excel_error",
+                 "#CALC!": "ingest.err.excel_error", "#GETTING_DATA": "ingest.err.excel_error"}
+
+
+def excel_error_key(text: str) -> str | None:
+    """The problem key for an Excel error value (#N/A, #DIV/0! ...), or None."""
+    s = unicodedata.normalize("NFKC", text).strip().upper()
+    if not s.startswith("#"):
+        return None
+    return _EXCEL_ERRORS.get(s) or ("ingest.err.excel_error" if re.fullmatch(r"#[A-Z/0!?_]+", s) else None)
+
+
+def placeholder_key(text: str) -> str | None:
+    """The problem key for a word or mark standing where a figure belongs, or None."""
+    s = unicodedata.normalize("NFKC", text).strip().replace(" ", "").lower()
+    if s in _NONE_WORDS:
+        return "ingest.err.text_none"
+    if s in _DASH_WORDS or (s and set(s) <= set("-—–―/\\_.·…")):
+        return "ingest.err.text_dash"
+    return excel_error_key(s)
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?%?$")
 _YES = {"是", "有", "已设置", "已建", "yes", "y", "1", "√", "✓", "true"}
 _NO = {"否", "无", "没有", "未设置", "未建", "no", "n", "0", "×", "✗", "false"}
@@ -431,8 +693,11 @@ def parse_number(raw: Any) -> Parsed:
     if s != raw:
         notes.append("ingest.note.fullwidth")
     s = s.strip().replace(" ", "").replace("，", ",")
-    if s.lower() in _BLANKS:
-        return Parsed()
+    if not s:
+        return Parsed()  # spaces only
+    placeholder = placeholder_key(s)
+    if placeholder:
+        return Parsed(error=placeholder)
     if "," in s:
         if not _THOUSANDS.match(s):
             return Parsed(error="ingest.err.not_number")

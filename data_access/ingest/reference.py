@@ -36,7 +36,8 @@ from data_access import indicators as ix
 from data_access import models as m
 from data_access.access import Actor
 from data_access.geo import point_in_geometry
-from data_access.ingest.checks import FOOTER_WORDS, TOTAL_WORDS, EntityIndex, Notes
+from data_access.ingest.checks import Notes
+from data_access.ingest.places import FOOTER_PREFIXES as FOOTER_WORDS, TOTAL_WORDS, EntityIndex
 from data_access.ingest.problems import (ERROR, NOTICE, WARNING, Problem, err, errors_summary, note, show_value,
                                         warn)
 from data_access.ingest.reader import DEFAULT_LIMITS, Limits, ReadResult, locate_columns, open_workbook, \

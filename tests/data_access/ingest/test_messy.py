@@ -93,8 +93,9 @@ def test_messy_sheet_is_read_with_every_normalisation_reported(sample_engine) ->
             ("ingest.note.thousands", "C6"), ("ingest.note.alias", "B5"), ("ingest.note.alias", "B6"),
             ("ingest.note.total_row", "B9"), ("ingest.note.footer_row", "A10"),
             ("ingest.note.extra_column", "A4"), ("ingest.note.extra_column", "E4"), ("ingest.note.no_meta", "")} <= notes
-    # Ten townships have no row: a warning each, not an error.
-    assert sum(p.key == "ingest.warn.missing_row" for p in preview.all_problems) == 10
+    # Ten townships have no row: one warning naming them, not an error (their figures are kept).
+    [missing] = [p for p in preview.all_problems if p.key == "ingest.warn.rows_not_in_file"]
+    assert missing.params["count"] == 10 and "黄岭乡" not in missing.params["names"] and "柳溪乡" in missing.params["names"]
     alias = next(p for p in preview.all_problems if p.key == "ingest.note.alias" and p.cell == "B5")
     assert alias.message("zh") == "名称已识别为“北山乡”。"
 

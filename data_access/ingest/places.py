@@ -1,0 +1,112 @@
+"""What a row's label says: a place of the sheet (by code or by name as offices write it), the
+county's own total, or a statistical-report footer.
+
+Names are looked up as written, then without 镇/乡/街道, then without brackets, then by the place
+name they contain ("北山乡卫生院", "和安县北山乡"); a text naming two places is ambiguous, never
+guessed."""
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+from data_access.ingest.spec import Entity, norm, place_keys
+
+TOTAL_WORDS = ("合计", "总计", "小计", "共计", "累计", "汇总", "全县", "全区", "全市", "全镇", "全乡", "本县",
+               "total")
+FOOTER_PREFIXES = ("填表人", "填报人", "审核人", "审核", "复核", "负责人", "单位负责人", "统计负责人", "主要负责人",
+                   "分管领导", "制表人", "制表", "报出日期", "报送日期", "填报日期", "填表日期", "制表日期", "联系电话",
+                   "电话", "联系人", "注:", "注1", "注一", "附注", "说明", "备注", "填报单位", "报送单位", "数据来源",
+                   "签字", "盖章", "(盖章)")
+_FOOTER_RE = re.compile(r"(负责人|制表人|填表人|填报人|审核人|联系人|日期|电话|单位)[:]")
+_BRACKETS = re.compile(r"[\(\[【][^\)\]】]*[\)\]】]")
+_LONGEST_NAME = 40
+
+
+def is_footer(text: str) -> bool:
+    """单位负责人：张三 统计负责人：… 制表人：… 报出日期：… 注：…"""
+    n = norm(text)
+    return bool(n) and (n.startswith(FOOTER_PREFIXES) or bool(_FOOTER_RE.search(n)))
+
+
+class EntityIndex:
+    """The sheet's places by code and by every spelling of their names."""
+
+    def __init__(self, entities: list[Entity], totals: Iterable[str] = ()) -> None:
+        self.entities = entities
+        self.by_code = {e.code: e for e in entities} | {norm(e.code): e for e in entities}
+        self._by_name: dict[str, list[Entity]] | None = None
+        self.totals = {k for name in totals for k in place_keys(name)}
+
+    @property
+    def by_name(self) -> dict[str, list[Entity]]:
+        """Names and aliases, built only when a row has no usable code or a name differs."""
+        if self._by_name is None:
+            self._by_name = {}
+            for e in self.entities:
+                keys = set(place_keys(e.name_zh)) | {norm(e.name_en)}
+                for alias in e.aliases:
+                    keys |= place_keys(alias)
+                for k in keys:
+                    if k:
+                        bucket = self._by_name.setdefault(k, [])
+                        if e not in bucket:
+                            bucket.append(e)
+        return self._by_name
+
+    def code(self, text: str) -> Entity | None:
+        """A code as written, or a 12-digit statistical code of a 9-digit one (990101001000)."""
+        found = self.by_code.get(text) or self.by_code.get(norm(text))
+        if found is None:
+            n = norm(text)
+            while n.isdigit() and n.endswith("000") and len(n) > 6:
+                n = n[:-3]
+                found = self.by_code.get(n)
+                if found is not None:
+                    break
+        return found
+
+    def find(self, text: str) -> list[Entity]:
+        """The places a name may mean: one, none, or several (ambiguous)."""
+        n = norm(text)
+        if not n:
+            return []
+        for candidate in (n, _BRACKETS.sub("", n).strip("*:")):
+            if not candidate:
+                continue
+            found = self.by_name.get(candidate)
+            if found:
+                return found
+            for k in place_keys(candidate):
+                if k in self.by_name:
+                    return self.by_name[k]
+        return self._contained(_BRACKETS.sub("", n) or n)
+
+    def _contained(self, n: str) -> list[Entity]:
+        """Places whose name the text contains ("北山乡卫生院"); the longest spans win, so "北山乡"
+        is not also read as "北山"."""
+        if len(n) > _LONGEST_NAME:
+            return []
+        spans: list[tuple[int, int, list[Entity]]] = []
+        for i in range(len(n)):
+            for j in range(i + 2, len(n) + 1):
+                found = self.by_name.get(n[i:j])
+                if found:
+                    spans.append((i, j, found))
+        kept = [s for s in spans if not any(o[0] <= s[0] and s[1] <= o[1] and (o[1] - o[0]) > (s[1] - s[0])
+                                            for o in spans)]
+        out: list[Entity] = []
+        for _, _, found in kept:
+            for e in found:
+                if e not in out:
+                    out.append(e)
+        return out
+
+    def is_total(self, text: str) -> bool:
+        """合计 / 全县 / the county's own name (和安县, 和安县合计): the sum, which the platform makes itself."""
+        n = norm(text)
+        if not n:
+            return False
+        if any(w in n for w in TOTAL_WORDS):
+            return True
+        bare = _BRACKETS.sub("", n)
+        return bare in self.totals or bool(place_keys(bare) & self.totals)
