@@ -102,6 +102,10 @@ st.markdown(tr("upload.summary", rows=rows_read, errors=len(errors), warnings=le
 loc = preview.checked.read.located if preview.checked else None
 if loc is not None:
     st.caption(tr("upload.sheet_used", sheet=loc.sheet, row=loc.header_row + 1))
+# First thing a liaison reads about a file that can go in: what happens to the quarter's figures it
+# does not give. By default they stay; deleting them is its own button behind its own confirmation.
+if preview.ok and not preview.identical and preview.not_in_file:
+    st.warning(tr("upload.not_in_file", count=preview.not_in_file), icon=":material/info:")
 
 
 show_problems(problems)
@@ -118,6 +122,7 @@ if preview.identical:
     st.info(tr("upload.identical"))
     st.stop()
 counts = preview.counts
+not_in_file = preview.not_in_file
 st.markdown(tr("upload.preview_counts", **counts))
 kinds = {k: tr(f"upload.kind.{k}") for k in ("new", "changed", "removed", "same")}
 indicator_kind = {code: info.kind for code, info in (preview.spec.indicators.items() if preview.spec else [])}
@@ -145,10 +150,20 @@ if changes:
     } for c in changes]), hide_index=True, width="stretch", key="changes_table")
 else:
     st.caption(tr("upload.no_changes"))
-if st.button(tr("upload.confirm"), type="primary", help=tr("upload.confirm_help"), icon=":material/check:",
-             key="confirm"):
+mode = None
+if st.button(tr("upload.confirm_update") if not_in_file else tr("upload.confirm"), type="primary",
+             help=tr("upload.confirm_help"), icon=":material/check:", key="confirm"):
+    mode = data_ingest.UPDATE
+if not_in_file:
+    with st.container(border=True, key="replace_box"):
+        st.markdown(tr("upload.replace_title", count=not_in_file))
+        sure = st.checkbox(tr("upload.replace_check", count=not_in_file), key="replace_sure")
+        if st.button(tr("upload.confirm_replace", count=not_in_file), disabled=not sure, icon=":material/delete:",
+                     key="confirm_replace"):
+            mode = data_ingest.REPLACE
+if mode is not None:
     try:
-        result = data_ingest.commit_upload(actor, preview)
+        result = data_ingest.commit_upload(actor, preview, mode)
     except PermissionDenied as denied:
         st.error(tr(denied.key))
         st.stop()
@@ -156,6 +171,10 @@ if st.button(tr("upload.confirm"), type="primary", help=tr("upload.confirm_help"
         st.session_state.pop(PREVIEW_KEY, None)
         message = tr("ingest.result.accepted", department=name(dept), period=labels[period],
                      version=result.version_no)
+        if result.deleted:
+            message += " " + tr("upload.result_deleted", count=result.deleted)
+        elif result.kept:
+            message += " " + tr("upload.result_kept", count=result.kept)
         st.session_state[RESULT_KEY] = message
         st.success(message, icon=":material/task_alt:")
     elif result.status == "identical":

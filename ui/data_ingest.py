@@ -13,8 +13,8 @@ from data_access.access import Actor
 from data_access.db import session_scope
 from data_access.ingest import completeness, history
 from data_access.ingest.annotate import annotated_read
-from data_access.ingest.commit import (CommitResult, Preview, commit, current_submission, prepare, record_rejection,
-                                       version_count)
+from data_access.ingest.commit import (REPLACE, UPDATE, CommitResult, Preview, commit, current_submission, prepare,
+                                       record_rejection, version_count)
 from data_access.ingest.spec import build_spec
 from data_access.ingest.templates import build_template
 
@@ -77,8 +77,11 @@ def preview_upload(actor: Actor, data: bytes, filename: str, department: str, pe
     return preview
 
 
-def commit_upload(actor: Actor, preview: Preview) -> CommitResult:
-    return commit(db.get_engine(), actor, preview)
+def commit_upload(actor: Actor, preview: Preview, mode: str = UPDATE) -> CommitResult:
+    """UPDATE keeps the quarter's figures the file does not give; REPLACE (its own button) deletes them."""
+    return commit(db.get_engine(), actor, preview, mode)
+
+
 
 
 def annotated(preview: Preview, lang: str) -> bytes:
