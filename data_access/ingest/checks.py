@@ -99,10 +99,9 @@ def _totals(session: Session, spec: SheetSpec) -> list[str]:
         levels = ()
         parents = select(m.Region.parent_id).where(m.Region.level == spec.reports_by).distinct()
     names: list[str] = []
-    for name_zh, aliases in session.execute(select(m.Region.name_zh, m.Region.aliases).where(
+    for code, name_zh, aliases in session.execute(select(m.Region.code, m.Region.name_zh, m.Region.aliases).where(
             m.Region.id.in_(parents) | m.Region.level.in_(levels or ("county",)))):
-        names.append(name_zh)
-        names.extend(aliases or ())
+        names += [code, name_zh, *(aliases or ())]
     return names
 
 
@@ -132,14 +131,47 @@ def validate(session: Session, spec: SheetSpec, result: ReadResult, today: dt.da
     loc = result.located
     if loc is None:
         return checked
-    _rows(session, checked, period)
+    index = EntityIndex(spec.entities, _totals(session, spec))
+    _name_column_by_contents(checked, index)
+    _rows(session, checked, period, index)
     order = {ERROR: 0, WARNING: 1, NOTICE: 2}
     checked.problems.sort(key=lambda p: (order[p.severity], p.row if p.row is not None else -1,
                                          p.col if p.col is not None else -1))
     return checked
 
 
-def _rows(session: Session, checked: Checked, period: m.Period) -> None:
+def _name_column_by_contents(checked: Checked, index: EntityIndex) -> None:
+    """A list whose name column has no header (or one we do not know): the column whose cells are
+    the sheet's places is the name column."""
+    loc = checked.read.located
+    assert loc is not None
+    if NAME in loc.colmap or CODE in loc.colmap or NAME not in loc.columns:
+        return
+    used = set(loc.colmap.values())
+    body = loc.rows[loc.header_row + 1:]
+    best: tuple[int, int] | None = None
+    for c in range(max((len(r) for r in body), default=0)):
+        if c in used:
+            continue
+        texts = [v for row in body if c < len(row) and isinstance((v := row[c]), str) and v.strip()]
+        hits = sum(len(index.find(t)) == 1 for t in texts)
+        if hits >= 2 and 2 * hits >= len(texts) and (best is None or hits > best[0]):
+            best = (hits, c)
+    if best is None:
+        return
+    loc.colmap[NAME] = best[1]
+    label = loc.columns[NAME].label_zh
+    checked.problems = [p for p in checked.problems if not (p.key == "ingest.err.missing_column"
+                                                            and p.params.get("column_label") == label)]
+    checked.problems.append(note("ingest.note.name_column_found", sheet=loc.sheet, row=loc.header_row, col=best[1],
+                                 value=_text(loc.rows[loc.header_row][best[1]])
+                                 if best[1] < len(loc.rows[loc.header_row]) else ""))
+    for p in list(checked.problems):  # its header, if any, is no longer an unknown column
+        if p.key == "ingest.note.extra_column" and p.col == best[1]:
+            checked.problems.remove(p)
+
+
+def _rows(session: Session, checked: Checked, period: m.Period, index: EntityIndex) -> None:
     spec, result = checked.spec, checked.read
     loc = result.located
     assert loc is not None
@@ -148,7 +180,6 @@ def _rows(session: Session, checked: Checked, period: m.Period) -> None:
     formulas = result.formula_cells.get(sheet, set())
     error_cells = result.error_cells.get(sheet, {})
     percent_cells = result.percent_cells.get(sheet, set())
-    index = EntityIndex(spec.entities, _totals(session, spec))
     value_cols = [(loc.columns[k], c) for k, c in colmap.items() if loc.columns[k].role in PARSERS]
     name_col, code_col = colmap.get(NAME), colmap.get(CODE)
     key_col = name_col if name_col is not None else code_col

@@ -9,12 +9,12 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_CN = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10,
+_CN = {"I": 1, "II": 2, "III": 3, "IV": 4, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10,
        "十一": 11, "十二": 12}
 _NUM = r"(1[0-2]|[1-9]|十[一二]?|[一二三四五六七八九])"
 _YEAR = r"((?:19|20)\d{2})"
 
-_QUARTER = re.compile(_YEAR + r"?年?(?:度)?第?([1-4一二三四])季")
+_QUARTER = re.compile(_YEAR + r"?年?(?:度)?第?([1-4一二三四]|IV|I{1,3})季")
 _Q = re.compile(r"(?<![A-Za-z])(?:" + _YEAR + r"[-_./年]?)?[Qq]([1-4])(?!\d)")
 _MONTHS = re.compile(_YEAR + r"?年?" + _NUM + r"月?(?:份)?[-~—–－至到]+" + _NUM + r"月")
 _UNTIL = re.compile(r"截[至止]" + _YEAR + r"?年?" + _NUM + r"月(?:底|末|\d{1,2}日)?")
@@ -83,6 +83,20 @@ def parse_period_code(code: str) -> tuple[int, int] | None:
     """"2026Q3" -> (2026, 3)."""
     m = re.fullmatch(r"(\d{4})Q([1-4])", code or "")
     return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def years_named(text: object) -> set[int]:
+    if not isinstance(text, str):
+        return set()
+    return {int(y) for y in _ANY_YEAR.findall(unicodedata.normalize("NFKC", text))}
+
+
+def with_year(named: set[tuple[int | None, int]], years: set[int]) -> set[tuple[int | None, int]]:
+    """A sheet named 三季度 in a workbook titled 2025年…: the quarter of that year."""
+    if len(years) != 1:
+        return named
+    year = next(iter(years))
+    return {(y if y is not None else year, q) for y, q in named}
 
 
 def period_code(named: set[tuple[int | None, int]], year: int) -> str | None:

@@ -22,9 +22,9 @@ from typing import Any
 
 import python_calamine as pc
 
-from data_access.ingest.problems import Problem, err, note, show_value
+from data_access.ingest.problems import Problem, err, note, show_value, warn
 from data_access.ingest.quarter_names import (names_relative_period, parse_period_code, period_code, quarters_named,
-                                              relation)
+                                              relation, with_year, years_named)
 from data_access.ingest.spec import (CODE, COUNT, DEN, NAME, NUM, RATE, YESNO, Column, SheetSpec, norm,
                                      norm_label)
 from data_access.ingest.templates import LIST_SHEET, META_SHEET
@@ -57,6 +57,7 @@ class Located:
     quarter: str = "none"             # what the sheet name or title says of the quarter chosen: match/other/mixed/none
     named_period: str | None = None   # the quarter they name ("2026Q2"), when they name one
     named_by: str = ""                # the sheet name or title that names it
+    extra_cols: list[int] = field(default_factory=list)   # labelled columns that are none of ours
 
 
 @dataclass
@@ -325,16 +326,21 @@ ROLE_WORDS = {
     CODE: ("代码", "编码", "区划代码", "区划编码", "行政区划代码", "行政区划编码", "统计用区划代码", "乡镇代码",
            "单位代码", "code"),
 }
-EXACT, CONTAINS = 2, 1          # how well a header names a column; a header naming the quarter adds 1
+# How well a header names a column: as written, brackets and all (讲座场次（年度累计）); the same without
+# its brackets (在册患者数（人）); containing the name (一、在册患者数). A header naming the quarter adds 1.
+AS_WRITTEN, EXACT, CONTAINS = 6, 4, 2
 
 
 class _LabelIndex:
     def __init__(self, columns: list[Column]) -> None:
         self.columns = {c.key: c for c in columns}
         self.exact: dict[str, list[str]] = {}
+        self.written: dict[str, list[str]] = {}
         for c in columns:
             for label in (c.label_zh, c.label_en, *c.aliases):
                 self._add(norm_label(label), c.key)
+                if label and norm(label) != norm_label(label):
+                    self.written.setdefault(norm(label), []).append(c.key)
             if c.group_zh and c.role in (NUM, DEN):
                 self._add(norm_label(c.group_zh + c.label_zh), c.key)
         # Synonyms only where no column of the sheet uses the word already (a school sheet's 乡镇 is
@@ -351,10 +357,13 @@ class _LabelIndex:
             if key not in keys:
                 keys.append(key)
 
-    def match(self, text: str, top: str) -> tuple[list[str], int]:
-        """(column keys, EXACT or CONTAINS) a header text names."""
+    def match(self, text: str, top: str, written: str = "") -> tuple[list[str], int]:
+        """(column keys, AS_WRITTEN / EXACT / CONTAINS) a header text names; `written` is the text
+        before brackets were dropped."""
         if not text:
             return [], 0
+        if written and written in self.written:
+            return self.written[written], AS_WRITTEN
         found, quality = self.exact.get(text), EXACT
         if not found:
             # "规范管理患者数（截至季末）" or "一、在册患者数": the longest label the text ends with or contains.
@@ -424,7 +433,7 @@ def _score_header(top: list[list[Any]], r: int, index: _LabelIndex,
         text = bottom or upper
         if not text:
             continue
-        keys, quality = index.match(text, upper if bottom else "")
+        keys, quality = index.match(text, upper if bottom else "", norm(cell) if bottom else "")
         if not keys and bottom and upper:
             keys = index.exact.get(upper + bottom, [])  # "在册" over "患者数": exact only
             quality = EXACT
@@ -464,12 +473,36 @@ def locate(wb: pc.CalamineWorkbook, spec: SheetSpec, result: ReadResult, limits:
     if sheet_found is None:
         return
     sheet, r, colmap = sheet_found
+    loc = result.located
+    assert loc is not None
+    missing: dict[str, list[Column]] = {}
     for col in spec.columns:
         if not col.in_template or col.role not in (NUM, DEN, COUNT, YESNO) or col.key in colmap:
             continue
         if col.role == NUM and f"{col.indicator}:rate" in colmap:
             continue  # a rate and a denominator give the numerator
-        result.problems.append(err("ingest.err.missing_column", sheet=sheet, row=r, column_label=col.label_zh))
+        missing.setdefault(col.indicator or col.key, []).append(col)
+    ours = [c for c in spec.columns if c.role in (NUM, DEN, COUNT, RATE, YESNO) and c.key in colmap]
+    # An indicator none of whose columns is in the file (a correction of one indicator) is simply not
+    # given: its figures are kept. Not so when a column we do not know holds figures -- perhaps it under
+    # a misspelt header -- nor when nothing of ours is there at all (another department's sheet).
+    unknown_figures = [c for c in loc.extra_cols if _column_has_numbers(loc.rows, r, c)]
+    for group, cols in missing.items():
+        whole = not any(c.key in colmap for c in spec.columns if (c.indicator or c.key) == group)
+        if whole and ours and not unknown_figures:
+            label = spec.indicators[group].name_zh if group in spec.indicators else cols[0].label_zh
+            result.problems.append(warn("ingest.warn.indicator_not_in_file", sheet=sheet, row=r, indicator=label))
+            continue
+        for col in cols:
+            result.problems.append(err("ingest.err.missing_column", sheet=sheet, row=r, column_label=col.label_zh))
+
+
+def _column_has_numbers(rows: list[list[Any]], header_row: int, c: int) -> bool:
+    for row in rows[header_row + 1:]:
+        if c < len(row) and not isinstance(row[c], bool) and (
+                isinstance(row[c], (int, float)) or parse_number(row[c]).value is not None):
+            return True
+    return False
 
 
 @dataclass
@@ -540,9 +573,11 @@ def locate_columns(wb: pc.CalamineWorkbook, columns: list[Column], title_zh: str
                 best = h
         if best is not None and best.score >= 2:
             named, named_by = quarters_named(meta.name), meta.name
+            title = _title_text(top, best)
             if not named:  # the sheet name says nothing: the title rows may
-                title = _title_text(top, best)
                 named, named_by = quarters_named(title), title[:60]
+            else:  # 三季度 of a workbook titled 2025年…
+                named = with_year(named, years_named(title))
             cands.append(_Candidate(meta.name, rows, best, named, named_by))
     if not cands:
         result.problems.append(err("ingest.err.no_header", department=title_zh))
@@ -556,7 +591,7 @@ def locate_columns(wb: pc.CalamineWorkbook, columns: list[Column], title_zh: str
     h = chosen.header
     sheet, r, rows = chosen.sheet, h.row, chosen.rows
     result.located = Located(sheet, rows, r, h.colmap, {c.key: c for c in columns}, chosen.relation,
-                             period_code(chosen.named, target[0]) if target else None, chosen.named_by)
+                             period_code(chosen.named, target[0]) if target else None, chosen.named_by, h.extras)
     header = rows[r]
     above = rows[r - 1] if r else []
 
@@ -665,6 +700,7 @@ def placeholder_key(text: str) -> str | None:
     if s in _DASH_WORDS or (s and set(s) <= set("-—–―/\\_.·…")):
         return "ingest.err.text_dash"
     return excel_error_key(s)
+_UNIT = re.compile(r"(人次|场次|人|件|场|个|名|户|所|家|次|例)$")
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?%?$")
 _YES = {"是", "有", "已设置", "已建", "yes", "y", "1", "√", "✓", "true"}
 _NO = {"否", "无", "没有", "未设置", "未建", "no", "n", "0", "×", "✗", "false"}
@@ -706,6 +742,10 @@ def parse_number(raw: Any) -> Parsed:
     percent = s.endswith("%")
     if percent:
         s = s[:-1]
+    unit = _UNIT.search(s)
+    if unit and unit.start() > 0:  # "12人": the figure, with its unit typed after it
+        s = s[:unit.start()]
+        notes.append("ingest.note.unit_removed")
     try:
         value = float(s)
     except ValueError:

@@ -462,6 +462,142 @@ def shifted_one_row_down(ctx: Ctx) -> bytes:
     return save(wb)
 
 
+def quarter_column_groups(ctx: Ctx) -> bytes:
+    """One sheet for the year: a group of columns per quarter under 一季度 / 二季度 / 三季度."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["和安县2026年严重精神障碍患者管理情况"])
+    groups = [("一季度", Q1), ("二季度", Q2), ("三季度", Q3)]
+    top = ["乡镇"] + [g for g, _ in groups for _ in range(6)]
+    ws.append(top)
+    ws.append([None] + HEALTH_HEADER[2:] * 3)
+    for t in TOWNS:
+        ws.append([t] + [v for _, rows in groups for v in rows[CODE_OF[t]]])
+    ws.merge_cells("A2:A3")
+    for k in range(3):
+        ws.merge_cells(start_row=2, start_column=2 + 6 * k, end_row=2, end_column=7 + 6 * k)
+    return save(wb)
+
+
+def one_indicator_correction(ctx: Ctx) -> bytes:
+    """Only the 规范管理 columns, for three townships: the other indicators are not in the file."""
+    rows = [[t, *Q3[CODE_OF[t]][:2]] for t in TOWNS[:3]]
+    return own_workbook(["乡镇（街道）", "规范管理患者数", "在册患者数"], rows)
+
+
+def misspelt_header_with_figures(ctx: Ctx) -> bytes:
+    return own_workbook(["乡镇", "规范管理患者数", "在册患着数", "参加社区康复人数", "居家患者数", "建档人数", "常住人口"],
+                        body_by_name(Q3))
+
+
+def numbers_with_units(ctx: Ctx) -> bytes:
+    def edit(ws: Any) -> None:
+        for r in range(4, 17):
+            ws.cell(r, 3).value = f"{ws.cell(r, 3).value}人"
+    return _with(edit)(ctx)
+
+
+def name_column_without_header(ctx: Ctx) -> bytes:
+    return own_workbook([None, *HEALTH_HEADER[2:]], body_by_name(Q3))
+
+
+def county_code_total(ctx: Ctx) -> bytes:
+    def edit(ws: Any) -> None:
+        ws["A17"] = "990101"
+        for k in range(6):
+            ws.cell(17, 3 + k).value = sum(v[k] for v in Q3.values()) + 1   # a total that does not even add up
+    return _with(edit)(ctx)
+
+
+def worked_on_a_copy(ctx: Ctx) -> bytes:
+    """The 数据 sheet left blank, the figures in the WPS copy 数据(2) of it."""
+    return _yearly(ctx, ["数据", "数据(2)"], [None, Q3])
+
+
+def last_years_workbook(ctx: Ctx) -> bytes:
+    return _yearly(ctx, ["二季度", "三季度"], [Q2, Q3], ["和安县2025年严重精神障碍患者管理报表"] * 2)
+
+
+def total_first_and_footer(ctx: Ctx) -> bytes:
+    body = [["全县合计", *[sum(v[k] for v in Q3.values()) for k in range(6)]]] + body_by_name(Q3)
+    body += [[], ["填报单位（盖章）：和安县卫生健康委员会"], ["单位负责人：李四", None, "填表人：王五", None, "联系电话：", 13800001111]]
+    return own_workbook(["地区", *HEALTH_HEADER[2:]], body)
+
+
+UNION = {code: (20 + i, 3 + i % 4) for i, code in enumerate(CODES)}
+
+
+def union_template(ctx: Ctx) -> bytes:
+    wb = load(_t(ctx, department="union"))
+    ws = wb["数据"]
+    for r in range(4, 17):
+        ws.cell(r, 3).value, ws.cell(r, 4).value = UNION[ws.cell(r, 1).value]
+    return save(wb)
+
+
+def union_own_sheet_with_quarter_and_ytd(ctx: Ctx) -> bytes:
+    """The office's own columns: sessions this quarter beside the year-to-date the template asks for."""
+    header = ["乡镇", "持证心理咨询师和家庭教育指导师人数", "心理健康讲座和团体辅导场次（本季度）",
+              "心理健康讲座和团体辅导场次（年度累计）"]
+    return own_workbook(header, [[t, UNION[CODE_OF[t]][0], 1, UNION[CODE_OF[t]][1]] for t in TOWNS],
+                        title="县总工会2026年第三季度报表")
+
+
+def union_given(ctx: Ctx) -> dict:
+    return {**{(c, "certified_counsellors"): (float(v[0]),) for c, v in UNION.items()},
+            **{(c, "outreach_sessions"): (float(v[1]),) for c, v in UNION.items()}}
+
+
+def justice_pasted_names(ctx: Ctx) -> bytes:
+    """Justice template, names pasted in another order over the codes."""
+    wb = load(_t(ctx, department="justice"))
+    ws = wb["数据"]
+    for r, t in enumerate(reversed(TOWNS), start=4):
+        ws.cell(r, 2).value = t
+        ws.cell(r, 3).value, ws.cell(r, 4).value = 5, 10
+    return save(wb)
+
+
+def petition_template(ctx: Ctx) -> bytes:
+    wb = load(_t(ctx, department="petition"))
+    ws = wb["数据"]
+    for r in range(4, 17):
+        ws.cell(r, 3).value = r
+    ws["C10"] = "—"
+    return save(wb)
+
+
+def zongzhi_formulas(ctx: Ctx) -> bytes:
+    """People served as =SUM of the office's own monthly columns, saved with results."""
+    wb = load(_t(ctx, department="zongzhi"))
+    ws = wb["数据"]
+    for r in range(4, 17):
+        ws.cell(r, 3).value, ws.cell(r, 4).value, ws.cell(r, 5).value = 100 + r, 8, 10
+    data = save(wb)
+    return patch_cells(data, SHEET, {f"C{r}": f'<c r="C{r}"><f>SUM(X{r}:Z{r})</f><v>{100 + r}</v></c>'
+                                     for r in range(4, 17)})
+
+
+def zongzhi_given(ctx: Ctx) -> dict:
+    out = {}
+    for r, code in enumerate(CODES, start=4):
+        out[(code, "people_served")] = (float(100 + r),)
+        out[(code, "mediation_success")] = (8.0, 10.0)
+    return out
+
+
+SCHOOL_SHEET = "数据"
+
+
+def education_partial(ctx: Ctx) -> bytes:
+    """The education bureau corrects two schools; the rest of the template left empty."""
+    wb = load(_t(ctx, department="education"))
+    ws = wb[SCHOOL_SHEET]
+    ws["D4"], ws["E4"], ws["F4"] = "是", 2, 1
+    ws["D5"], ws["E5"], ws["F5"] = "否", 0, 0
+    return save(wb)
+
+
 CASES: dict[str, Case] = {
     # Silent wrong values.
     "pasted_list_over_template": Case(pasted_list_over_template, False, _pasted_errors()),
@@ -530,5 +666,25 @@ CASES: dict[str, Case] = {
     "swapped_headers": Case(swapped_headers, False, [("ingest.err.columns_swapped", "D3")]),
     "rates_in_a_count_column": Case(rates_in_a_count_column, False, [("ingest.err.whole_column", "E3")]),
     "shifted_one_row_down": Case(shifted_one_row_down, False, [("ingest.err.row_without_name", "A17")]),
+    "quarter_column_groups": Case(quarter_column_groups, True, given=lambda c: stored(Q3)),
+    "one_indicator_correction": Case(one_indicator_correction, True, given=lambda c: {
+        k: v for k, v in stored({c_: Q3[c_] for c_ in CODES[:3]}).items() if k[1] == "smd_managed"}),
+    "misspelt_header_with_figures": Case(misspelt_header_with_figures, False, [("ingest.err.missing_column", "2")]),
+    "numbers_with_units": Case(numbers_with_units, True, given=lambda c: stored(Q3)),
+    "name_column_without_header": Case(name_column_without_header, True, given=lambda c: stored(Q3)),
+    "county_code_total": Case(county_code_total, True, given=lambda c: stored(Q3)),
+    "worked_on_a_copy": Case(worked_on_a_copy, True, given=lambda c: stored(Q3)),
+    "last_years_workbook": Case(last_years_workbook, False, [("ingest.err.no_sheet_for_quarter", "")]),
+    "total_first_and_footer": Case(total_first_and_footer, True, given=lambda c: stored(Q3)),
+    "union_template": Case(union_template, True, given=union_given, department="union"),
+    "union_own_sheet_with_quarter_and_ytd": Case(union_own_sheet_with_quarter_and_ytd, True, given=union_given,
+                                                 department="union"),
+    "justice_pasted_names": Case(justice_pasted_names, False, [("ingest.err.name_code_mismatch", f"B{r}")
+                                                               for r in range(4, 17) if r != 10],
+                                 department="justice"),
+    "petition_dash": Case(petition_template, False, [("ingest.err.text_dash", "C10")], department="petition"),
+    "zongzhi_formulas": Case(zongzhi_formulas, True, given=zongzhi_given, department="zongzhi"),
+    "education_partial": Case(education_partial, True, department="education", given=lambda c: {
+        "F00000200001": (1.0, 2.0, 1.0), "F00000200002": (0.0, 0.0, 0.0)}),
     "duplicate_township": Case(_with(_set(A10=None, B10="北山")), False, [("ingest.err.duplicate_row", "B10")]),
 }
