@@ -411,7 +411,7 @@ def _column_wide(cell_errors: list[Problem], given: dict[int, int], loc: Any) ->
         if len(items) >= COLUMN_WIDE_MIN and len(items) >= COLUMN_WIDE_SHARE * given.get(c, len(items)):
             first = items[0]
             out.append(err("ingest.err.whole_column", sheet=first.sheet, row=loc.header_row, col=c,
-                           value=_header_text(loc, c), count=len(items),
+                           value=first.value, header=_header_text(loc, c), count=len(items),
                            cells="、".join(p.cell for p in items[:5]) + ("……" if len(items) > 5 else ""),
                            inner_key=key, inner_fix_key=f"{key}.fix",
                            **{k: v for k, v in first.params.items() if k not in ("count", "cells")}))

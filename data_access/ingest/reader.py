@@ -487,14 +487,24 @@ def locate(wb: pc.CalamineWorkbook, spec: SheetSpec, result: ReadResult, limits:
     # given: its figures are kept. Not so when a column we do not know holds figures -- perhaps it under
     # a misspelt header -- nor when nothing of ours is there at all (another department's sheet).
     unknown_figures = [c for c in loc.extra_cols if _column_has_numbers(loc.rows, r, c)]
+    absent: list[Column] = []
     for group, cols in missing.items():
         whole = not any(c.key in colmap for c in spec.columns if (c.indicator or c.key) == group)
         if whole and ours and not unknown_figures:
             label = spec.indicators[group].name_zh if group in spec.indicators else cols[0].label_zh
             result.problems.append(warn("ingest.warn.indicator_not_in_file", sheet=sheet, row=r, indicator=label))
             continue
-        for col in cols:
-            result.problems.append(err("ingest.err.missing_column", sheet=sheet, row=r, column_label=col.label_zh))
+        absent.extend(cols)
+    # One wrong header (建档人数 typed over 常住人口) makes a duplicate AND a missing column: one problem,
+    # at the header, saying what it should be.
+    duplicates = [p for p in result.problems if p.key == "ingest.err.duplicate_column"]
+    for dup, col in zip(duplicates, list(absent)):
+        result.problems[result.problems.index(dup)] = err(
+            "ingest.err.header_instead_of", sheet=dup.sheet, row=dup.row, col=dup.col, value=dup.value,
+            column_label=col.label_zh)
+        absent.remove(col)
+    for col in absent:
+        result.problems.append(err("ingest.err.missing_column", sheet=sheet, row=r, column_label=col.label_zh))
 
 
 def _column_has_numbers(rows: list[list[Any]], header_row: int, c: int) -> bool:

@@ -686,5 +686,6 @@ CASES: dict[str, Case] = {
     "zongzhi_formulas": Case(zongzhi_formulas, True, given=zongzhi_given, department="zongzhi"),
     "education_partial": Case(education_partial, True, department="education", given=lambda c: {
         "F00000200001": (1.0, 2.0, 1.0), "F00000200002": (0.0, 0.0, 0.0)}),
+    "header_typed_over_another": Case(_with(_set(H3="建档人数")), False, [("ingest.err.header_instead_of", "H3")]),
     "duplicate_township": Case(_with(_set(A10=None, B10="北山")), False, [("ingest.err.duplicate_row", "B10")]),
 }

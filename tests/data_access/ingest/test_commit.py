@@ -191,3 +191,71 @@ def test_cli_exit_codes_and_json(writable, tmp_path, capsys, monkeypatch) -> Non
     with pytest.raises(SystemExit) as usage:
         cli([str(good)])
     assert usage.value.code == 2
+
+
+def _figures(engine, department: str, period: str) -> dict:  # noqa: ANN001
+    with session_scope(engine) as s:
+        rows = s.execute(select(m.Region.code, m.Indicator.code, m.Observation.numerator, m.Observation.denominator,
+                                m.Observation.value)
+                         .join(m.Region, m.Region.id == m.Observation.region_id)
+                         .join(m.Indicator, m.Indicator.id == m.Observation.indicator_id)
+                         .join(m.Period, m.Period.id == m.Observation.period_id)
+                         .where(m.Period.code == period, m.Indicator.owner_department_id == _dept(engine, department).id))
+        return {(r[0], r[1]): (r[2], r[3], r[4]) for r in rows}
+
+
+def test_partial_file_updates_its_rows_keeps_the_rest_and_only_replace_deletes(writable) -> None:  # noqa: ANN001
+    engine = writable
+    before = _figures(engine, "petition", "2025Q4")
+    assert len(before) == 13
+    two = template_bytes(engine, "petition", "2025Q4", values={"990101002": {"petitions:value": 71},
+                                                               "990101005": {"petitions:value": 72}})
+    preview, result = ingest(engine, ADMIN, two, "两行更正.xlsx", "petition", "2025Q4", today=TODAY)
+    assert result.status == ACCEPTED and preview.not_in_file == 11
+    assert (result.mode, result.deleted, result.kept) == ("update", 0, 11)
+    expected = dict(before)
+    expected[("990101002", "petitions")] = (None, None, 71.0)
+    expected[("990101005", "petitions")] = (None, None, 72.0)
+    assert _figures(engine, "petition", "2025Q4") == expected
+    with session_scope(engine) as s:
+        sub = s.get(m.Submission, result.submission_id)
+        assert len(sub.parsed) == 13  # the version keeps the quarter's state after it
+        audit = s.scalar(select(m.AuditEntry).where(m.AuditEntry.action == "submission.accept")
+                         .order_by(m.AuditEntry.id.desc()).limit(1))
+        assert (audit.after["mode"], audit.after["kept"], audit.after["deleted"]) == ("update", 11, 0)
+    # The same correction, now as the quarter's whole set: the other eleven are deleted, and counted.
+    again = template_bytes(engine, "petition", "2025Q4", values={"990101002": {"petitions:value": 81},
+                                                                 "990101005": {"petitions:value": 82}})
+    preview, result = ingest(engine, ADMIN, again, "两行替换.xlsx", "petition", "2025Q4", today=TODAY, mode="replace")
+    assert (result.status, result.mode, result.deleted, result.kept) == (ACCEPTED, "replace", 11, 0)
+    assert _figures(engine, "petition", "2025Q4") == {("990101002", "petitions"): (None, None, 81.0),
+                                                      ("990101005", "petitions"): (None, None, 82.0)}
+    with session_scope(engine) as s:
+        assert len(s.get(m.Submission, result.submission_id).parsed) == 2
+
+
+def test_blank_template_is_refused_and_deletes_nothing(writable) -> None:  # noqa: ANN001
+    engine = writable
+    before = fingerprint(engine, FIGURE_TABLES)
+    preview, result = ingest(engine, ADMIN, template_bytes(engine, "petition", "2025Q3"), "空白.xlsx", "petition",
+                             "2025Q3", today=TODAY)
+    assert result.status == "rejected"
+    assert [(p.key, p.cell) for p in preview.all_problems if p.severity == "error"] == [("ingest.err.no_figures", "C4")]
+    assert fingerprint(engine, FIGURE_TABLES) == before
+
+
+def test_school_sheet_correction_keeps_the_other_schools(writable) -> None:  # noqa: ANN001
+    engine = writable
+    with session_scope(engine) as s:
+        old = s.scalar(select(m.Submission).join(m.Period).where(
+            m.Submission.department_id == _dept(engine, "education").id, m.Period.code == "2025Q4",
+            m.Submission.status == "accepted")).parsed
+    data = template_bytes(engine, "education", "2025Q4", values={
+        "F00000200001": {"school:has_room": "是", "school:teachers_full": 3, "school:teachers_part": 2}})
+    preview, result = ingest(engine, ADMIN, data, "一所学校.xlsx", "education", "2025Q4", today=TODAY)
+    assert result.status == ACCEPTED and result.kept == preview.not_in_file > 0
+    with session_scope(engine) as s:
+        rows = {r["school"]: r for r in s.get(m.Submission, result.submission_id).parsed}
+    assert len(rows) == len(old)
+    assert (rows["F00000200001"]["teachers_full"], rows["F00000200001"]["teachers_part"]) == (3, 2)
+    assert all(rows[r["school"]] == r for r in old if r["school"] != "F00000200001")
