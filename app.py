@@ -120,3 +120,6 @@ try:
 except Exception:  # never a stack trace on screen; the log keeps it for the administrator
     log.exception("page failed: %s (lang=%s)", navigation.title, lang())
     st.error(tr("app.unexpected_error"))
+
+if user is not None:
+    data.freeze_heap()

@@ -60,6 +60,21 @@ def file_name(b: content.Briefing, fmt: str) -> str:
     return f"{t('meeting.file_stem', b.lang, county=b.county, period=b.period)}.{fmt}"
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def file_stem(version: int, period: str, lang: str) -> str | None:
+    """The briefing's file name without extension (as file_name gives it), or None when there is no
+    briefing for the period. Two small reads: a page that only offers the downloads (the overview)
+    must not assemble the whole briefing to label its buttons (~0.66 s at province scale)."""
+    from data_access import indicators
+    from i18n import name_of
+
+    with session_scope() as s:
+        root = indicators.root_region(s)
+        if root is None or indicators.period_by_code(s, period) is None:
+            return None
+        return t("meeting.file_stem", lang, county=name_of(root, lang), period=period)
+
+
 def save_steps(actor: access.Actor | None, period: str, text: str) -> tuple[bool, str]:
     """(saved?, message in the user's language)."""
     from ui.state import tr

@@ -21,13 +21,13 @@ def download_buttons(period: str, key_prefix: str) -> None:
         st.caption(tr("access.denied"))
         return
     version, lg = data.version(), lang()
-    b = data_meeting.briefing(version, period, lg)
-    if b is None:
+    stem = data_meeting.file_stem(version, period, lg)
+    if stem is None:
         return
     for column, fmt in zip(st.columns(3), ("pptx", "pdf", "xlsx")):
         column.download_button(
             tr(f"meeting.download_{fmt}"), data_meeting.deferred(version, period, lg, fmt),
-            data_meeting.file_name(b, fmt), mime=data_meeting.FORMATS[fmt][0], key=f"{key_prefix}_{fmt}",
+            f"{stem}.{fmt}", mime=data_meeting.FORMATS[fmt][0], key=f"{key_prefix}_{fmt}",
             width="stretch", icon=":material/download:", on_click="ignore")
 
 

@@ -6,6 +6,8 @@ URL give a clear message and a sensible default, never an exception.
 """
 from __future__ import annotations
 
+import hashlib
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -87,7 +89,10 @@ def status_styler(frame: pd.DataFrame, statuses: list[str], column: str):  # noq
         return [f"color: {status_colours(s)[0]}; background-color: {status_colours(s)[1]}; font-weight: 600"
                 for s in statuses]
 
-    return frame.style.apply(style)
+    # A fixed uuid (pandas picks a random one per Styler): the same table gives the same message to
+    # every session and every rerun, so the browser does not redraw an unchanged table.
+    uuid = hashlib.sha1("|".join(map(str, frame.columns)).encode()).hexdigest()[:6]
+    return frame.style.set_uuid(uuid).apply(style)
 
 
 def scale(kind: str) -> float:

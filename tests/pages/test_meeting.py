@@ -82,6 +82,28 @@ def test_overview_offers_meeting_mode_and_downloads(app_engine) -> None:  # noqa
     assert labels == ["下载 PPT", "下载 PDF", "下载 Excel 表格"]
 
 
+def test_overview_labels_its_downloads_without_assembling_the_briefing(app_engine, monkeypatch) -> None:  # noqa: ANN001
+    import streamlit as st
+
+    from data_access.briefing import content
+    from ui import data_meeting
+
+    st.cache_data.clear()
+    built = []
+    real = content.assemble
+    monkeypatch.setattr(content, "assemble", lambda *a, **k: built.append(a) or real(*a, **k))
+    at = open_page("pages/home.py", state=signed_in(app_engine, "leader"), query={"period": "2026Q3"})
+    assert not at.exception
+    assert len(at.get("download_button")) == 3
+    assert built == []  # the briefing is made when a download is clicked, not to draw the page
+    # The cheap file name is the one the briefing itself gives, in both languages.
+    for lang in ("zh", "en"):
+        with session_scope(app_engine) as s:
+            b = content.assemble(s, "2026Q3", lang)
+        assert data_meeting.file_stem.__wrapped__(0, "2026Q3", lang) + ".pdf" == data_meeting.file_name(b, "pdf")
+    assert data_meeting.file_stem.__wrapped__(0, "1999Q1", "zh") is None
+
+
 def test_liaison_gets_no_meeting_button(app_engine) -> None:  # noqa: ANN001
     at = open_page("pages/home.py", state=signed_in(app_engine, "liaison"))
     assert not at.exception
