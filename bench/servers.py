@@ -148,6 +148,8 @@ def serve(env: dict[str, str], processes: int = 1, script: Path | str = "app.py"
                         raise RuntimeError(f"server did not start; see {logs[urls.index(url)]}")
                     time.sleep(0.3)
         yield Servers(urls=urls, pids=[p.pid for p in procs], logs=logs)
+        for path in logs:  # kept only when something went wrong
+            path.unlink(missing_ok=True)
     finally:
         for proc in procs:
             proc.terminate()

@@ -102,7 +102,7 @@ class StreamlitSession:
         self.page_script_hash = ""
         self.ws: Any = None
         self.session_id = ""
-        self.widget_values: dict[str, WidgetState] = {}   # what the browser would send back
+        self.pages: dict[str, str] = {}                   # url path -> page script hash (navigation)
 
     async def __aenter__(self) -> "StreamlitSession":
         parsed = urlparse(self.base_url)
@@ -155,6 +155,7 @@ class StreamlitSession:
             elif kind == "navigation":
                 self.page_script_hash = fm.navigation.page_script_hash
                 run.navigation = [(p.url_pathname, p.page_script_hash) for p in fm.navigation.app_pages]
+                self.pages = dict(run.navigation)
             elif kind == "page_not_found":
                 raise LookupError(f"page not found: {fm.page_not_found.page_name}")
             elif kind == "page_info_changed":
@@ -178,6 +179,13 @@ class StreamlitSession:
     async def open(self) -> Run:
         """The first run, as when a browser loads the page's URL."""
         await self._send(self._client_state([]))
+        return await self._collect()
+
+    async def goto(self, url_path: str, query: str = "") -> Run:
+        """Open another page of the app in this session (a click on a sidebar link)."""
+        self.page_script_hash = self.pages[url_path]
+        self.query = query
+        await self._send(self._client_state([], page_name=url_path))
         return await self._collect()
 
     async def rerun(self, widgets: list[WidgetState] | None = None) -> Run:

@@ -16,7 +16,7 @@ import math
 from typing import Any, Iterable
 
 import pandas as pd
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from data_access import access, audit, db
@@ -76,32 +76,65 @@ def facility_choices(session: Session, township_code: str, kinds: Iterable[str])
     return [dict(code=f.code, name_zh=f.name_zh, name_en=f.name_en, kind=f.kind) for f in rows]
 
 
-def points_frame(session: Session, lang: str = "zh", area_code: str | None = None, query: str | None = None,
-                 types: Iterable[str] | None = None, township_code: str | None = None,
-                 statuses: Iterable[str] | None = None) -> pd.DataFrame:
-    """All service points of the area with their township and village, filtered; columns LIST_COLUMNS."""
-    area = _area(session, area_code)
-    if area is None:
-        return pd.DataFrame(columns=LIST_COLUMNS)
+def _points_statement(session: Session, lang: str, area: m.Region, query: str | None,
+                      types: Iterable[str] | None, township_code: str | None, statuses: Iterable[str] | None):  # noqa: ANN202
+    """The filtered registry as one SELECT (point, its region and that region's parent, facility);
+    None when the township asked for is unknown. Filtering happens in the database, so a page of a
+    province's 41,000 points reads only the rows it shows."""
     region, parent = aliased(m.Region), aliased(m.Region)
-    stmt = (select(m.ServicePoint, region.code, region.name_zh, region.name_en, region.level,
-                   parent.code, parent.name_zh, parent.name_en, m.Facility.name_zh, m.Facility.name_en)
-            .join(region, region.id == m.ServicePoint.region_id)
+    where = [region.path.startswith(area.path)]
+    if township_code:
+        township = ix.region_by_code(session, township_code)
+        if township is None or township.level != "township":
+            return None
+        where.append(region.path.startswith(township.path))
+    if types:
+        where.append(m.ServicePoint.type.in_(list(types)))
+    if statuses:
+        where.append(m.ServicePoint.status.in_(list(statuses)))
+    if query and query.strip():
+        # Case-insensitive "contains" over what the list shows: code, both names, and the township,
+        # village and facility names in the reader's language (a township-level point has no village;
+        # its region is the township itself).
+        needle = query.strip().lower()
+        col = "name_en" if lang == "en" else "name_zh"
+
+        def has(expr):  # noqa: ANN001, ANN202
+            return func.lower(func.coalesce(expr, "")).contains(needle, autoescape=True)
+
+        village_level = region.level == "village"
+        where.append(or_(
+            has(m.ServicePoint.code), has(m.ServicePoint.name_zh), has(m.ServicePoint.name_en),
+            has(getattr(region, col)), and_(village_level, has(getattr(parent, col))),
+            has(getattr(m.Facility, col))))
+    columns = (m.ServicePoint, region.code, region.name_zh, region.name_en, region.level, parent.code,
+               parent.name_zh, parent.name_en, m.Facility.name_zh, m.Facility.name_en)
+    return (select(*columns).join(region, region.id == m.ServicePoint.region_id)
             .outerjoin(parent, parent.id == region.parent_id)
             .outerjoin(m.Facility, m.Facility.id == m.ServicePoint.facility_id)
-            .where(region.path.startswith(area.path)).order_by(m.ServicePoint.code))
-    if types:
-        stmt = stmt.where(m.ServicePoint.type.in_(list(types)))
-    if statuses:
-        stmt = stmt.where(m.ServicePoint.status.in_(list(statuses)))
+            .where(*where))
+
+
+def points_page(session: Session, lang: str = "zh", area_code: str | None = None, query: str | None = None,
+                types: Iterable[str] | None = None, township_code: str | None = None,
+                statuses: Iterable[str] | None = None, offset: int = 0,
+                limit: int | None = None) -> tuple[pd.DataFrame, int]:
+    """One page of the area's service points in code order, filtered, and how many match in all:
+    (frame with LIST_COLUMNS, total). limit None: every match."""
+    area = _area(session, area_code)
+    stmt = _points_statement(session, lang, area, query, types, township_code, statuses) if area else None
+    if stmt is None:
+        return pd.DataFrame(columns=LIST_COLUMNS), 0
+    total = session.scalar(select(func.count()).select_from(stmt.subquery()))
+    stmt = stmt.order_by(m.ServicePoint.code).offset(max(0, offset))
+    if limit is not None:
+        stmt = stmt.limit(limit)
     rows = []
     for sp, r_code, r_zh, r_en, level, p_code, p_zh, p_en, f_zh, f_en in session.execute(stmt):
         if level == "village":
             t_code, t_name, v_code, v_name = p_code, (p_en if lang == "en" else p_zh), r_code, (r_en if lang == "en" else r_zh)
         else:
             t_code, t_name, v_code, v_name = r_code, (r_en if lang == "en" else r_zh), None, ""
-        if township_code and t_code != township_code:
-            continue
         rows.append(dict(
             id=sp.id, code=sp.code, type=sp.type, type_label=t(f"sptype.{sp.type}", lang), name=name_of(sp, lang),
             name_zh=sp.name_zh, name_en=sp.name_en, township_code=t_code, township=t_name, village_code=v_code,
@@ -109,13 +142,14 @@ def points_frame(session: Session, lang: str = "zh", area_code: str | None = Non
             opened_on=sp.opened_on, retired_on=sp.retired_on, status=sp.status,
             status_label=t(f"registry.status.{sp.status}", lang), staff_full=sp.staff_full or 0,
             staff_part=sp.staff_part or 0, phone=sp.phone or "", note=sp.note or ""))
-    frame = pd.DataFrame(rows, columns=LIST_COLUMNS)
-    if query and query.strip() and not frame.empty:
-        needle = query.strip().lower()
-        hay = (frame["code"] + " " + frame["name_zh"] + " " + frame["name_en"] + " " + frame["township"] + " "
-               + frame["village"] + " " + frame["facility"]).str.lower()
-        frame = frame[hay.str.contains(needle, regex=False)]
-    return frame.reset_index(drop=True)
+    return pd.DataFrame(rows, columns=LIST_COLUMNS), int(total or 0)
+
+
+def points_frame(session: Session, lang: str = "zh", area_code: str | None = None, query: str | None = None,
+                 types: Iterable[str] | None = None, township_code: str | None = None,
+                 statuses: Iterable[str] | None = None) -> pd.DataFrame:
+    """All service points of the area with their township and village, filtered; columns LIST_COLUMNS."""
+    return points_page(session, lang, area_code, query, types, township_code, statuses)[0]
 
 
 def snapshot(sp: m.ServicePoint) -> dict[str, Any]:

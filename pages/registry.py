@@ -5,6 +5,7 @@ Actor again on every write (a hidden button is not a permission)."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 import pandas as pd
 import streamlit as st
@@ -51,8 +52,15 @@ township = f3.selectbox(tr("map.township"), list(filter_townships), format_func=
 statuses = f4.multiselect(tr("registry.filter.status"), list(status_labels), default=["active", "building"],
                           format_func=status_labels.get, key="reg_statuses")
 
-points = data_map.registry_points(version, lg, query or "", tuple(types), township, tuple(statuses))
-st.markdown(tr("registry.count", count=len(points)))
+# The database filters and pages the list: only the rows shown travel to the browser. The page
+# picker's key follows the filters and the page count, so new filters start on the first page.
+filters = (query or "", tuple(types), township, tuple(statuses))
+first_page, total = data_map.registry_page(version, lg, *filters, 1)
+pages = max(1, -(-total // data_map.REGISTRY_PAGE_SIZE))
+page_key = "reg_page_" + hashlib.sha1(repr((filters, pages)).encode()).hexdigest()[:10]
+page_no = min(pages, max(1, int(st.session_state.get(page_key) or 1)))
+points = first_page if page_no == 1 else data_map.registry_page(version, lg, *filters, page_no)[0]
+st.markdown(tr("registry.count", count=total))
 if points.empty:
     st.info(tr("registry.no_points"))
 else:
@@ -67,9 +75,16 @@ else:
         "status_label": tr("registry.col.status"), "staff_full": tr("registry.col.staff_full"),
         "staff_part": tr("registry.col.staff_part")})
     st.dataframe(view, hide_index=True, width="stretch", height=360, key="reg_table")
+    if pages > 1:
+        first = (page_no - 1) * data_map.REGISTRY_PAGE_SIZE + 1
+        p1, p2 = st.columns([3, 2], vertical_alignment="center")
+        with p1:
+            st.pagination(pages, key=page_key, max_visible_pages=7)
+        p2.caption(tr("registry.page_range", first=first, last=first + len(points) - 1, total=total))
 
 # --- details ------------------------------------------------------------------------------------
 st.markdown(f"#### {tr('registry.details')}")
+# The points of the page shown (search or filter to reach any other point).
 point_labels = {0: "—", **{int(r.id): f"{r.code} · {r.name}" for r in points.itertuples(index=False)}}
 selected = st.selectbox(tr("registry.pick"), list(point_labels), format_func=point_labels.get,
                         key="reg_selected") or None

@@ -26,7 +26,23 @@ def test_leader_reads_the_registry(app_engine) -> None:
     assert not at.exception
     in_use = _count(app_engine, m.ServicePoint.status.in_(("active", "building")))
     assert any(md.value == f"共 {in_use} 个服务阵地" for md in at.markdown)
-    assert len(_frame_with(at, "启用日期")) == in_use
+    # The list comes a page at a time; the pages together are the registry in code order.
+    with session_scope(app_engine) as s:
+        codes = list(s.scalars(select(m.ServicePoint.code).where(m.ServicePoint.status.in_(("active", "building")))
+                               .order_by(m.ServicePoint.code)))
+    assert in_use > 200 and len(codes) == in_use
+    shown = _frame_with(at, "启用日期")["编码"].tolist()
+    assert shown == codes[:100]
+    assert any(c.value == f"第 1–100 个，共 {in_use} 个" for c in at.caption)
+    for page in (2, 3):
+        _go_to_page(at, page)
+        assert not at.exception
+        shown += _frame_with(at, "启用日期")["编码"].tolist()
+    assert shown == codes
+    assert any(c.value == f"第 201–{in_use} 个，共 {in_use} 个" for c in at.caption)
+    # The point picker offers the points of the page shown, not the whole registry.
+    assert at.selectbox(key="reg_selected").options[1:] == [
+        f"{r.code} · {r.name}" for r in _points(app_engine, codes[200:])]
     assert at.caption[0].value.startswith("全县各类心理服务阵地") and any("仅限管理员" in c.value for c in at.caption)
     assert not [e for e in at.expander if e.label == "新增服务阵地"]
     at.text_input(key="reg_query").set_value("心理服务站").run()
@@ -37,6 +53,19 @@ def test_leader_reads_the_registry(app_engine) -> None:
     assert not at.exception
     detail = _frame_with(at, " ")
     assert {"乡镇（街道）社会心理服务站", "黄岭乡", "2026-05-12"} <= set(detail[" "].tolist())
+
+
+def _go_to_page(at, page: int) -> None:  # noqa: ANN001
+    """Click page `page` of the registry's page picker (its key follows the filters)."""
+    widget = at.get("pagination")[0].proto
+    at.session_state[widget.id.split("-", 2)[-1]] = page
+    at.run()
+
+
+def _points(engine, codes: list[str]) -> list:  # noqa: ANN001
+    with session_scope(engine) as s:
+        return list(s.execute(select(m.ServicePoint.code, m.ServicePoint.name_zh.label("name"))
+                              .where(m.ServicePoint.code.in_(codes)).order_by(m.ServicePoint.code)))
 
 
 def _ids(engine, name_zh: str) -> list[int]:  # noqa: ANN001
@@ -92,6 +121,7 @@ def test_admin_retires_a_room_and_the_map_counts_it_no_longer(writable_app) -> N
         township = ix.region_by_code(s, "990101001")
         before = ix.indicator_values(s, [ix.period_by_code(s, "2026Q3")], [township], ["room_coverage"]).iloc[0]
     at = open_page("pages/registry.py", state=signed_in(writable_app, "admin"))
+    at.text_input(key="reg_query").set_value(room_name).run()  # an admin finds the point first
     at.selectbox(key="reg_selected").set_value(room_id).run()
     assert [e for e in at.expander if e.label == "撤销所选阵地"]
     at.date_input(key=f"reg_retire_date_{room_id}").set_value(dt.date(2026, 9, 1))
@@ -114,6 +144,7 @@ def test_admin_fixes_a_data_problem_through_the_edit_form(writable_app) -> None:
         sp = s.scalar(select(m.ServicePoint).where(m.ServicePoint.name_zh == "南湖砖厂企业爱心驿站"))
         point_id, lon = sp.id, sp.lon
     at = open_page("pages/registry.py", state=signed_in(writable_app, "admin"))
+    at.text_input(key="reg_query").set_value("砖厂").run()
     at.selectbox(key="reg_selected").set_value(point_id).run()
     prefix = f"reg_edit_{point_id}"
     assert at.text_input(key=f"{prefix}_lon").value == str(lon)
