@@ -14,6 +14,7 @@ import datetime as dt
 import json
 import math
 import os
+import weakref
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
@@ -633,6 +634,9 @@ def deck(data: MapData, tile: str | None = None, height: int = 620):  # noqa: AN
     return CompactDeck(layers=layers, initial_view_state=view, map_provider=None, tooltip=tooltip, height=height)
 
 
+_DECK_JSON: "weakref.WeakKeyDictionary[object, str]" = weakref.WeakKeyDictionary()
+
+
 def _compact_deck_class():  # noqa: ANN202
     import pydeck as pdk
     from pydeck.bindings.json_tools import default_serialize
@@ -642,8 +646,14 @@ def _compact_deck_class():  # noqa: ANN202
         Compact separators and real UTF-8 cut the county payload by more than half."""
 
         def to_json(self) -> str:
-            return json.dumps(self, sort_keys=True, default=default_serialize, separators=(",", ":"),
-                              ensure_ascii=False)
+            # Serialised once: a cached Deck (ui.data_map.map_view) is shared by every session. Kept
+            # beside the object, not in it: pydeck serialises every attribute it finds.
+            cached = _DECK_JSON.get(self)
+            if cached is None:
+                cached = json.dumps(self, sort_keys=True, default=default_serialize, separators=(",", ":"),
+                                    ensure_ascii=False)
+                _DECK_JSON[self] = cached
+            return cached
 
     return _CompactDeck
 

@@ -34,7 +34,13 @@ labels = {c["code"]: tr("period.label", year=c["year"], quarter=c["quarter"]) fo
 default = data.default_period_code(version) or codes[-1]
 asked = st.query_params.get("period")
 
-top = st.columns([1, 2, 1.3, 1.3])
+# A province/city deployment: pick a county (default: the whole area, aggregated per county).
+area_code = root["code"]
+county_list = data_map.counties(version, root["code"]) if root["level"] in ("province", "city") else []
+# Every selector sits in this one row, the shading choice in a slot of its own that stays (empty)
+# when it does not apply: nothing above the map appears or disappears with a choice, so the browser
+# updates the map in place instead of building a new WebGL map (~2 s, FIELD-NOTES).
+top = st.columns([1, 2, 1.3, 1.3, 1.3] if county_list else [1, 2, 1.3, 1.3])
 period = top[0].selectbox(tr("common.period"), codes[::-1], format_func=labels.get,
                           index=codes[::-1].index(asked if asked in codes else default), key="map_period")
 st.query_params["period"] = period
@@ -43,9 +49,6 @@ colour_labels = data_map.colouring_choices(version, lg)
 colouring = top[1].selectbox(tr("map.colour_by"), list(colour_labels), format_func=colour_labels.get,
                              key="map_colour")
 
-# A province/city deployment: pick a county (default: the whole area, aggregated per county).
-area_code = root["code"]
-county_list = data_map.counties(version, root["code"]) if root["level"] in ("province", "city") else []
 if county_list:
     county_names = {"": tr("map.area.all"), **{c["code"]: name(c) for c in county_list}}
     # format_func is a dict lookup, never a call to tr(): AppTest formats values outside the script run.
@@ -71,8 +74,8 @@ shade = None
 colour_indicator = geo.parse_colouring(colouring).indicator
 if county_view and data_map.indicator_level(version, colour_indicator) == "village":
     shade_labels = {s: tr(f"map.shade.{s}") for s in ("village", "township")}
-    shade = st.radio(tr("map.shade"), list(shade_labels), format_func=shade_labels.get, horizontal=True,
-                     key="map_shade")
+    shade = top[-1].radio(tr("map.shade"), list(shade_labels), format_func=shade_labels.get, horizontal=True,
+                          key="map_shade")
 
 with st.expander(tr("map.types"), expanded=False):
     f1, f2 = st.columns([3, 1])
@@ -83,8 +86,11 @@ with st.expander(tr("map.types"), expanded=False):
     states = f2.multiselect(tr("map.states"), list(state_labels), default=[geo.OPEN], format_func=state_labels.get,
                             key="map_states")
 
-payload = data_map.map_data(version, period, colouring, lg, area_code, township, tuple(types), tuple(states), shade)
-if payload is None or not payload.fills:
+tile = data_map.tile_url(version)
+view = data_map.map_view(version, period, colouring, lg, area_code, township, tuple(types), tuple(states), shade,
+                         tile)
+payload = view[0] if view else None
+if view is None or not payload.fills:
     st.warning(tr("map.empty"))
     st.stop()
 
@@ -101,8 +107,7 @@ def swatch(colour: list[int], label: str, round_: bool = False) -> str:
 
 left, right = st.columns([2, 1.3])
 with left:
-    tile = data_map.tile_url(version)
-    st.pydeck_chart(geo.deck(payload, tile=tile), height=620, key="coverage_map")
+    st.pydeck_chart(view[1], height=620, key="coverage_map")
     st.markdown(f"**{tr('map.legend')}** · {html.escape(colour_labels[colouring])}<br>"
                 + "".join(swatch(item["colour"], item["label"]) for item in payload.legend),
                 unsafe_allow_html=True)
@@ -153,9 +158,9 @@ else:
         st.markdown(tr("map.gaps.schools", count=len(school_view)))
         st.dataframe(school_view, hide_index=True, width="stretch", height=280, key="map_gaps_schools")
         st.caption(tr("map.gaps.population_note"))
-    workbook = gaps_workbook({tr("map.gaps.sheet_villages"): village_view,
-                              tr("map.gaps.sheet_schools"): school_view})
-    st.download_button(tr("map.gaps.download"), workbook, file_name=f"gaps-{area_code}-{period}.xlsx",
+    sheets = {tr("map.gaps.sheet_villages"): village_view, tr("map.gaps.sheet_schools"): school_view}
+    # Made when clicked (a deferred callable), not on every run of the page.
+    st.download_button(tr("map.gaps.download"), lambda: gaps_workbook(sheets), on_click="ignore", file_name=f"gaps-{area_code}-{period}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        icon=":material/download:", key="map_gaps_download")
 

@@ -84,6 +84,22 @@ def map_data(version: int, period_code: str, colouring: str, lang: str, area_cod
                              types=types, states=states, shade=shade)
 
 
+@st.cache_resource(show_spinner=False, max_entries=48)
+def map_view(version: int, period_code: str, colouring: str, lang: str, area_code: str | None,
+             township_code: str | None, types: tuple[str, ...], states: tuple[str, ...], shade: str | None,
+             tile: str | None) -> tuple[geo.MapData, Any] | None:
+    """(map data, its pydeck Deck) for a view: built and serialised once per data version and
+    choice, then the same objects for every session (a county deck is ~110 kB of JSON and takes
+    ~70 ms to serialise). Read-only for callers. Keyed by everything the map's content depends on,
+    so a view that differs (language, area, colouring, a role's suppression) is a different entry."""
+    payload = map_data(version, period_code, colouring, lang, area_code, township_code, types, states, shade)
+    if payload is None:
+        return None
+    deck = geo.deck(payload, tile=tile)
+    deck.to_json()  # serialise now, under the cache's lock, not in every session's run
+    return payload, deck
+
+
 @st.cache_data(show_spinner=False)
 def tile_url(version: int) -> str | None:
     with session_scope() as s:

@@ -94,3 +94,43 @@ def test_filters_colouring_and_english(app_engine) -> None:
     assert any("Met (≥ 90%)" in md.value for md in at.markdown)
     assert [e for e in at.expander if e.label.startswith("Data problems: 3")]
     assert "With room" in _frame_with(at, "Coverage").columns
+
+
+def _path_of(node, kind: str, path: tuple = ()):  # noqa: ANN001, ANN202
+    """The position of the first element of `kind` in the page's element tree (block indices)."""
+    if getattr(node, "type", None) == kind:
+        return path
+    for index, child in sorted(getattr(node, "children", {}).items()):
+        found = _path_of(child, kind, path + (index,))
+        if found is not None:
+            return found
+    return None
+
+
+def test_the_map_keeps_its_place_whatever_is_chosen(app_engine) -> None:  # noqa: ANN001
+    # The browser builds a new WebGL map (~2 s) when anything above it appears or disappears; the
+    # map must sit at the same place in the page for every colouring, shading and township.
+    at = open_page("pages/map.py", state=signed_in(app_engine, "leader"))
+    assert not at.exception
+    where = _path_of(at._tree, "deck_gl_json_chart")
+    assert where is not None
+    seen_shading = False
+    for colouring in _colourings(app_engine):
+        at.selectbox(key="map_colour").set_value(colouring).run()
+        assert not at.exception
+        assert _path_of(at._tree, "deck_gl_json_chart") == where, colouring
+        shading = [r for r in at.radio if r.key == "map_shade"]
+        if shading:
+            seen_shading = True
+            shading[0].set_value("township").run()
+            assert _path_of(at._tree, "deck_gl_json_chart") == where, (colouring, "township shading")
+    assert seen_shading
+    at.selectbox(key="map_township").set_value("990101002").run()
+    assert _path_of(at._tree, "deck_gl_json_chart") == where
+
+
+def _colourings(engine) -> list[str]:  # noqa: ANN001
+    from data_access import geo
+
+    with session_scope(engine) as s:
+        return [c.code for c in geo.colourings(s)]
