@@ -16,7 +16,7 @@ from pathlib import Path
 import streamlit as st
 
 from i18n import t
-from ui import auth, data
+from ui import auth, data, phone
 from ui.frame import language_switch
 from ui.navigation import SECTIONS, page_specs, pages_for
 from ui.state import lang, tr
@@ -24,7 +24,7 @@ from ui.state import lang, tr
 log = logging.getLogger("dashboard")
 
 st.set_page_config(page_title=t("app.title", "zh"), page_icon="assets/favicon.png", layout="wide",
-                   initial_sidebar_state="expanded")
+                   initial_sidebar_state="auto")
 
 try:
     data.prepare_database()
@@ -101,6 +101,7 @@ wanted = st.session_state.pop(auth.AFTER_LOGIN, None)
 if user is not None and wanted and wanted in {s.path for s in visible}:
     st.switch_page(wanted, query_params=st.query_params.to_dict())
 
+phone.styles()
 st.sidebar.caption(tr("app.title"))
 language_switch()
 auth.sidebar_account()

@@ -579,12 +579,20 @@ def _province_points(session: Session, data: MapData, area: m.Region, counties: 
 
 # --- the Deck -----------------------------------------------------------------------------------
 
-def deck(data: MapData, tile: str | None = None, height: int = 620):  # noqa: ANN201 (pydeck.Deck)
-    """The pydeck Deck for a MapData. No basemap (map_provider=None, no map_style): nothing external."""
+def deck(data: MapData, tile: str | None = None, height: int = 620,
+         fit: tuple[int, int] | None = None):  # noqa: ANN201 (pydeck.Deck)
+    """The pydeck Deck for a MapData. No basemap (map_provider=None, no map_style): nothing external.
+    fit: (width, height) in pixels to open on instead of the usual view (a phone's narrow map)."""
     import pydeck as pdk
     from pydeck.types import String
 
-    view = pdk.ViewState(**data.view) if data.view else pdk.ViewState(longitude=104.5, latitude=30.3, zoom=8)
+    if fit is not None and data.box is not None:
+        height = fit[1]
+        view = pdk.ViewState(**view_for(data.box, *fit))
+    elif data.view:
+        view = pdk.ViewState(**data.view)
+    else:
+        view = pdk.ViewState(longitude=104.5, latitude=30.3, zoom=8)
     # Point sizes are metres at the opening zoom, clamped in pixels. radius_units="pixels" would be
     # simpler, but in this deck.gl build (software WebGL at least) it draws every circle canvas-wide.
     mpp = meters_per_pixel(view.latitude, view.zoom)

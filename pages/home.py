@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from data_access.indicators import BEHIND, LATE, MET, MISSING, NEAR, NO_DATA, NOT_DUE
-from ui import data, data_views
+from ui import data, data_views, phone
 from ui.format import change_text, is_missing, status_label, target_text, value_text
 from ui.frame import page_title, sample_banner
 from ui.auth import guard_page
@@ -49,9 +49,10 @@ rows = view["rows"]
 targeted = [r for r in rows if r["is_target"]]
 count = {s: sum(r["status"] == s for r in targeted) for s in (MET, NEAR, BEHIND, NO_DATA)}
 st.markdown(tr("home.counts", met=count[MET], near=count[NEAR], behind=count[BEHIND], missing=count[NO_DATA]))
-for col, (status, key) in zip(st.columns(4), [(MET, "home.metric.met"), (NEAR, "home.metric.near"),
-                                              (BEHIND, "home.metric.behind"), (NO_DATA, "home.metric.no_data")]):
-    col.metric(tr(key), tr("home.metric.count", count=count[status]), border=True)
+with phone.one_row("overview_counts"):  # one row of four short cards, on a phone too
+    for col, (status, key) in zip(st.columns(4), [(MET, "home.metric.met"), (NEAR, "home.metric.near"),
+                                                  (BEHIND, "home.metric.behind"), (NO_DATA, "home.metric.no_data")]):
+        col.metric(tr(key), tr("home.metric.count", count=count[status]), border=True)
 
 
 def thresholds(r: dict) -> str:
@@ -97,7 +98,15 @@ def target_table(items: list[dict]) -> pd.DataFrame:
 st.markdown(f"#### {tr('home.targets')}")
 frame = target_table(targeted)
 ROW = 38
-st.dataframe(status_styler(frame, [r["status"] for r in targeted], tr("common.status")), hide_index=True,
+# On a phone the eight columns do not fit: a compact list instead (name, value, target, status).
+phone.status_list([phone.Item(name(r), phone.figures(
+    value_text(r["value"], r["kind"], r["unit"], lg),
+    tr("common.target") + " " + target_text(r["target"]["value"] if r["target"] else None,
+                                            r["target"]["comparison"] if r["target"] else ">=",
+                                            r["kind"], r["unit"], lg)),
+    r["status"], status_label(r["status"], lg), r["code"]) for r in targeted], "overview_targets")
+phone.wide("overview_targets").dataframe(
+             status_styler(frame, [r["status"] for r in targeted], tr("common.status")), hide_index=True,
              width="stretch", row_height=ROW, height=ROW * (len(frame) + 1) + 4,
              column_config={
                  tr("common.indicator"): st.column_config.TextColumn(width=300),
@@ -115,7 +124,7 @@ st.caption(tr("home.thresholds_caption"))
 
 st.markdown(f"#### {tr('home.outcomes')}")
 by_code = {r["code"]: r for r in rows}
-outcome_cols = iter(st.columns(4))
+outcome_cols = iter(phone.two_a_row("overview_outcomes").columns(4))
 
 
 def outcome(code: str, label_key: str, detail: str | None = None, inverse: bool = False) -> None:
@@ -163,7 +172,15 @@ else:
         tr("home.attention.gap"): gap_text(r),
         tr("common.status"): status_label(r["status"], lg),
     } for r in behind])
-    picked = st.dataframe(status_styler(table, [r["status"] for r in behind], tr("common.status")),
+    phone.status_list([phone.Item(
+        f"{name(r['region'])} · {name(r['ind'])}",
+        phone.figures(value_text(r["value"], r["ind"]["kind"], r["ind"]["unit"], lg),
+                      tr("common.target") + " " + value_text(r["expected"], r["ind"]["kind"], r["ind"]["unit"], lg),
+                      gap_text(r)),
+        r["status"], status_label(r["status"], lg), f"{r['region']['code']}:{r['ind']['code']}") for r in behind],
+        "overview_attention")
+    picked = phone.wide("overview_attention").dataframe(
+                          status_styler(table, [r["status"] for r in behind], tr("common.status")),
                           hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
                           key="overview_attention", height=35 * (len(table) + 1) + 4,
                           column_config={tr("common.indicator"): st.column_config.TextColumn(width=330)})

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from data_access.indicators import NO_TARGET
-from ui import data, data_views
+from ui import data, data_views, phone
 from ui.format import change_text, is_missing, status_label, target_text, value_text
 from ui.frame import page_title, sample_banner
 from ui.auth import guard_page
@@ -34,7 +34,7 @@ target, county, traj = detail["target"], detail["county"] or {}, detail["traject
 st.subheader(f"{name(ind)} · {period_label(period)}")
 
 value = county.get("value")
-cols = st.columns(3)
+cols = phone.one_row("indicator_cards").columns(3)
 cols[0].metric(tr("indicator.county_value"), value_text(value, kind, unit, lg),
                delta=None if is_missing(county.get("change")) else change_text(county["change"], kind),
                delta_color="normal" if ind["higher_is_better"] else "inverse", border=True)
@@ -115,7 +115,12 @@ for r in ordered:
     row[tr("common.change")] = change_text(r["change"], kind)
     row[tr("common.status")] = status_label(r["status"], lg)
     table_rows.append(row)
-st.dataframe(status_styler(pd.DataFrame(table_rows), [r["status"] for r in ordered], tr("common.status")),
+phone.status_list([phone.Item(
+    (tr("views.rank_of", rank=r["rank"], total=r["ranked"]) + " · " if r["rank"] else "") + name(r["region"]),
+    phone.figures(value_text(r["value"], kind, unit, lg), change_text(r["change"], kind)),
+    r["status"], status_label(r["status"], lg), r["region"]["code"]) for r in ordered], "indicator_areas")
+phone.wide("indicator_areas").dataframe(
+             status_styler(pd.DataFrame(table_rows), [r["status"] for r in ordered], tr("common.status")),
              hide_index=True, width="stretch", height=35 * (len(table_rows) + 1) + 4,
              column_config={tr("common.rank"): st.column_config.TextColumn(width=80),
                             tr("common.township"): st.column_config.TextColumn(width=230)})

@@ -9,7 +9,7 @@ import streamlit as st
 
 from data_access import geo
 from data_access.registry import gaps_workbook
-from ui import auth, data, data_map
+from ui import auth, data, data_map, phone
 from ui.frame import page_title, sample_banner
 from ui.state import lang, name, tr
 
@@ -87,8 +87,9 @@ with st.expander(tr("map.types"), expanded=False):
                             key="map_states")
 
 tile = data_map.tile_url(version)
+on_phone = phone.is_phone()
 view = data_map.map_view(version, period, colouring, lg, area_code, township, tuple(types), tuple(states), shade,
-                         tile)
+                         tile, on_phone)
 payload = view[0] if view else None
 if view is None or not payload.fills:
     st.warning(tr("map.empty"))
@@ -107,7 +108,7 @@ def swatch(colour: list[int], label: str, round_: bool = False) -> str:
 
 left, right = st.columns([2, 1.3])
 with left:
-    st.pydeck_chart(view[1], height=620, key="coverage_map")
+    st.pydeck_chart(view[1], height=data_map.PHONE_MAP[1] if on_phone else 620, key="coverage_map")
     st.markdown(f"**{tr('map.legend')}** · {html.escape(colour_labels[colouring])}<br>"
                 + "".join(swatch(item["colour"], item["label"]) for item in payload.legend),
                 unsafe_allow_html=True)

@@ -50,6 +50,24 @@ table.mt-small td {padding: .12rem .5rem; border-bottom-width: 1px;}
 .mt-foot {font-size: 1.1rem; color: #334155; margin-top: .6rem;}
 .mt-num {font-size: 1.6rem; font-weight: 700; text-align: center; padding-top: .35rem;}
 div[data-testid="stButton"] button p {font-size: 1.4rem; font-weight: 700;}
+/* A tablet (or a narrow window): type a size smaller, side-by-side tables one under the other. */
+@media (max-width: 1100px) {
+  .block-container, [data-testid="stMainBlockContainer"] {padding: 1rem 1.2rem !important;}
+  .mt-title {font-size: 2.2rem;}
+  .mt-cover h1 {font-size: 3rem;} .mt-cover .mt-sub {font-size: 2rem;} .mt-cover .mt-date {font-size: 1.4rem;}
+  .mt-lead {font-size: 1.5rem;}
+  table.mt {font-size: 1.25rem;}
+  table.mt-small {font-size: .95rem;}
+  .mt-steps {font-size: 1.6rem;}
+  .mt-pair {flex-direction: column; gap: 1rem !important;}
+  div[data-testid="stButton"] button p {font-size: 1.05rem;}
+  .st-key-meeting_nav [data-testid="stColumn"]:nth-child(4) {flex: 0.2 1 0 !important; min-width: 0 !important;}
+}
+@media (max-width: 640px) {
+  .mt-title {font-size: 1.6rem;} .mt-cover h1 {font-size: 2.1rem;} .mt-cover .mt-sub {font-size: 1.5rem;}
+  .mt-lead {font-size: 1.15rem;} table.mt {font-size: 1rem;} table.mt-small {font-size: .8rem;}
+  .mt-steps {font-size: 1.2rem;}
+}
 </style>
 """, unsafe_allow_html=True)
 
@@ -145,8 +163,8 @@ elif key == "outcomes":
         body_rows = ["<tr><td>" + e(r[0]) + "</td>" + "".join(f"<td class='num'>{e(x)}</td>" for x in r[1:]) + "</tr>"
                      for r in b.outcome_table[1:]]
         towns = table(b.outcome_table[0], body_rows).replace('class="mt"', 'class="mt mt-small"', 1)
-    slide(b.titles[key], f'<div style="display:flex;gap:2rem;align-items:flex-start"><div style="flex:4">{county}</div>'
-                         f'<div style="flex:6">{towns}</div></div>', footnote=True)
+    slide(b.titles[key], f'<div class="mt-pair" style="display:flex;gap:2rem;align-items:flex-start">'
+                         f'<div style="flex:4">{county}</div><div style="flex:6">{towns}</div></div>', footnote=True)
 elif key == "next_steps":
     items = "".join(f"<li>{e(s)}</li>" for s in b.next_steps)
     body = f'<ol class="mt-steps">{items}</ol>' if items else f'<div class="mt-lead">{e(tr("meeting.no_steps"))}</div>'
@@ -172,7 +190,8 @@ def go(step: int) -> None:
     st.session_state[STATE_KEY] = max(0, min(total - 1, st.session_state.get(STATE_KEY, 0) + step))
 
 
-prev_col, number_col, next_col, _, exit_col = st.columns([2, 2, 2, 5, 2])
+# Keyed so that a tablet's CSS can give the gap column's room to the buttons.
+prev_col, number_col, next_col, _, exit_col = st.container(key="meeting_nav").columns([2, 2, 2, 5, 2])
 prev_col.button(tr("meeting.prev"), on_click=go, args=(-1,), disabled=index == 0, width="stretch",
                 icon=":material/arrow_back:", key="meeting_prev")
 number_col.markdown(f'<div class="mt-num">{e(tr("meeting.slide_number", n=index + 1, total=total))}</div>',

@@ -6,7 +6,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from ui import data, data_views
+from ui import data, data_views, phone
 from ui.format import change_text, is_missing, status_label, target_text, value_text
 from ui.frame import page_title, sample_banner
 from ui.auth import guard_page
@@ -52,7 +52,14 @@ for r in rows:
         tr("township.rank"): tr("views.rank_of", rank=r["rank"], total=r["ranked"]) if r["rank"] else "—",
         tr("common.change"): change_text(r["change"], ind["kind"]),
     })
-st.dataframe(status_styler(pd.DataFrame(table), [r["status"] for r in rows], tr("common.status")),
+phone.status_list([phone.Item(
+    name(r["ind"]),
+    phone.figures(value_text(r["value"], r["ind"]["kind"], r["ind"]["unit"], lg),
+                  tr("township.county_value") + " " + value_text(r["county_value"], r["ind"]["kind"], r["ind"]["unit"], lg),
+                  tr("views.rank_of", rank=r["rank"], total=r["ranked"]) if r["rank"] else ""),
+    r["status"], status_label(r["status"], lg), r["ind"]["code"]) for r in rows], "township_indicators")
+phone.wide("township_indicators").dataframe(
+             status_styler(pd.DataFrame(table), [r["status"] for r in rows], tr("common.status")),
              hide_index=True, width="stretch", row_height=36,
              column_config={tr("common.indicator"): st.column_config.TextColumn(width="large")})
 st.caption(tr("status.legend"))

@@ -4,8 +4,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from data_access.indicators import BEHIND
 from data_access.warnings import KINDS
-from ui import data, data_views
+from ui import data, data_views, phone
 from ui.frame import page_title, sample_banner
 from ui.auth import guard_page
 from ui.state import lang, name, tr
@@ -51,7 +52,7 @@ else:
 
 st.subheader(period_label(period))
 counts = {k: sum(f["kind"] == k for f in flags) for k in KINDS}
-for col, k in zip(st.columns(len(KINDS)), KINDS):
+for col, k in zip(phone.one_row("warning_counts").columns(len(KINDS)), KINDS):
     col.metric(tr(f"warnings.kind.{k}"), counts[k], border=True)
 
 shown = [f for f in flags if f["kind"] in kinds and (not town or f["region_code"] == town
@@ -65,6 +66,11 @@ else:
         tr("common.indicator"): f["indicator_en"] if lg == "en" else f["indicator_zh"],
         tr("warnings.col.reason"): f["reason_en"] if lg == "en" else f["reason_zh"],
     } for f in shown])
-    # A static table: the reasons are sentences and must wrap, not be cut off.
-    st.table(table.set_index(tr("warnings.col.kind")))
+    # A static table: the reasons are sentences and must wrap, not be cut off. On a phone the four
+    # columns would be a few characters wide: one item per flag instead, its kind as the badge.
+    phone.status_list([phone.Item(
+        f"{f['region_en'] if lg == 'en' else f['region_zh']} · {f['indicator_en'] if lg == 'en' else f['indicator_zh']}",
+        phone.plain(f["reason_en"] if lg == "en" else f["reason_zh"]),
+        BEHIND, tr(f"warnings.kind.{f['kind']}"), f["region_code"]) for f in shown], "warnings_list")
+    phone.wide("warnings_list").table(table.set_index(tr("warnings.col.kind")))
 st.caption(tr("warnings.rules"))

@@ -84,18 +84,23 @@ def map_data(version: int, period_code: str, colouring: str, lang: str, area_cod
                              types=types, states=states, shade=shade)
 
 
+# The map on a phone: 390 px screen less the page's margins, and short enough to scroll past it.
+PHONE_MAP = (350, 440)
+
+
 @st.cache_resource(show_spinner=False, max_entries=48)
 def map_view(version: int, period_code: str, colouring: str, lang: str, area_code: str | None,
              township_code: str | None, types: tuple[str, ...], states: tuple[str, ...], shade: str | None,
-             tile: str | None) -> tuple[geo.MapData, Any] | None:
+             tile: str | None, phone: bool = False) -> tuple[geo.MapData, Any] | None:
     """(map data, its pydeck Deck) for a view: built and serialised once per data version and
     choice, then the same objects for every session (a county deck is ~110 kB of JSON and takes
     ~70 ms to serialise). Read-only for callers. Keyed by everything the map's content depends on,
-    so a view that differs (language, area, colouring, a role's suppression) is a different entry."""
+    so a view that differs (language, area, colouring, a role's suppression) is a different entry.
+    phone: open the map fitted to a phone's width (PHONE_MAP), not the desktop's."""
     payload = map_data(version, period_code, colouring, lang, area_code, township_code, types, states, shade)
     if payload is None:
         return None
-    deck = geo.deck(payload, tile=tile)
+    deck = geo.deck(payload, tile=tile, fit=PHONE_MAP if phone else None)
     deck.to_json()  # serialise now, under the cache's lock, not in every session's run
     return payload, deck
 
