@@ -20,6 +20,9 @@ FOOTER_PREFIXES = ("填表人", "填报人", "审核人", "审核", "复核", "�
 _FOOTER_RE = re.compile(r"(负责人|制表人|填表人|填报人|审核人|联系人|日期|电话|单位)[:]")
 _BRACKETS = re.compile(r"[\(\[【][^\)\]】]*[\)\]】]")
 _LONGEST_NAME = 40
+# A place inside a longer name is that place (北山乡卫生院, 和安县北山乡) -- unless what follows makes it
+# a smaller place of it (北山乡张家村, 城关镇幸福社区): never file a village's figure as its township's.
+_SMALLER_PLACE = ("村", "社区", "村委会", "居委会", "村民委员会", "居民委员会", "组", "小区", "屯", "队")
 
 
 def is_footer(text: str) -> bool:
@@ -92,6 +95,8 @@ class EntityIndex:
                 found = self.by_name.get(n[i:j])
                 if found:
                     spans.append((i, j, found))
+        if spans and n[max(j for _, j, _ in spans):].endswith(_SMALLER_PLACE):
+            return []
         kept = [s for s in spans if not any(o[0] <= s[0] and s[1] <= o[1] and (o[1] - o[0]) > (s[1] - s[0])
                                             for o in spans)]
         out: list[Entity] = []

@@ -523,6 +523,7 @@ class _Candidate:
     named: set[tuple[int | None, int]]
     named_by: str
     relation: str = "none"
+    visible: bool = True
 
 
 def _title_text(rows: list[list[Any]], header: _Header) -> str:
@@ -588,7 +589,8 @@ def locate_columns(wb: pc.CalamineWorkbook, columns: list[Column], title_zh: str
                 named, named_by = quarters_named(title), title[:60]
             else:  # 三季度 of a workbook titled 2025年…
                 named = with_year(named, years_named(title))
-            cands.append(_Candidate(meta.name, rows, best, named, named_by))
+            cands.append(_Candidate(meta.name, rows, best, named, named_by,
+                                    visible=meta.visible == pc.SheetVisibleEnum.Visible))
     if not cands:
         result.problems.append(err("ingest.err.no_header", department=title_zh))
         return None
@@ -629,6 +631,8 @@ def _choose_for_quarter(cands: list[_Candidate], columns: list[Column], target: 
     year, quarter = target
     value_keys = {c.key for c in columns if c.role in (NUM, DEN, COUNT, RATE, YESNO)}
     forms = [c for c in cands if any(k in value_keys for k in c.header.colmap)] or cands
+    # A hidden sheet (last quarter's, put away) is not what the liaison sees and sends.
+    forms = [c for c in forms if c.visible] or forms
     for c in forms:
         c.relation = relation(c.named, year, quarter)
     if len(forms) == 1:
@@ -669,10 +673,52 @@ def header_matches(heads: dict[str, list[list[Any]]], columns: list[Column]) -> 
     return best
 
 
+def xls_error_cells(data: bytes, result: ReadResult) -> None:
+    """Error values of an old .xls (the zip formats are scanned in _cell_flags). Runs after the
+    guards and calamine have read the file; a file xlrd cannot read gives no flags (calamine's
+    reading stands)."""
+    import xlrd  # only .xls needs it
+
+    try:
+        book = xlrd.open_workbook(file_contents=data, on_demand=True, logfile=io.StringIO())
+    except Exception:  # xlrd's errors for an odd file are many; calamine already read it
+        return
+    try:
+        for index in range(book.nsheets):
+            sheet = book.sheet_by_index(index)
+            found: dict[str, str] = {}
+            for r in range(sheet.nrows):
+                types = sheet.row_types(r)
+                if xlrd.XL_CELL_ERROR not in types:
+                    continue
+                for c, kind in enumerate(types):
+                    if kind == xlrd.XL_CELL_ERROR:
+                        code = sheet.cell_value(r, c)
+                        found[f"{_col_letters(c)}{r + 1}"] = xlrd.error_text_from_code.get(code, "#VALUE!")
+            if found:
+                result.error_cells[sheet.name] = found
+            book.unload_sheet(index)
+    except Exception:  # a damaged stream part-way: keep what was found
+        return
+    finally:
+        book.release_resources()
+
+
+def _col_letters(c: int) -> str:
+    out = ""
+    c += 1
+    while c:
+        c, rem = divmod(c - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
 def read(data: bytes, spec: SheetSpec, limits: Limits = DEFAULT_LIMITS) -> ReadResult:
     wb, result = open_workbook(data, limits)
     if wb is None:
         return result
+    if result.format == "xls":
+        xls_error_cells(data, result)
     try:
         result.meta = read_meta(wb)
         locate(wb, spec, result, limits)

@@ -462,6 +462,13 @@ def shifted_one_row_down(ctx: Ctx) -> bytes:
     return save(wb)
 
 
+def village_row_in_township_sheet(ctx: Ctx) -> bytes:
+    """A village's figures in the township sheet: 北山乡张家村 is not 北山乡."""
+    body = body_by_name(Q3)
+    body[0][0] = "北山乡张家村"
+    return own_workbook(["乡镇", *HEALTH_HEADER[2:]], body)
+
+
 def quarter_column_groups(ctx: Ctx) -> bytes:
     """One sheet for the year: a group of columns per quarter under 一季度 / 二季度 / 三季度."""
     wb = openpyxl.Workbook()
@@ -659,6 +666,11 @@ CASES: dict[str, Case] = {
     "twelve_digit_codes": Case(twelve_digit_codes, True, given=lambda c: stored(Q3)),
     "text_and_fullwidth_numbers": Case(text_and_fullwidth_numbers, True, given=lambda c: stored(Q3)),
     "libreoffice_xlsx_copy": Case(_soffice("xlsx"), True, given=lambda c: stored(Q3), needs_soffice=True),
+    "old_xls_with_error_values": Case(lambda c: c.to_xls(CASES["error_values_saved_by_formulas"].make(c), "xls"),
+                                      # LibreOffice recalculates on the way: the lookup of a missing sheet is #NAME?
+                                      False, [("ingest.err.excel_error", "C5"), ("ingest.err.excel_div0", "D6"),
+                                              ("ingest.err.excel_value", "E7"), ("ingest.err.excel_ref", "F8")],
+                                      filename="报表.xls", needs_soffice=True),
     "old_xls_copy": Case(_soffice("xls"), True, given=lambda c: stored(Q3), filename="报表.xls", needs_soffice=True),
     # Messages that mislead.
     "other_department_template": Case(other_department_template, False, [("ingest.err.meta_department", "B2")]),
@@ -666,6 +678,8 @@ CASES: dict[str, Case] = {
     "swapped_headers": Case(swapped_headers, False, [("ingest.err.columns_swapped", "D3")]),
     "rates_in_a_count_column": Case(rates_in_a_count_column, False, [("ingest.err.whole_column", "E3")]),
     "shifted_one_row_down": Case(shifted_one_row_down, False, [("ingest.err.row_without_name", "A17")]),
+    "village_name_is_not_its_township": Case(village_row_in_township_sheet, False,
+                                             [("ingest.err.unknown_region", "A3")]),
     "quarter_column_groups": Case(quarter_column_groups, True, given=lambda c: stored(Q3)),
     "one_indicator_correction": Case(one_indicator_correction, True, given=lambda c: {
         k: v for k, v in stored({c_: Q3[c_] for c_ in CODES[:3]}).items() if k[1] == "smd_managed"}),
