@@ -141,14 +141,17 @@ def validate(session: Session, spec: SheetSpec, result: ReadResult, today: dt.da
 
 
 def _name_column_by_contents(checked: Checked, index: EntityIndex) -> None:
-    """A list whose name column has no header (or one we do not know): the column whose cells are
-    the sheet's places is the name column."""
+    """A list whose name column has no header (or one we do not know, or a header spanning the serial
+    numbers beside it): the column whose cells are the sheet's places is the name column."""
     loc = checked.read.located
     assert loc is not None
-    if NAME in loc.colmap or CODE in loc.colmap or NAME not in loc.columns:
-        return
-    used = set(loc.colmap.values())
     body = loc.rows[loc.header_row + 1:]
+    if NAME not in loc.columns or CODE in loc.colmap:
+        return
+    was = loc.colmap.get(NAME)
+    if was is not None and any(was < len(row) and isinstance(row[was], str) and row[was].strip() for row in body):
+        return
+    used = {c for k, c in loc.colmap.items() if k != NAME}
     best: tuple[int, int] | None = None
     for c in range(max((len(r) for r in body), default=0)):
         if c in used:

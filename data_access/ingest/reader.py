@@ -381,6 +381,11 @@ class _LabelIndex:
         return found, quality
 
 
+class _Continued(str):
+    """A merged cell's text copied to the right of where it was written: one label over several
+    columns (乡镇名称 over A:B), so the columns it covers are not all that column."""
+
+
 def _merged_fill(rows: list[list[Any]], merged: list | None) -> list[list[Any]]:
     """Header rows with each merged range's value copied into all its cells (only the top rows)."""
     top = [list(r) for r in rows[:HEADER_SCAN_ROWS + 1]]
@@ -391,7 +396,7 @@ def _merged_fill(rows: list[list[Any]], merged: list | None) -> list[list[Any]]:
         for r in range(r0, min(r1, len(top) - 1) + 1):
             for c in range(c0, min(c1, len(top[r]) - 1) + 1):
                 if top[r][c] in (None, ""):
-                    top[r][c] = value
+                    top[r][c] = _Continued(value) if c > c0 and isinstance(value, str) else value
     return top
 
 
@@ -428,6 +433,8 @@ def _score_header(top: list[list[Any]], r: int, index: _LabelIndex,
     other_period: list[int] = []
     for c, cell in enumerate(row):
         up_cell = above[c] if c < len(above) else None
+        if isinstance(cell, _Continued) and not group_row:
+            continue  # the label belongs to the column it was written in
         bottom = norm_label(cell) if cell not in (None, "") else ""
         upper = norm_label(up_cell) if up_cell not in (None, "") else ""
         text = bottom or upper
@@ -531,7 +538,7 @@ def _title_text(rows: list[list[Any]], header: _Header) -> str:
     end = header.row
     if end > 0 and _is_group_row(rows[end - 1]):
         end -= 1
-    return " ".join(v for r in rows[:end] for v in r if isinstance(v, str) and v.strip())
+    return " ".join(v for r in rows[:end] for v in r if isinstance(v, str) and v.strip() and not isinstance(v, _Continued))
 
 
 def _has_figures(cand: _Candidate, value_keys: set[str]) -> bool:

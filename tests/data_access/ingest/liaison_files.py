@@ -703,3 +703,14 @@ CASES: dict[str, Case] = {
     "header_typed_over_another": Case(_with(_set(H3="建档人数")), False, [("ingest.err.header_instead_of", "H3")]),
     "duplicate_township": Case(_with(_set(A10=None, B10="北山")), False, [("ingest.err.duplicate_row", "B10")]),
 }
+
+
+def _name_over_two_columns(ctx: Ctx) -> bytes:
+    """乡镇名称 merged over A:B (serial number in A, the name in B)."""
+    def extra(ws: Any) -> None:
+        ws.merge_cells("A2:B2")
+    body = [[i + 1, t, *Q3[CODE_OF[t]]] for i, t in enumerate(TOWNS)]
+    return own_workbook(["乡镇名称", None, *HEALTH_HEADER[2:]], body, extra=extra)
+
+
+CASES["name_header_over_two_columns"] = Case(_name_over_two_columns, True, given=lambda c: stored(Q3))
