@@ -18,7 +18,7 @@ import re
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import python_calamine as pc
 
@@ -26,7 +26,7 @@ from data_access.ingest.problems import Problem, err, note, show_value, warn
 from data_access.ingest.quarter_names import (names_relative_period, parse_period_code, period_code, quarters_named,
                                               relation, with_year, years_named)
 from data_access.ingest.spec import (CODE, COUNT, DEN, NAME, NUM, RATE, YESNO, Column, SheetSpec, norm,
-                                     norm_label)
+                                     norm_label, place_keys)
 from data_access.ingest.templates import LIST_SHEET, META_SHEET
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -476,7 +476,11 @@ def _score_header(top: list[list[Any]], r: int, index: _LabelIndex,
 
 def locate(wb: pc.CalamineWorkbook, spec: SheetSpec, result: ReadResult, limits: Limits = DEFAULT_LIMITS) -> None:
     """Pick the sheet and header row that best match the department's columns, for the quarter chosen."""
-    sheet_found = locate_columns(wb, spec.columns, spec.department_name_zh, result, limits, period=spec.period_code)
+    def places() -> frozenset[str]:  # only a workbook with several candidate sheets asks
+        return frozenset(k for e in spec.entities for k in (norm(e.code), *place_keys(e.name_zh),
+                                                            *(k for a in e.aliases for k in place_keys(a))))
+    sheet_found = locate_columns(wb, spec.columns, spec.department_name_zh, result, limits, period=spec.period_code,
+                                 places=places)
     if sheet_found is None:
         return
     sheet, r, colmap = sheet_found
@@ -560,7 +564,8 @@ def _sheets_said(cands: list[_Candidate], year: int) -> str:
 
 
 def locate_columns(wb: pc.CalamineWorkbook, columns: list[Column], title_zh: str, result: ReadResult,
-                   limits: Limits = DEFAULT_LIMITS, period: str | None = None) -> tuple[str, int, dict[str, int]] | None:
+                   limits: Limits = DEFAULT_LIMITS, period: str | None = None,
+                   places: Callable[[], frozenset[str]] | None = None) -> tuple[str, int, dict[str, int]] | None:
     """The sheet and header row that best match `columns` (any sheet, under title rows, one or two
     header rows): sets result.located and returns (sheet, header row, column map), or None after
     reporting why not. Shared by the quarterly sheets and the reference-data imports.
@@ -604,7 +609,7 @@ def locate_columns(wb: pc.CalamineWorkbook, columns: list[Column], title_zh: str
     if target is None:
         chosen = max(cands, key=lambda c: c.header.score)  # max() keeps the first of equals
     else:
-        chosen = _choose_for_quarter(cands, columns, target, result)
+        chosen = _choose_for_quarter(cands, columns, target, result, places)
         if chosen is None:
             return None
     h = chosen.header
@@ -632,8 +637,21 @@ def locate_columns(wb: pc.CalamineWorkbook, columns: list[Column], title_zh: str
     return sheet, r, h.colmap
 
 
+def _rows_are_places(cand: _Candidate, places: frozenset[str]) -> bool:
+    """Most of the sheet's row labels are the sheet's places (codes or names as written)."""
+    cols = [cand.header.colmap[k] for k in (CODE, NAME) if k in cand.header.colmap]
+    labels = [norm(row[c]) for row in cand.rows[cand.header.row + 1:] for c in cols[:1]
+              if c < len(row) and not _blank_cell(row[c])]
+    return bool(labels) and 2 * sum(label in places for label in labels) >= len(labels)
+
+
+def _blank_cell(value: Any) -> bool:
+    return value is None or value == "" or (isinstance(value, str) and not value.strip())
+
+
 def _choose_for_quarter(cands: list[_Candidate], columns: list[Column], target: tuple[int, int],
-                        result: ReadResult) -> _Candidate | None:
+                        result: ReadResult, places: Callable[[], frozenset[str]] | None = None
+                        ) -> _Candidate | None:
     """The one sheet of the quarter, or None after refusing with the candidate sheets listed."""
     year, quarter = target
     value_keys = {c.key for c in columns if c.role in (NUM, DEN, COUNT, RATE, YESNO)}
@@ -645,6 +663,11 @@ def _choose_for_quarter(cands: list[_Candidate], columns: list[Column], target: 
     if len(forms) == 1:
         return forms[0]
     filled = [c for c in forms if _has_figures(c, value_keys)] or forms
+    if len(filled) > 1 and places is not None:
+        # A sheet of villages or of units beside the townships' (明细 beside 汇总) is not this sheet.
+        known = places()
+        fitting = [c for c in filled if _rows_are_places(c, known)]
+        filled = fitting or filled
     ours = [c for c in filled if c.relation == "match"]
     if len(ours) == 1 or len(filled) == 1:
         chosen = ours[0] if len(ours) == 1 else filled[0]

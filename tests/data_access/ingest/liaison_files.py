@@ -714,3 +714,21 @@ def _name_over_two_columns(ctx: Ctx) -> bytes:
 
 
 CASES["name_header_over_two_columns"] = Case(_name_over_two_columns, True, given=lambda c: stored(Q3))
+
+
+def _summary_and_villages(ctx: Ctx) -> bytes:
+    """汇总 (the townships) beside 明细 (villages, same columns): the townships' sheet is the one."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "明细"
+    ws.append(["村（社区）", *HEALTH_HEADER[2:]])
+    for i, v in enumerate(["张家村", "李庄村", "幸福社区", "王湾村"]):
+        ws.append([v, 3 + i, 5 + i, 1, 2, 300, 900])
+    summary = wb.create_sheet("汇总")
+    summary.append(["乡镇", *HEALTH_HEADER[2:]])
+    for row in body_by_name(Q3):
+        summary.append(row)
+    return save(wb)
+
+
+CASES["summary_beside_village_details"] = Case(_summary_and_villages, True, given=lambda c: stored(Q3))
