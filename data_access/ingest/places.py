@@ -12,12 +12,13 @@ from typing import Iterable
 from data_access.ingest.spec import Entity, norm, place_keys
 
 TOTAL_WORDS = ("合计", "总计", "小计", "共计", "累计", "汇总", "全县", "全区", "全市", "全镇", "全乡", "本县",
-               "total")
+               "平均", "均值", "total")
 FOOTER_PREFIXES = ("填表人", "填报人", "审核人", "审核", "复核", "负责人", "单位负责人", "统计负责人", "主要负责人",
                    "分管领导", "制表人", "制表", "报出日期", "报送日期", "填报日期", "填表日期", "制表日期", "联系电话",
                    "电话", "联系人", "注:", "注1", "注一", "附注", "说明", "备注", "填报单位", "报送单位", "数据来源",
                    "签字", "盖章", "(盖章)")
-_FOOTER_RE = re.compile(r"(负责人|制表人|填表人|填报人|审核人|联系人|日期|电话|单位)[:]")
+# Any "…人：", "…日期：", "…时间：": a footer field (统计人：, 报送时间：); a place's name has no colon.
+_FOOTER_RE = re.compile(r"(人|日期|时间|电话|手机|单位|盖章|签字|签名)[:]")
 _BRACKETS = re.compile(r"[\(\[【][^\)\]】]*[\)\]】]")
 _LONGEST_NAME = 40
 # A place inside a longer name is that place (北山乡卫生院, 和安县北山乡) -- unless what follows makes it
@@ -61,6 +62,9 @@ class EntityIndex:
         found = self.by_code.get(text) or self.by_code.get(norm(text))
         if found is None:
             n = norm(text)
+            if n.endswith(".0") and n[:-2].isdigit():  # a code typed as a number, saved as text
+                n = n[:-2]
+                found = self.by_code.get(n)
             while n.isdigit() and n.endswith("000") and len(n) > 6:
                 n = n[:-3]
                 found = self.by_code.get(n)
