@@ -23,7 +23,9 @@ _BRACKETS = re.compile(r"[\(\[【][^\)\]】]*[\)\]】]")
 _LONGEST_NAME = 40
 # A place inside a longer name is that place (北山乡卫生院, 和安县北山乡) -- unless what follows makes it
 # a smaller place of it (北山乡张家村, 城关镇幸福社区): never file a village's figure as its township's.
-_SMALLER_PLACE = ("村", "社区", "村委会", "居委会", "村民委员会", "居民委员会", "组", "小区", "屯", "队")
+_SMALLER_PLACE = ("村", "社区", "组", "小区", "屯", "队")
+_ITS_OFFICE = ("村民委员会", "居民委员会", "村委会", "居委会", "委员会")   # 张家村村委会 is 张家村
+_CONTAINED_MAX = 2000   # name searches by containment per sheet: a sheet of unknown names stays fast
 
 
 def is_footer(text: str) -> bool:
@@ -40,6 +42,7 @@ class EntityIndex:
         self.by_code = {e.code: e for e in entities} | {norm(e.code): e for e in entities}
         self._by_name: dict[str, list[Entity]] | None = None
         self.totals = {k for name in totals for k in place_keys(name)}
+        self._contained_calls = 0
 
     @property
     def by_name(self) -> dict[str, list[Entity]]:
@@ -91,7 +94,8 @@ class EntityIndex:
     def _contained(self, n: str) -> list[Entity]:
         """Places whose name the text contains ("北山乡卫生院"); the longest spans win, so "北山乡"
         is not also read as "北山"."""
-        if len(n) > _LONGEST_NAME:
+        self._contained_calls += 1
+        if len(n) > _LONGEST_NAME or self._contained_calls > _CONTAINED_MAX:
             return []
         spans: list[tuple[int, int, list[Entity]]] = []
         for i in range(len(n)):
@@ -99,7 +103,12 @@ class EntityIndex:
                 found = self.by_name.get(n[i:j])
                 if found:
                     spans.append((i, j, found))
-        if spans and n[max(j for _, j, _ in spans):].endswith(_SMALLER_PLACE):
+        rest = n[max(j for _, j, _ in spans):] if spans else ""
+        for office in _ITS_OFFICE:
+            if rest.endswith(office):
+                rest = rest[:-len(office)]
+                break
+        if len(rest) >= 2 and rest.endswith(_SMALLER_PLACE):
             return []
         kept = [s for s in spans if not any(o[0] <= s[0] and s[1] <= o[1] and (o[1] - o[0]) > (s[1] - s[0])
                                             for o in spans)]
