@@ -32,6 +32,10 @@ JUMP_COUNT_MIN = 10
 WHOLE_TOLERANCE = 1e-6         # =110*1.1 is saved as 121.00000000000001; Excel shows 121
 COLUMN_WIDE_MIN = 3            # the same error in this many rows of a column (and most of them) is the header's
 COLUMN_WIDE_SHARE = 0.8
+# Errors that, down a whole column, say the header is over the wrong figures. A word or an Excel error
+# in every cell (无, —, #N/A) is about each cell, and each is refused at its cell.
+COLUMN_WIDE_KEYS = ("ingest.err.percent_in_count", "ingest.err.not_number", "ingest.err.not_whole",
+                    "ingest.err.not_yesno", "ingest.err.rate_range", "ingest.err.negative")
 NAMES_SHOWN = 20
 
 
@@ -411,7 +415,8 @@ def _column_wide(cell_errors: list[Problem], given: dict[int, int], loc: Any) ->
         by_col.setdefault((p.key, p.col), []).append(p)  # type: ignore[arg-type]
     out: list[Problem] = []
     for (key, c), items in by_col.items():
-        if len(items) >= COLUMN_WIDE_MIN and len(items) >= COLUMN_WIDE_SHARE * given.get(c, len(items)):
+        if key in COLUMN_WIDE_KEYS and len(items) >= COLUMN_WIDE_MIN and \
+                len(items) >= COLUMN_WIDE_SHARE * given.get(c, len(items)):
             first = items[0]
             out.append(err("ingest.err.whole_column", sheet=first.sheet, row=loc.header_row, col=c,
                            value=first.value, header=_header_text(loc, c), count=len(items),
