@@ -22,7 +22,7 @@ from data_access.ingest.file_origin import other_department, wrong_quarter
 from data_access.ingest.places import EntityIndex, is_footer
 from data_access.ingest.problems import ERROR, NOTICE, WARNING, Problem, a1, err, note, show_value, warn
 from data_access.ingest.reader import PARSERS, Parsed, ReadResult, excel_error_key, header_labels
-from data_access.ingest.spec import (CODE, COUNT, DEN, NAME, NUM, REGION_LEVELS, TEMPLATE_VERSION, SheetSpec, norm,
+from data_access.ingest.spec import (CODE, COUNT, DEN, NAME, NUM, REGION_LEVELS, TEMPLATE_VERSION, SheetSpec,
                                      norm_label)
 
 NOTICE_PER_KEY = 20            # individual notices per kind; the rest are counted in one line
