@@ -18,6 +18,10 @@ import weakref
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
+import shapely
+import shapely.errors
+import shapely.geometry
+from shapely.geometry.base import BaseGeometry
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -70,33 +74,10 @@ MAX_LABELS = 40
 VALUE_MODES = ("room_coverage", "school_rooms")
 
 
-# --- geometry ------------------------------------------------------------------------------------
-
-def _perpendicular(p: Sequence[float], a: Sequence[float], b: Sequence[float]) -> float:
-    dx, dy = b[0] - a[0], b[1] - a[1]
-    if dx == 0 and dy == 0:
-        return math.hypot(p[0] - a[0], p[1] - a[1])
-    return abs(dy * p[0] - dx * p[1] + b[0] * a[1] - b[1] * a[0]) / math.hypot(dx, dy)
-
-
-def _douglas_peucker(points: list[list[float]], tolerance: float) -> list[list[float]]:
-    if len(points) < 3:
-        return points
-    keep = [False] * len(points)
-    keep[0] = keep[-1] = True
-    stack = [(0, len(points) - 1)]
-    while stack:  # iterative: real boundaries have thousands of vertices
-        first, last = stack.pop()
-        best, index = 0.0, -1
-        for i in range(first + 1, last):
-            d = _perpendicular(points[i], points[first], points[last])
-            if d > best:
-                best, index = d, i
-        if index >= 0 and best > tolerance:
-            keep[index] = True
-            stack.extend([(first, index), (index, last)])
-    return [p for p, k in zip(points, keep) if k]
-
+# --- geometry -------------------------------------------------------------------------------------
+# Shapely 2 (GEOS) does the geometry: Douglas-Peucker simplification and point-in-polygon. The
+# boundaries are stored as GeoJSON dicts (JSON column); shape_of() turns one into a prepared shapely
+# geometry once, so a loop over hundreds of points tests each against it in microseconds.
 
 def simplify_ring(ring: Sequence[Sequence[float]], tolerance: float = TOLERANCE, digits: int = DIGITS) -> list[list[float]]:
     """A closed ring, simplified and rounded; never fewer than 4 positions (a closed triangle)."""
@@ -104,7 +85,9 @@ def simplify_ring(ring: Sequence[Sequence[float]], tolerance: float = TOLERANCE,
     deduped = [p for i, p in enumerate(pts) if i == 0 or p != pts[i - 1]]
     if len(deduped) < 4:
         return deduped
-    simple = _douglas_peucker(deduped, tolerance)
+    # A LineString, not a LinearRing: its two ends (the ring's first vertex) stay where they are.
+    line = shapely.simplify(shapely.linestrings(deduped), tolerance, preserve_topology=False)
+    simple = [[float(x), float(y)] for x, y in shapely.get_coordinates(line).tolist()]
     if len(simple) < 4:  # a tiny polygon: keep it as it was rather than collapse it
         return deduped
     if simple[0] != simple[-1]:
@@ -137,25 +120,28 @@ def simplify_geometry(geometry: dict[str, Any] | None, tolerance: float = TOLERA
     return out
 
 
-def _in_ring(lon: float, lat: float, ring: Sequence[Sequence[float]]) -> bool:
-    inside = False
-    n = len(ring)
-    j = n - 1
-    for i in range(n):
-        xi, yi = ring[i][0], ring[i][1]
-        xj, yj = ring[j][0], ring[j][1]
-        if (yi > lat) != (yj > lat) and lon < (xj - xi) * (lat - yi) / (yj - yi) + xi:
-            inside = not inside
-        j = i
-    return inside
+def shape_of(geometry: dict[str, Any] | None) -> BaseGeometry | None:
+    """A GeoJSON Polygon/MultiPolygon as a prepared shapely geometry (None when there is none)."""
+    if not polygons_of(geometry):
+        return None
+    try:
+        shape = shapely.geometry.shape(geometry)
+    except (ValueError, TypeError, AttributeError, shapely.errors.GEOSException):
+        return None  # a stored outline that is not a polygon: treated as no outline
+    shapely.prepare(shape)
+    return shape
+
+
+def covers_point(shape: BaseGeometry | None, lon: float, lat: float) -> bool:
+    """The point lies in the shape or on its edge (a point on the line between two townships is in
+    both: it must not be flagged as outside either). Holes are respected."""
+    return shape is not None and bool(shapely.intersects_xy(shape, lon, lat))
 
 
 def point_in_geometry(lon: float, lat: float, geometry: dict[str, Any] | None) -> bool:
-    """Ray casting over a Polygon/MultiPolygon (holes respected)."""
-    for polygon in polygons_of(geometry):
-        if polygon and _in_ring(lon, lat, polygon[0]) and not any(_in_ring(lon, lat, h) for h in polygon[1:]):
-            return True
-    return False
+    """One point against a GeoJSON Polygon/MultiPolygon (holes respected). For many points, build
+    the shape once with shape_of() and call covers_point()."""
+    return covers_point(shape_of(geometry), lon, lat)
 
 
 def bbox(geometries: Iterable[dict[str, Any] | None]) -> tuple[float, float, float, float] | None:
@@ -473,6 +459,8 @@ def _county_points(session: Session, data: MapData, county: m.Region, townships:
         select(m.ServicePoint).join(m.Region, m.Region.id == m.ServicePoint.region_id)
         .where(m.Region.path.startswith(county.path)).order_by(m.ServicePoint.code)).all()
     drawn = []
+    county_shape = shape_of(county.boundary)
+    township_shapes = {tw.id: shape_of(tw.boundary) for tw in townships}
     for sp in rows:
         tw = _township_of(sp.region_id, parents, t_by_id)
         state = point_state(sp.opened_on, sp.retired_on, period.end_date)
@@ -480,9 +468,11 @@ def _county_points(session: Session, data: MapData, county: m.Region, townships:
         problem = None
         if sp.lon is None or sp.lat is None:
             problem = "no_coordinates"
-        elif not point_in_geometry(sp.lon, sp.lat, county.boundary):
+        elif county_shape is not None and not covers_point(county_shape, sp.lon, sp.lat):
+            # (No outline yet -- a county still being set up -- cannot say a point is outside it.)
             problem = "outside_county"
-        elif tw is not None and tw.boundary and not point_in_geometry(sp.lon, sp.lat, tw.boundary):
+        elif tw is not None and township_shapes.get(tw.id) is not None \
+                and not covers_point(township_shapes[tw.id], sp.lon, sp.lat):
             problem = "outside_township"
         if problem and state != RETIRED:  # a retired point's old coordinates are no longer a problem
             data.problems.append(dict(
@@ -548,7 +538,7 @@ def _province_points(session: Session, data: MapData, area: m.Region, counties: 
         .join(m.Region, m.Region.id == m.ServicePoint.region_id)
         .where(m.Region.path.startswith(area.path))).all()
     counts: dict[int, dict[str, int]] = {}
-    boundaries = {c.id: c.boundary for c in counties}
+    shapes = {c.id: shape_of(c.boundary) for c in counties}
     for code, name_zh, name_en, sp_type, lon, lat, opened, retired, path in rows:
         county = next((c for p, c in county_by_path if path.startswith(p)), None)
         if county is None:
@@ -557,7 +547,7 @@ def _province_points(session: Session, data: MapData, area: m.Region, counties: 
         problem = None
         if lon is None or lat is None:
             problem = "no_coordinates"
-        elif boundaries.get(county.id) and not point_in_geometry(lon, lat, boundaries[county.id]):
+        elif shapes.get(county.id) is not None and not covers_point(shapes[county.id], lon, lat):
             problem = "outside_county"
         if problem and state != RETIRED:
             data.problems.append(dict(code=code, name=name_of(dict(name_zh=name_zh, name_en=name_en), lang),
