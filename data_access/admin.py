@@ -272,18 +272,52 @@ def add_next_period(engine: Engine, actor: Actor, deadline_days: int = 15) -> st
             year, quarter = today.year, (today.month - 1) // 3 + 1
         else:
             year, quarter = (last.year + 1, 1) if last.quarter == 4 else (last.year, last.quarter + 1)
-        start = dt.date(year, 3 * quarter - 2, 1)
-        end = dt.date(year + (quarter == 4), (3 * quarter) % 12 + 1, 1) - dt.timedelta(days=1)
-        code = f"{year}Q{quarter}"
-        period = m.Period(code=code, year=year, quarter=quarter, start_date=start, end_date=end,
-                          deadline=end + dt.timedelta(days=deadline_days))
-        s.add(period)
-        s.flush()
-        record(s, actor, "period.create", "period", code,
-               after=dict(code=code, start=start.isoformat(), end=end.isoformat(),
-                          deadline=period.deadline.isoformat()))
+        period = _new_period(s, actor, year, quarter, deadline_days)
         bump_data_version(s)
-        return code
+        return period.code
+
+
+QUARTER_RE = re.compile(r"^(\d{4})\s*[Qq]([1-4])$")
+
+
+def open_quarters(engine: Engine, actor: Actor, first: str, deadline_days: int = 15,
+                  today: dt.date | None = None) -> list[str]:
+    """Open every quarter from `first` (e.g. "2026Q1") up to the one running today -- a county's
+    reporting calendar when it starts. Quarters that exist are left as they are. Returns the new codes."""
+    require(actor, "reference.edit")
+    match = QUARTER_RE.match((first or "").strip())
+    if not match:
+        raise InvalidInput("admin.err.quarter_code", code=first or "")
+    if not 1 <= deadline_days <= 366:
+        raise InvalidInput("admin.err.deadline_days")
+    today = today or dt.date.today()
+    year, quarter = int(match[1]), int(match[2])
+    last = (today.year, (today.month - 1) // 3 + 1)
+    if (year, quarter) > last or year < 2000:
+        raise InvalidInput("admin.err.quarter_future", code=f"{year}Q{quarter}")
+    created = []
+    with session_scope(engine) as s:
+        have = set(s.scalars(select(m.Period.code)))
+        while (year, quarter) <= last:
+            if f"{year}Q{quarter}" not in have:
+                created.append(_new_period(s, actor, year, quarter, deadline_days).code)
+            year, quarter = (year + 1, 1) if quarter == 4 else (year, quarter + 1)
+        if created:
+            bump_data_version(s)
+    return created
+
+
+def _new_period(s: Session, actor: Actor, year: int, quarter: int, deadline_days: int) -> m.Period:
+    start = dt.date(year, 3 * quarter - 2, 1)
+    end = dt.date(year + (quarter == 4), (3 * quarter) % 12 + 1, 1) - dt.timedelta(days=1)
+    code = f"{year}Q{quarter}"
+    period = m.Period(code=code, year=year, quarter=quarter, start_date=start, end_date=end,
+                      deadline=end + dt.timedelta(days=deadline_days))
+    s.add(period)
+    s.flush()
+    record(s, actor, "period.create", "period", code,
+           after=dict(code=code, start=start.isoformat(), end=end.isoformat(), deadline=period.deadline.isoformat()))
+    return period
 
 
 # ---------------------------------------------------------------- reads for the admin pages

@@ -16,18 +16,19 @@ import math
 from typing import Any, Iterable
 
 import pandas as pd
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, func, insert, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from data_access import access, audit, db
 from data_access import indicators as ix
 from data_access import models as m
-from data_access.geo import point_in_geometry
+from data_access import coords
+from data_access.geo import covers_point, shape_of
 from i18n import name_of, t
 
 STATUSES = ("active", "building", "retired")
 EDITABLE = ("type", "name_zh", "name_en", "township", "village", "facility_code", "lon", "lat", "opened_on",
-            "status", "staff_full", "staff_part", "phone", "note")
+            "status", "staff_full", "staff_part", "phone", "note", "coords")
 FACILITY_FOR_TYPE = {"school_room": ix.SCHOOL_KINDS, "hospital_clinic": ("hospital",)}
 LIST_COLUMNS = ["id", "code", "type", "type_label", "name", "name_zh", "name_en", "township_code", "township",
                 "village_code", "village", "facility", "lon", "lat", "opened_on", "retired_on", "status",
@@ -42,7 +43,13 @@ class RegistryError(Exception):
         self.problems = problems
 
     def messages(self, lang: str = "zh") -> list[str]:
-        return [t(key, lang, **values) for key, values in self.problems]
+        out = []
+        for key, values in self.problems:
+            # A value named *_key is a catalogue key itself (add_points: "entry 7: <its problem>").
+            plain = {k: v for k, v in values.items() if not k.endswith("_key")}
+            quoted = {k: t(v, lang, **plain) for k, v in values.items() if k.endswith("_key") and isinstance(v, str)}
+            out.append(t(key, lang, **plain, **quoted))
+        return out
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -152,11 +159,14 @@ def points_frame(session: Session, lang: str = "zh", area_code: str | None = Non
     return points_page(session, lang, area_code, query, types, township_code, statuses)[0]
 
 
+SNAPSHOT_FIELDS = ("code", "type", "name_zh", "name_en", "region_id", "facility_id", "lon", "lat", "opened_on",
+                   "retired_on", "status", "staff_full", "staff_part", "phone", "note")
+
+
 def snapshot(sp: m.ServicePoint) -> dict[str, Any]:
     """A point as JSON-able values: what the audit trail keeps before and after a change."""
     out: dict[str, Any] = {}
-    for col in ("code", "type", "name_zh", "name_en", "region_id", "facility_id", "lon", "lat", "opened_on",
-                "retired_on", "status", "staff_full", "staff_part", "phone", "note"):
+    for col in SNAPSHOT_FIELDS:
         value = getattr(sp, col)
         out[col] = value.isoformat() if isinstance(value, dt.date) else value
     return out
@@ -190,16 +200,56 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value)) or (isinstance(value, str) and not value.strip())
 
 
-def _find_region(session: Session, within: m.Region, text: str, level: str) -> m.Region | None:
-    """A township/village under `within` by code, Chinese or English name or alias."""
-    text = str(text).strip()
-    candidates = session.scalars(select(m.Region).where(m.Region.path.startswith(within.path),
-                                                        m.Region.level == level,
-                                                        m.Region.retired_on.is_(None))).all()
-    for r in candidates:
-        if text in (r.code, r.name_zh, r.name_en) or text in (r.aliases or []):
-            return r
-    return None
+class Places:
+    """The townships, villages, facilities and outlines an entry is checked against, read once: an
+    import of a thousand rows (or the sample's forty thousand points) checks each row against
+    memory instead of querying for it. Built per check when none is given."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.root = ix.root_region(session)
+        self._towns: dict[str, m.Region] | None = None
+        self._villages: dict[int, dict[str, m.Region]] = {}
+        self._facilities: dict[str, m.Facility | None] = {}
+        self._shapes: dict[int, Any] = {}
+
+    @staticmethod
+    def _lookup(regions: Iterable[m.Region]) -> dict[str, m.Region]:
+        out: dict[str, m.Region] = {}
+        for r in regions:  # code order: the first place with a spelling keeps it (as _find_region did)
+            for text in (r.code, r.name_zh, r.name_en, *(r.aliases or [])):
+                if text:
+                    out.setdefault(str(text), r)
+        return out
+
+    def township(self, text: Any) -> m.Region | None:
+        if self.root is None:
+            return None
+        if self._towns is None:
+            self._towns = self._lookup(self.session.scalars(
+                select(m.Region).where(m.Region.path.startswith(self.root.path), m.Region.level == "township",
+                                       m.Region.retired_on.is_(None)).order_by(m.Region.code)))
+        return self._towns.get(str(text).strip())
+
+    def village(self, township: m.Region, text: Any) -> m.Region | None:
+        if township.id not in self._villages:
+            self._villages[township.id] = self._lookup(self.session.scalars(
+                select(m.Region).where(m.Region.path.startswith(township.path), m.Region.level == "village",
+                                       m.Region.retired_on.is_(None)).order_by(m.Region.code)))
+        return self._villages[township.id].get(str(text).strip())
+
+    def facility(self, code: Any) -> m.Facility | None:
+        key = str(code).strip()
+        if key not in self._facilities:
+            self._facilities[key] = self.session.scalar(select(m.Facility).where(m.Facility.code == key))
+        return self._facilities[key]
+
+    def covers(self, region: m.Region, lon: float, lat: float) -> bool | None:
+        """Whether the region's outline holds the point; None when it has no outline."""
+        if region.id not in self._shapes:
+            self._shapes[region.id] = shape_of(region.boundary)
+        shape = self._shapes[region.id]
+        return None if shape is None else covers_point(shape, lon, lat)
 
 
 def _as_date(value: Any, field: str, problems: list) -> dt.date | None:
@@ -243,10 +293,15 @@ def _as_count(value: Any, field: str, problems: list) -> int:
     return int(number)
 
 
-def check_entry(session: Session, data: dict[str, Any], today: dt.date) -> dict[str, Any]:
-    """Check a whole entry; returns the column values to store, or raises RegistryError with all problems."""
+def check_entry(session: Session, data: dict[str, Any], today: dt.date, places: Places | None = None
+                ) -> dict[str, Any]:
+    """Check a whole entry; returns the column values to store, or raises RegistryError with all problems.
+
+    data["coords"] names the map the coordinates were read from (coords.GCJ02 for 高德/腾讯, BD09 for
+    百度; default WGS84): they are converted to WGS84 before anything else looks at them."""
     problems: list[tuple[str, dict[str, Any]]] = []
-    root = ix.root_region(session)
+    places = places or Places(session)
+    root = places.root
     sp_type = data.get("type")
     if _blank(sp_type):
         problems.append(("registry.error.type_missing", {}))
@@ -260,17 +315,17 @@ def check_entry(session: Session, data: dict[str, Any], today: dt.date) -> dict[
     if _blank(data.get("township")):
         problems.append(("registry.error.township_missing", {}))
     elif root is not None:
-        township = _find_region(session, root, data["township"], "township")
+        township = places.township(data["township"])
         if township is None:
             problems.append(("registry.error.township_unknown", dict(value=data["township"])))
     if township is not None and not _blank(data.get("village")):
-        village = _find_region(session, township, data["village"], "village")
+        village = places.village(township, data["village"])
         if village is None:
             problems.append(("registry.error.village_unknown", dict(value=data["village"],
                                                                     township=township.name_zh)))
     facility = None
     if not _blank(data.get("facility_code")):
-        facility = session.scalar(select(m.Facility).where(m.Facility.code == str(data["facility_code"]).strip()))
+        facility = places.facility(data["facility_code"])
         if facility is None:
             problems.append(("registry.error.facility_unknown", dict(value=data["facility_code"])))
         else:
@@ -288,14 +343,19 @@ def check_entry(session: Session, data: dict[str, Any], today: dt.date) -> dict[
         problems.append(("registry.error.coordinates_pair", {}))
     elif lon is not None and lat is not None:
         county = township.parent if township is not None else root
-        outline = county.boundary if county is not None else None
+        system = data.get("coords") or coords.WGS84
         if not (-180 <= lon <= 180 and -90 <= lat <= 90):
             problems.append(("registry.error.coordinates_range", dict(lon=lon, lat=lat)))
-        elif outline and not point_in_geometry(lon, lat, outline):
-            problems.append(("registry.error.outside_county", dict(lon=lon, lat=lat,
-                                                                   county=county.name_zh if county else "")))
-        elif township is not None and township.boundary and not point_in_geometry(lon, lat, township.boundary):
-            problems.append(("registry.error.outside_township", dict(lon=lon, lat=lat, township=township.name_zh)))
+        elif system not in coords.SYSTEMS:
+            problems.append(("registry.error.coords_system", dict(value=system)))
+        else:
+            lon, lat = coords.to_wgs84(lon, lat, system)
+            if county is not None and places.covers(county, lon, lat) is False:
+                problems.append(("registry.error.outside_county", dict(lon=round(lon, 6), lat=round(lat, 6),
+                                                                       county=county.name_zh)))
+            elif township is not None and places.covers(township, lon, lat) is False:
+                problems.append(("registry.error.outside_township", dict(lon=round(lon, 6), lat=round(lat, 6),
+                                                                         township=township.name_zh)))
     status = data.get("status") or "active"
     if status not in ("active", "building"):
         problems.append(("registry.error.status", dict(value=status)))
@@ -354,6 +414,66 @@ def entry_of(sp: m.ServicePoint) -> dict[str, Any]:
                 phone=sp.phone, note=sp.note)
 
 
+def unconverted_if_unmoved(changes: dict[str, Any], stored: dict[str, Any]) -> dict[str, Any]:
+    """A form or sheet row that repeats a point's stored (already WGS84) coordinates, sent with
+    "these are GCJ-02": the numbers were not read from a map, so they are not shifted again."""
+    if changes.get("coords") in (None, coords.WGS84):
+        return changes
+    quiet: list = []
+    lon, lat = _as_float(changes.get("lon", stored.get("lon")), "", quiet), _as_float(changes.get("lat", stored.get("lat")), "", quiet)
+    if lon is not None and lat is not None and stored.get("lon") is not None and stored.get("lat") is not None \
+            and abs(lon - stored["lon"]) < 1e-7 and abs(lat - stored["lat"]) < 1e-7:
+        return {k: v for k, v in changes.items() if k != "coords"}
+    return changes
+
+
+def add_points(session: Session, actor: access.Actor | None, entries: list[dict[str, Any]],
+               today: dt.date | None = None) -> list[str]:
+    """Register many points in one go (the sample county; a county's first registry): every entry
+    checked as add_point checks it, against places read once; all or nothing; an audit row per
+    point as add_point writes. Returns the codes. RegistryError lists the problems as
+    ("registry.error.row", {row, message_key, ...}) in entry order."""
+    access.require(actor, "registry.edit")
+    today = today or dt.date.today()
+    places = Places(session)
+    root = places.root
+    prefix = f"SP{root.code if root else ''}"
+    taken = set(session.scalars(select(m.ServicePoint.code)))
+    number = (session.scalar(select(func.max(m.ServicePoint.id))) or 0) + 1
+    problems: list[tuple[str, dict[str, Any]]] = []
+    rows: list[dict[str, Any]] = []
+    for i, data in enumerate(entries):
+        try:
+            values = check_entry(session, data, today, places)
+        except RegistryError as exc:
+            problems += [("registry.error.row", dict(row=i + 1, problem_key=key, **params)) for key, params in exc.problems]
+            continue
+        code = (data.get("code") or "").strip()
+        if not code:
+            while f"{prefix}{number:06d}" in taken:
+                number += 1
+            code = f"{prefix}{number:06d}"
+        if code in taken:
+            problems.append(("registry.error.row", dict(row=i + 1, problem_key="registry.error.code_taken", code=code)))
+            continue
+        taken.add(code)
+        rows.append(dict(code=code, retired_on=None, **values))
+    if problems:
+        raise RegistryError(problems)
+    at = dt.datetime.now()
+    for i in range(0, len(rows), 5000):
+        session.execute(insert(m.ServicePoint), rows[i:i + 5000])
+    trail = [dict(at=at, user_id=actor.user_id if actor else None, username=actor.username if actor else None,
+                  action="registry.add", entity="service_point", entity_id=r["code"], before=None,
+                  after={k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in r.items()
+                         if k in SNAPSHOT_FIELDS}, detail=None) for r in rows]
+    for i in range(0, len(trail), 5000):
+        session.execute(insert(m.AuditEntry), trail[i:i + 5000])
+    if rows:
+        db.bump_data_version(session)
+    return [r["code"] for r in rows]
+
+
 def edit_point(session: Session, actor: access.Actor | None, point_id: int, changes: dict[str, Any],
                today: dt.date | None = None) -> m.ServicePoint:
     """Change a point's fields (any of EDITABLE); the whole entry is checked again."""
@@ -364,6 +484,7 @@ def edit_point(session: Session, actor: access.Actor | None, point_id: int, chan
     if sp.retired_on is not None:
         raise RegistryError([("registry.error.retired", dict(name=sp.name_zh, date=sp.retired_on.isoformat()))])
     current = entry_of(sp)
+    changes = unconverted_if_unmoved(changes, current)
     unknown = [k for k in changes if k not in EDITABLE]
     if unknown:
         raise RegistryError([("registry.error.field", dict(field=", ".join(unknown)))])

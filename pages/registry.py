@@ -10,7 +10,7 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from data_access import registry
+from data_access import coords, registry
 from data_access.access import PermissionDenied
 from data_access.db import session_scope
 from data_access.models import SERVICE_POINT_TYPES
@@ -159,6 +159,9 @@ def _place_inputs(prefix: str, sp_type: str, current: dict | None = None) -> dic
     return dict(township=t_code, village=v_code or None, facility_code=f_code)
 
 
+coord_labels = {system: tr(f"setup.coords.{system}") for system in coords.SYSTEMS}
+
+
 def _detail_inputs(prefix: str, current: dict | None = None) -> dict:
     current = current or {}
     c1, c2 = st.columns(2)
@@ -184,8 +187,11 @@ def _detail_inputs(prefix: str, current: dict | None = None) -> dict:
     phone = c9.text_input(tr("registry.col.phone"), value=current.get("phone") or "", key=f"{prefix}_phone")
     note = st.text_input(tr("registry.col.note"), value=current.get("note") or "", key=f"{prefix}_note")
     st.caption(tr("registry.coords_hint"))
+    # Where the numbers were read: 高德/腾讯 (GCJ-02) and 百度 (BD-09) are converted on saving.
+    system = st.selectbox(tr("registry.coords_system"), list(coord_labels), format_func=coord_labels.get,
+                          key=f"{prefix}_coords", help=tr("registry.coords_system.help"))
     return dict(name_zh=name_zh, name_en=name_en, lon=lon, lat=lat, opened_on=opened, status=status,
-                staff_full=staff_full, staff_part=staff_part, phone=phone, note=note)
+                staff_full=staff_full, staff_part=staff_part, phone=phone, note=note, coords=system)
 
 
 if is_admin:

@@ -31,7 +31,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, aliased
 
-from data_access import access, audit, db, registry
+from data_access import access, audit, coords, db, registry
 from data_access import indicators as ix
 from data_access import models as m
 from data_access.access import Actor
@@ -294,8 +294,13 @@ def _resolve_place(row: _Row, key: str, index: EntityIndex, by_id: dict[int, m.R
 # --- checking ---------------------------------------------------------------------------------------
 
 def check_import(session: Session, actor: Actor | None, kind: str, data: bytes, filename: str,
-                 today: dt.date | None = None, limits: Limits = DEFAULT_LIMITS) -> ImportPreview:
-    """Read and check a reference sheet; writes nothing. Raises PermissionDenied before reading."""
+                 today: dt.date | None = None, limits: Limits = DEFAULT_LIMITS,
+                 coords_system: str = coords.WGS84) -> ImportPreview:
+    """Read and check a reference sheet; writes nothing. Raises PermissionDenied before reading.
+
+    coords_system: the map the sheet's coordinates were copied from (coords.GCJ02 for 高德/腾讯,
+    BD09 for 百度): new or changed coordinates are converted to WGS84; a row that repeats a point's
+    stored coordinates (the downloaded list) is left as it is."""
     if kind not in KINDS:
         raise ValueError(kind)
     access.require(actor, PERMISSION[kind])
@@ -321,7 +326,8 @@ def check_import(session: Session, actor: Actor | None, kind: str, data: bytes, 
     if preview.errors:
         return preview
     notes = Notes()
-    check_row = _point_checker(session, today or dt.date.today()) if kind == SERVICE_POINTS \
+    shifts: list[float] = []
+    check_row = _point_checker(session, today or dt.date.today(), coords_system, shifts) if kind == SERVICE_POINTS \
         else _region_checker(session)
     for r in range(loc.header_row + 1, len(loc.rows)):
         row = _Row(preview, loc.sheet, r, loc.rows[r], loc.colmap, notes)
@@ -340,6 +346,10 @@ def check_import(session: Session, actor: Actor | None, kind: str, data: bytes, 
         change = check_row(row)
         if change is not None and not row.bad:
             preview.changes.append(change)
+    if shifts:
+        preview.problems.append(note("setup.coords.note", sheet=loc.sheet, count=len(shifts),
+                                     system=t(f"setup.coords.{coords_system}", "zh").split("（")[0],
+                                     metres=round(sum(shifts) / len(shifts))))
     if preview.rows_read == 0 and not preview.errors:
         preview.problems.append(err("ingest.err.no_rows", sheet=loc.sheet, row=loc.header_row + 1, col=0))
     preview.problems.extend(notes.finish())
@@ -349,8 +359,10 @@ def check_import(session: Session, actor: Actor | None, kind: str, data: bytes, 
     return preview
 
 
-def _point_checker(session: Session, today: dt.date) -> Callable[[_Row], RowChange | None]:
-    root = ix.root_region(session)
+def _point_checker(session: Session, today: dt.date, system: str = coords.WGS84,
+                   shifts: list[float] | None = None) -> Callable[[_Row], RowChange | None]:
+    places = registry.Places(session)
+    root = places.root
     towns = ix.regions_at(session, root.code, "township") if root else []
     town_index, town_by_id = _place_index(towns), {r.id: r for r in towns}
     village_index: dict[int, tuple[EntityIndex, dict[int, m.Region]]] = {}
@@ -403,6 +415,10 @@ def _point_checker(session: Session, today: dt.date) -> Callable[[_Row], RowChan
         for key in ("lon", "lat"):
             if row.given(key):
                 given[key] = row.number(key)
+        if system != coords.WGS84 and ("lon" in given or "lat" in given):
+            given["coords"] = system
+            if existing is not None:
+                given = registry.unconverted_if_unmoved(given, registry.entry_of(existing))
         for key in ("staff_full", "staff_part"):
             if row.given(key):
                 given[key] = row.number(key, whole=True)
@@ -418,7 +434,7 @@ def _point_checker(session: Session, today: dt.date) -> Callable[[_Row], RowChan
                 entry["village"] = None  # a new township invalidates the old village
             entry.update(given)
         try:
-            values = registry.check_entry(session, entry, today)
+            values = registry.check_entry(session, entry, today, places)
         except registry.RegistryError as exc:
             if existing is not None and not row.bad and _same_entry(entry, registry.entry_of(existing)):
                 # The row repeats a stored entry that is itself wrong (e.g. coordinates outside the
@@ -430,6 +446,9 @@ def _point_checker(session: Session, today: dt.date) -> Callable[[_Row], RowChan
             for key, params in exc.problems:
                 row.error(key, _problem_column(key, params, row), **{k: v for k, v in params.items() if k != "value"})
             return None
+        if shifts is not None and entry.get("coords") not in (None, coords.WGS84) and entry.get("lon") is not None \
+                and entry.get("lat") is not None:
+            shifts.append(coords.shift_metres(float(entry["lon"]), float(entry["lat"]), system))
         name_key = (values["name_zh"], entry.get("township") or "")
         if existing is None:
             if name_key in seen_names:
