@@ -17,7 +17,7 @@ from typing import Any, Iterable
 
 import pandas as pd
 from sqlalchemy import and_, exists, func, insert, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, defer
 
 from data_access import access, audit, db
 from data_access import indicators as ix
@@ -210,7 +210,7 @@ class Places:
         self.root = ix.root_region(session)
         self._towns: dict[str, m.Region] | None = None
         self._villages: dict[int, dict[str, m.Region]] = {}
-        self._facilities: dict[str, m.Facility | None] = {}
+        self._all_facilities: dict[str, m.Facility] | None = None
         self._shapes: dict[int, Any] = {}
 
     @staticmethod
@@ -233,16 +233,17 @@ class Places:
 
     def village(self, township: m.Region, text: Any) -> m.Region | None:
         if township.id not in self._villages:
+            # A village's outline is never looked at here: not loaded (a county's are megabytes).
             self._villages[township.id] = self._lookup(self.session.scalars(
-                select(m.Region).where(m.Region.path.startswith(township.path), m.Region.level == "village",
-                                       m.Region.retired_on.is_(None)).order_by(m.Region.code)))
+                select(m.Region).options(defer(m.Region.boundary), defer(m.Region.population))
+                .where(m.Region.parent_id == township.id, m.Region.level == "village",
+                       m.Region.retired_on.is_(None)).order_by(m.Region.code)))
         return self._villages[township.id].get(str(text).strip())
 
     def facility(self, code: Any) -> m.Facility | None:
-        key = str(code).strip()
-        if key not in self._facilities:
-            self._facilities[key] = self.session.scalar(select(m.Facility).where(m.Facility.code == key))
-        return self._facilities[key]
+        if self._all_facilities is None:  # all at once: a county has hundreds, a province thousands
+            self._all_facilities = {f.code: f for f in self.session.scalars(select(m.Facility))}
+        return self._all_facilities.get(str(code).strip())
 
     def covers(self, region: m.Region, lon: float, lat: float) -> bool | None:
         """Whether the region's outline holds the point; None when it has no outline."""
@@ -461,14 +462,15 @@ def add_points(session: Session, actor: access.Actor | None, entries: list[dict[
     if problems:
         raise RegistryError(problems)
     at = dt.datetime.now()
+    conn = session.connection()  # Core executemany: the province sample registers 40,000 points
     for i in range(0, len(rows), 5000):
-        session.execute(insert(m.ServicePoint), rows[i:i + 5000])
+        conn.execute(insert(m.ServicePoint.__table__), rows[i:i + 5000])
     trail = [dict(at=at, user_id=actor.user_id if actor else None, username=actor.username if actor else None,
                   action="registry.add", entity="service_point", entity_id=r["code"], before=None,
                   after={k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in r.items()
                          if k in SNAPSHOT_FIELDS}, detail=None) for r in rows]
     for i in range(0, len(trail), 5000):
-        session.execute(insert(m.AuditEntry), trail[i:i + 5000])
+        conn.execute(insert(m.AuditEntry.__table__), trail[i:i + 5000])
     if rows:
         db.bump_data_version(session)
     return [r["code"] for r in rows]

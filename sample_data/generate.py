@@ -26,10 +26,17 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, MetaData, func, insert, select, text
+import shapely.geometry
+from pyproj import CRS
+from sqlalchemy import Engine, MetaData, func, insert, select, text, update
+from sqlalchemy.orm import Session
 
 from data_access import models as m
+from data_access import registry
+from data_access.access import Actor
 from data_access.db import make_engine, upgrade_schema
+from data_access.setup import boundaries, divisions, geofiles
+from data_access.setup.county import put_county
 from sample_data import geometry as geo
 from sample_data.reference import (
     DEADLINE_DAYS,
@@ -196,6 +203,12 @@ def build_county(rows: Rows, rng: random.Random, code: str, name: tuple[str, str
                 if v_zh not in used_names:
                     used_names.add(v_zh)
                     break
+            else:  # names ran out (a big park at province scale): number them, as towns do (朝阳二社区)
+                base_zh, base_en, n = v_zh, v_en, 2
+                while f"{base_zh[:-2]}{n}{base_zh[-2:]}" in used_names:
+                    n += 1
+                v_zh, v_en = f"{base_zh[:-2]}{n}{base_zh[-2:]}", f"{base_en} {n}"
+                used_names.add(v_zh)
             if kind == "park":
                 pop = rng.randint(380, 520)
             elif is_comm:
@@ -348,7 +361,7 @@ def _county_points(rows: Rows, rng: random.Random, units: list, townships: list[
         _point(rows, rng, "enterprise_station", "南湖砖厂企业爱心驿站", "Nanhu Brickworks Enterprise Station", t.id, quad,
                dt.date(2025, 9, 1), staff=(0, 1), code_prefix=code)
         # A typing slip in the longitude (14.x for 104.x): outside the county.
-        rows.service_points[-1]["lon"] = round(rows.service_points[-1]["lon"] - 90.0, 5)
+        rows.service_points[-1]["typo_lon"] = round(rows.service_points[-1]["lon"] - 90.0, 5)
         del sp
 
 
@@ -474,6 +487,75 @@ def _school_rows(rows: Rows, end: dt.date) -> list[dict]:
 
 
 # --- writing -----------------------------------------------------------------------------------
+
+SAMPLE_ACTOR = Actor(user_id=None, username="sample_data", role="admin")
+# "Today" for the registry's checks (no point opened in the future): the day the sample describes.
+SAMPLE_TODAY = dt.date(2026, 11, 23)
+
+
+def write_geography(session: Session, rows: Rows) -> dict[int, int]:
+    """The generated places, outlines and points written through the setup steps a county uses --
+    put_county, the division-code load, the boundary load (as a GeoJSON layer) and the registry's
+    add_points -- instead of inserted as rows. Returns generated region id -> stored id (the
+    figures are generated against the former)."""
+    by_id = {r["id"]: r for r in rows.regions}
+    stored: dict[str, m.Region] = {}
+    for r in rows.regions:
+        if r["level"] in ("province", "city"):  # above a county: not a county's setup
+            parent = stored.get(by_id[r["parent_id"]]["code"]) if r["parent_id"] else None
+            region = m.Region(**{k: v for k, v in r.items() if k not in ("id", "parent_id", "boundary")},
+                              parent_id=parent.id if parent else None)
+            session.add(region)
+            session.flush()
+            stored[r["code"]] = region
+    for county_row in (r for r in rows.regions if r["level"] == "county"):
+        parent = stored.get(by_id[county_row["parent_id"]]["code"]) if county_row["parent_id"] else None
+        county = put_county(session, SAMPLE_ACTOR, county_row["code"], county_row["name_zh"], county_row["name_en"],
+                            parent=parent)
+        county.aliases = county_row["aliases"]
+        stored[county.code] = county
+        below = [r for r in rows.regions if r["path"].startswith(county_row["path"]) and r is not county_row]
+        places = [divisions.DivisionRow(r["code"], r["name_zh"], ("111" if r["is_urban"] else "220")
+                                        if r["level"] == "village" else None, r["name_en"], tuple(r["aliases"] or ()),
+                                        kind=r["kind"], population=r["population"] if r["level"] == "village" else None)
+                  for r in below]
+        checked = divisions.check_regions(session, SAMPLE_ACTOR, places, county=county)
+        assert checked.ok, [p.message() for p in checked.errors]
+        divisions.apply_regions(session, SAMPLE_ACTOR, checked, county)
+        for level in ("township", "village"):
+            layer = geofiles.Layer(name=f"{county.code}-{level}.geojson", format="geojson", crs=CRS.from_epsg(4326))
+            for i, r in enumerate(x for x in below if x["level"] == level):
+                layer.features.append(geofiles.Feature(i, {"adcode": r["code"], "name": r["name_zh"]},
+                                                       shapely.geometry.shape(r["boundary"]), "Polygon"))
+            found = boundaries.check_layer(session, SAMPLE_ACTOR, layer, level=level, county=county)
+            assert found.ok, [p.message() for p in found.errors]
+            boundaries.apply_boundaries(session, SAMPLE_ACTOR, found, county)
+    session.flush()
+    ids = {code: rid for code, rid in session.execute(select(m.Region.code, m.Region.id))}
+    region_ids = {r["id"]: ids[r["code"]] for r in rows.regions}
+    for f in rows.facilities:
+        f["region_id"] = region_ids[f["region_id"]]
+    _insert(session.connection(), m.Facility, rows.facilities)
+    facility_codes = {f["id"]: f["code"] for f in rows.facilities}
+    entries, typo = [], None
+    for p in rows.service_points:
+        place = by_id[p["region_id"]]
+        village = place["level"] == "village"
+        entries.append(dict(code=p["code"], type=p["type"], name_zh=p["name_zh"], name_en=p["name_en"],
+                            township=by_id[place["parent_id"]]["code"] if village else place["code"],
+                            village=place["code"] if village else None,
+                            facility_code=facility_codes.get(p["facility_id"]), lon=p["lon"], lat=p["lat"],
+                            opened_on=p["opened_on"], status=p["status"], staff_full=p["staff_full"],
+                            staff_part=p["staff_part"], phone=p["phone"], note=p["note"]))
+        if p.get("typo_lon") is not None:
+            typo = (p["code"], p["typo_lon"])
+            entries[-1]["lon"] = p["lon"]
+    registry.add_points(session, SAMPLE_ACTOR, entries, SAMPLE_TODAY)
+    if typo is not None:
+        # A record from before the registry checked coordinates: the map must list it as a problem.
+        session.execute(update(m.ServicePoint).where(m.ServicePoint.code == typo[0]).values(lon=typo[1]))
+    return region_ids
+
 
 def reference_rows() -> tuple[list[dict], list[dict], list[dict]]:
     departments = [dict(id=i, code=c, name_zh=zh, name_en=en, reports_by=by, reports_quarterly=q, sort_order=i,
@@ -601,15 +683,16 @@ def generate(engine: Engine, counties: int = 1, seed: int = SEED, quarters: int 
     history = periods[:-1]
     build_history(rows, rng, all_townships, history, ind_ids, dept_ids, with_submissions=not province)
 
-    with engine.begin() as conn:
+    with Session(engine) as session, session.begin():
+        conn = session.connection()
         _insert(conn, m.Department, departments)
         _insert(conn, m.Indicator, indicators)
         _insert(conn, m.Target, targets)
         _insert(conn, m.Period, periods)
-        # Parents first: rows are generated top-down, so inserting in order satisfies the foreign key.
-        _insert(conn, m.Region, rows.regions)
-        _insert(conn, m.Facility, rows.facilities)
-        _insert(conn, m.ServicePoint, rows.service_points)
+        # The geography goes through the setup steps a county uses (regions, boundaries, points).
+        region_ids = write_geography(session, rows)
+        for row in rows.observations:
+            row["region_id"] = region_ids[row["region_id"]]
         _insert(conn, m.Submission, rows.submissions)
         _insert(conn, m.Observation, rows.observations)
         conn.execute(insert(m.Setting), [dict(key="sample_data", value=True),

@@ -25,6 +25,9 @@ class PageSpec:
     default: bool = field(default=False, compare=False)
     # Roles for whom this page is the landing page instead of the default one (display -> meeting).
     default_roles: tuple[str, ...] = ()
+    # "module:function" returning True while this page should be those roles' landing page (the
+    # setup page, until a county is set up); empty means always.
+    landing_if: str = field(default="", compare=False)
 
 
 def page_specs() -> list[PageSpec]:
@@ -39,7 +42,17 @@ def pages_for(role: str | None) -> list[PageSpec]:
     """The pages a role may open. None (no sign-in configured yet) sees the read-only pages."""
     wanted = role or "leader"
     specs = [s for s in page_specs() if wanted in s.roles]
-    own = [s for s in specs if wanted in s.default_roles]
+    own = [s for s in specs if wanted in s.default_roles and _lands(s)]
     if own:  # exactly one default page for st.navigation: this role's own landing page
         specs = [dataclasses.replace(s, default=(s is own[0])) for s in specs]
     return specs
+
+
+def _lands(spec: PageSpec) -> bool:
+    if not spec.landing_if:
+        return True
+    module, _, function = spec.landing_if.partition(":")
+    try:
+        return bool(getattr(importlib.import_module(module), function)())
+    except Exception:  # an unreachable database must not take the navigation down: the usual landing
+        return False

@@ -28,7 +28,7 @@ import shapely
 from pyproj import CRS, Geod, Transformer
 from pyproj.exceptions import CRSError
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from data_access import access, audit, db
@@ -73,9 +73,15 @@ class FeatureMatch:
     region_code: str | None = None
     region_name: str = ""
     candidates: list[str] = field(default_factory=list)
-    area_km2: float | None = None
     geometry: BaseGeometry | None = None     # WGS84, checked (simplified when matched)
     problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def area_km2(self) -> float | None:
+        """On the ellipsoid (the preview shows it; computed when asked, not for every sample feature)."""
+        if self.geometry is None:
+            return None
+        return round(abs(GEOD.geometry_area_perimeter(self.geometry)[0]) / 1e6, 2)
 
 
 @dataclass
@@ -319,7 +325,6 @@ def _area_of(fm: FeatureMatch, f: geofiles.Feature, g: BaseGeometry | None, shee
         else:
             fm.problems.append(err(f"setup.err.{kind}", lon=lon, lat=lat, reason=reason, **_where(fm, sheet)))
             return None
-    fm.area_km2 = round(abs(GEOD.geometry_area_perimeter(polys)[0]) / 1e6, 2)
     return polys
 
 
@@ -369,10 +374,30 @@ def _match(checked: BoundariesChecked, layer: geofiles.Layer, regions: list[m.Re
     by_code = {r.code: r for r in at_level}
     towns = [r for r in regions if r.level == "township"]
     town_by_code = {r.code: r for r in towns}
-    town_index = _NameIndex(towns)
-    index = _NameIndex(at_level)
-    per_town = {t.id: _NameIndex([r for r in at_level if r.parent_id == t.id]) for t in towns} if level == "village" else {}
-    town_shapes = {t.id: _shape(t.boundary) for t in towns} if level == "village" else {}
+    indexes: dict[str, _NameIndex] = {}
+
+    def town_index() -> _NameIndex:  # built only when some feature has to be found by its name
+        if "towns" not in indexes:
+            indexes["towns"] = _NameIndex(towns)
+        return indexes["towns"]
+
+    def index() -> _NameIndex:
+        if "level" not in indexes:
+            indexes["level"] = _NameIndex(at_level)
+        return indexes["level"]
+    per_town: dict[int, _NameIndex] = {}
+    town_shapes: dict[int, BaseGeometry | None] = {}
+
+    def in_town(town: m.Region) -> _NameIndex:
+        if town.id not in per_town:
+            per_town[town.id] = _NameIndex([r for r in at_level if r.parent_id == town.id])
+        return per_town[town.id]
+
+    def where_is(point: BaseGeometry) -> list[m.Region]:
+        if not town_shapes:
+            town_shapes.update({t.id: _shape(t.boundary) for t in towns})
+        return [t for t in towns if town_shapes.get(t.id) is not None and shapely.intersects(town_shapes[t.id], point)]
+
     props = {f.index: f.properties for f in layer.features}
     for fm in checked.features:
         code = _feature_code(fm.code, level)
@@ -388,20 +413,18 @@ def _match(checked: BoundariesChecked, layer: geofiles.Layer, regions: list[m.Re
                 town = None
                 town_text = _pick(props[fm.index], TOWNSHIP_KEYS)
                 if town_text and town_text != fm.name:
-                    hits = town_index.find(town_text)
+                    hits = town_index().find(town_text)
                     town = hits[0] if len(hits) == 1 else None
                 if town is None and len(code) >= 9 and code[:9] in town_by_code:
                     town = town_by_code[code[:9]]
                 if town is None and fm.geometry is not None:
-                    point = fm.geometry.representative_point()
-                    inside = [t for t in towns if town_shapes.get(t.id) is not None
-                              and shapely.intersects(town_shapes[t.id], point)]
+                    inside = where_is(fm.geometry.representative_point())
                     town = inside[0] if len(inside) == 1 else None
-                found = per_town[town.id].find(fm.name) if town is not None else []
+                found = in_town(town).find(fm.name) if town is not None else []
                 if not found:
-                    found = index.find(fm.name)
+                    found = index().find(fm.name)
             else:
-                found = index.find(fm.name)
+                found = index().find(fm.name)
             if len(found) == 1:
                 region, fm.status, fm.by = found[0], MATCHED, "name"
             elif len(found) > 1:
@@ -424,8 +447,6 @@ def _match(checked: BoundariesChecked, layer: geofiles.Layer, regions: list[m.Re
             shapes = [p.geometry for p in parts if p.geometry is not None]
             first = parts[0]
             first.geometry = shapely.union_all(shapes) if shapes else None
-            if first.geometry is not None:
-                first.area_km2 = round(abs(GEOD.geometry_area_perimeter(first.geometry)[0]) / 1e6, 2)
             for other in parts[1:]:
                 other.geometry = None
                 other.by = first.by
@@ -448,7 +469,7 @@ def _check_inside_townships(checked: BoundariesChecked, regions: list[m.Region],
     items = [(fm, t) for fm, t in items if t is not None and t.boundary]
     if not items:
         return
-    shapes = {t.id: _shape(t.boundary) for _, t in items}
+    shapes = {t.id: _shape(t.boundary) for t in {t.id: t for _, t in items}.values()}
     villages = np.array([fm.geometry for fm, _ in items], dtype=object)
     parents = np.array([shapes[t.id] for _, t in items], dtype=object)
     inside = shapely.area(shapely.intersection(villages, parents)) / np.maximum(shapely.area(villages), 1e-18)
@@ -526,17 +547,13 @@ def check_boundaries(session: Session, actor: access.Actor | None, data: bytes, 
 # --- writing --------------------------------------------------------------------------------------
 
 def geojson_of(g: BaseGeometry) -> dict[str, Any]:
-    """A shapely geometry as the GeoJSON dict the regions table stores (lists, rounded)."""
-    mapping = shapely.geometry.mapping(shapely.set_precision(g, 10 ** -DIGITS))
-
-    def lists(x: Any) -> Any:
-        if isinstance(x, (list, tuple)):
-            if x and isinstance(x[0], (int, float)):
-                return [round(float(v), DIGITS) for v in x[:2]]
-            return [lists(v) for v in x]
-        return x
-
-    return {"type": mapping["type"], "coordinates": lists(mapping["coordinates"])}
+    """A shapely geometry as the GeoJSON dict the regions table stores (lists, rounded to 10^-6)."""
+    polygons = [g] if g.geom_type == "Polygon" else list(g.geoms)
+    coordinates = [[np.round(shapely.get_coordinates(ring), DIGITS).tolist() for ring in (p.exterior, *p.interiors)]
+                   for p in polygons]
+    if g.geom_type == "Polygon":
+        return {"type": "Polygon", "coordinates": coordinates[0]}
+    return {"type": "MultiPolygon", "coordinates": coordinates}
 
 
 def label_point(g: BaseGeometry) -> tuple[float, float]:
@@ -557,11 +574,15 @@ def apply_boundaries(session: Session, actor: access.Actor | None, checked: Boun
     assert county is not None and county.code == checked.county_code
     shapes = {fm.region_code: fm.geometry for fm in checked.features
               if fm.status == MATCHED and fm.geometry is not None}
-    regions = {r.code: r for r in session.scalars(select(m.Region).where(m.Region.code.in_(list(shapes))))}
+    session.flush()
+    ids = {code: rid for code, rid in session.execute(select(m.Region.code, m.Region.id)
+                                                      .where(m.Region.path.startswith(county.path)))}
+    changes = []
     for code, g in shapes.items():
-        region = regions[code]
-        region.boundary = geojson_of(g)
-        region.centroid_lon, region.centroid_lat = label_point(g)
+        lon, lat = label_point(g)
+        changes.append(dict(id=ids[code], boundary=geojson_of(g), centroid_lon=lon, centroid_lat=lat))
+    if changes:  # one executemany by primary key, not an UPDATE per place
+        session.execute(update(m.Region), changes)
     if checked.county_outline is not None:
         county.boundary = geojson_of(checked.county_outline)
         county.centroid_lon, county.centroid_lat = label_point(checked.county_outline)

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from data_access import access, audit, db
@@ -290,8 +290,8 @@ def apply_regions(session: Session, actor: access.Actor | None, checked: Regions
                              population=c.values.get("population"), name_en=c.values["name_en"],
                              name_zh=c.values["name_zh"], kind=c.values["kind"], is_urban=c.values["is_urban"],
                              aliases=c.values["aliases"], centroid_lon=None, centroid_lat=None, retired_on=None))
-        for i in range(0, len(rows), 5000):
-            session.execute(insert(m.Region), rows[i:i + 5000])
+        for i in range(0, len(rows), 5000):  # Core executemany: a province sample loads 30,000 places
+            session.connection().execute(insert(m.Region.__table__), rows[i:i + 5000])
     changed = [c for c in checked.changes if c.action == "changed"]
     if changed:
         by_code = {r.code: r for r in session.scalars(select(m.Region).where(
@@ -445,19 +445,24 @@ def apply_population(session: Session, actor: access.Actor | None, checked: Popu
 
 def _roll_up_population(session: Session, county: m.Region, keep: set[str] = frozenset()) -> None:  # type: ignore[assignment]
     """Townships = sum of their villages (unless given their own figure), county = sum of townships."""
-    regions = list(session.scalars(select(m.Region).where(m.Region.path.startswith(county.path),
-                                                          m.Region.retired_on.is_(None))))
+    session.flush()
+    rows = session.execute(select(m.Region.id, m.Region.code, m.Region.level, m.Region.parent_id,
+                                  m.Region.population)
+                           .where(m.Region.path.startswith(county.path), m.Region.retired_on.is_(None))).all()
     sums: dict[int, int] = {}
-    for v in regions:
-        if v.level == "village" and v.population is not None and v.parent_id is not None:
-            sums[v.parent_id] = sums.get(v.parent_id, 0) + v.population
-    total = 0
-    for t in regions:
-        if t.level != "township":
+    for rid, code, level, parent_id, population in rows:
+        if level == "village" and population is not None and parent_id is not None:
+            sums[parent_id] = sums.get(parent_id, 0) + population
+    total, changes = 0, []
+    for rid, code, level, parent_id, population in rows:
+        if level != "township":
             continue
-        if t.code not in keep and t.id in sums:
-            t.population = sums[t.id]
-        total += t.population or 0
+        if code not in keep and rid in sums:
+            population = sums[rid]
+            changes.append(dict(id=rid, population=population))
+        total += population or 0
+    if changes:
+        session.execute(update(m.Region), changes)
     if total:
         county.population = total
 
