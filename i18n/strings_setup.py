@@ -215,7 +215,7 @@ STRINGS = {
     # --- the setup page
     "nav.setup": ("首次配置", "Set up the county"),
     "setup.title": ("首次配置本县", "Set up the county"),
-    "setup.caption": ("按顺序完成下列各步：每一步都可以重做，上方清单显示还缺什么。全部完成后，管理员登录时进入总览。",
+    "setup.caption": ("按顺序完成各步：每一步都可以重做，清单显示还缺什么。全部完成后，管理员登录时进入总览。",
                       "Work through the steps in order: each can be redone, and the list says what is still missing. "
                       "Once all are done, administrators land on the overview."),
     "setup.progress": ("已完成 {done}/{total} 步", "{done} of {total} steps done"),

@@ -23,7 +23,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 auth.guard_page(__file__)
 page_title("setup.title", "setup.caption")
-show_flash()
+with st.container():  # always there: a message appearing or not must not move the steps (an open
+    show_flash()      # step would be redrawn closed under its file)
 
 found = data_setup.setup_steps()
 done = sum(s.done for s in found)
@@ -181,7 +182,8 @@ with expander("boundaries", 3):
                 "、".join(f.candidates),
                 tr("setup.col.by"): tr(f"setup.by.{f.by}") if f.by else "",
                 tr("setup.col.area"): f.area_km2, tr("setup.col.problem"): problem_rows[f.index],
-            } for f in checked.features]), hide_index=True, width="stretch", height=300,
+            } for f in checked.features]), hide_index=True, width="stretch",
+                height=min(300, 35 * (len(checked.features) + 1) + 3),
                 column_config={tr("setup.col.area"): st.column_config.NumberColumn(format="%.2f")})
             shapes = [f for f in checked.features if f.geometry is not None]
             if shapes:
@@ -299,6 +301,9 @@ with expander("points", 7):
     if upload is not None:
         raw, preview = remembered("setup_points", upload, (system,),
                                   lambda b, n: data_setup.check_points(b, n, system))
+        for p in preview.problems:
+            if p.key == "setup.coords.note":  # say it outright, not among the normalised values
+                st.info(p.message(lang()), icon=":material/my_location:")
         show_problems(preview.problems)
         if preview.ok:
             st.markdown(tr("refimport.preview_counts", **preview.counts))

@@ -24,14 +24,21 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_app(folder: Path, *extra: str, port: int | None = None) -> Iterator[str]:
+def running_app(folder: Path, *extra: str, port: int | None = None, admin: tuple[str, str] | None = None
+                ) -> Iterator[str]:
     """`streamlit run app.py` on a free port over a fresh sample database in `folder`; yields its URL.
-    extra: more `streamlit run` options (e.g. --secrets.files)."""
+    extra: more `streamlit run` options (e.g. --secrets.files). admin=(username, password): an empty
+    database with only that administrator, as `create-admin` leaves a new deployment."""
     db_file = folder / "app.sqlite"
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{db_file}", "PYTHONPATH": str(ROOT)}
     env.pop("DATABASE_SCHEMA", None)
-    subprocess.run([sys.executable, "-m", "sample_data.generate"], cwd=ROOT, env=env, check=True,
-                   capture_output=True)
+    if admin:
+        subprocess.run([sys.executable, "-m", "data_access.users", "create-admin", "--username", admin[0],
+                        "--display-name", admin[0], "--password-stdin"], cwd=ROOT, env=env, check=True,
+                       capture_output=True, input=f"{admin[1]}\n{admin[1]}\n", text=True)
+    else:
+        subprocess.run([sys.executable, "-m", "sample_data.generate"], cwd=ROOT, env=env, check=True,
+                       capture_output=True)
     port = port or free_port()
     log = open(folder / "streamlit.log", "w")
     proc = subprocess.Popen(
