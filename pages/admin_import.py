@@ -6,6 +6,7 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
+from data_access import coords
 from data_access.access import PermissionDenied
 from data_access.ingest import reference
 from ui import auth, data, data_admin
@@ -36,6 +37,12 @@ st.download_button(tr("refimport.download"), template, file_name=filename, mime=
                    key="import_template")
 
 st.subheader(tr("refimport.step2"))
+system = coords.WGS84
+if kind == reference.SERVICE_POINTS:
+    # Coordinates copied from 高德/腾讯 (GCJ-02) or 百度 (BD-09) are converted to WGS84.
+    system_labels = {s: tr(f"setup.coords.{s}") for s in coords.SYSTEMS}
+    system = st.radio(tr("registry.coords_system"), list(system_labels), format_func=system_labels.get,
+                      key="import_coords", help=tr("registry.coords_system.help"))
 # After an import the uploader starts empty (a new key): checking the same file again would offer
 # its new rows a second time.
 uploads = st.session_state.setdefault("import_uploads", 0)
@@ -46,11 +53,11 @@ if upload is None:
     st.stop()
 
 raw = upload.getvalue()
-state_key = (hashlib.sha256(raw).hexdigest(), kind, version)
+state_key = (hashlib.sha256(raw).hexdigest(), kind, version, system)
 stored = st.session_state.get(PREVIEW_KEY)
 if stored is None or stored[0] != state_key:
     with st.spinner(tr("refimport.step3")):
-        preview = data_admin.check_import(kind, raw, upload.name)
+        preview = data_admin.check_import(kind, raw, upload.name, system)
     st.session_state[PREVIEW_KEY] = (state_key, preview)
 else:
     preview = stored[1]

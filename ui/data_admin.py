@@ -95,10 +95,11 @@ def import_template(kind: str) -> tuple[str, bytes]:
         return reference.template(s, current_actor(), kind)
 
 
-def check_import(kind: str, data: bytes, filename: str) -> reference.ImportPreview:
-    """Check a sheet (writes nothing); a refused one is noted in the audit trail."""
+def check_import(kind: str, data: bytes, filename: str, coords_system: str = "wgs84") -> reference.ImportPreview:
+    """Check a sheet (writes nothing); a refused one is noted in the audit trail. coords_system: the
+    map the registry's coordinates were copied from (converted to WGS84)."""
     with session_scope() as s:
-        preview = reference.check_import(s, current_actor(), kind, data, filename)
+        preview = reference.check_import(s, current_actor(), kind, data, filename, coords_system=coords_system)
     if preview.errors:
         reference.record_refusal(db.get_engine(), current_actor(), preview)
     return preview
