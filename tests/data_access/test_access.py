@@ -100,7 +100,51 @@ WRITES: list[Write] = [
     Write("admin.set_deadline", lambda c, a: admin.set_deadline(
         c.engine, a, c.ids["2026Q3"], dt.date(2026, 10, 1) + dt.timedelta(days=c.n() % 60)), ADMIN_ONLY),
     Write("admin.add_next_period", lambda c, a: admin.add_next_period(c.engine, a), ADMIN_ONLY),
+    # Each allowed call opens the year before the earliest quarter there.
+    Write("admin.open_quarters", lambda c, a: admin.open_quarters(c.engine, a, _year_before(c)), ADMIN_ONLY),
 ]
+
+
+def _year_before(c: Ctx) -> str:
+    with session_scope(c.engine) as s:
+        return f"{s.scalar(select(func.min(m.Period.year))) - 1}Q1"
+
+# Setting up a county (data_access/setup): the same writes the setup page and commands make.
+if importlib.util.find_spec("data_access.setup") is not None:
+    import json
+
+    from data_access.setup import boundaries as setup_boundaries
+    from data_access.setup import departments as setup_departments
+    from data_access.setup import divisions as setup_divisions
+    from data_access.setup.county import put_county
+
+    def _region_list(c: Ctx) -> bytes:
+        n = c.n()
+        return f"统计用区划代码,城乡分类代码,名称\n990101001{900 + n:03d},220,测试{n}村民委员会\n".encode("utf-8")
+
+    def _township_outline(c: Ctx) -> bytes:
+        with session_scope(c.engine) as s:
+            town = s.get(m.Region, c.ids["township"])
+            feature = {"type": "Feature", "properties": {"adcode": town.code}, "geometry": town.boundary}
+        return json.dumps({"type": "FeatureCollection", "features": [feature]}).encode()
+
+    def _checked(result: Any) -> Any:
+        assert result.ok, [p.message() for p in result.errors]
+        return result
+
+    WRITES += [
+        Write("setup.put_county", lambda c, a: _session_write(put_county)(c, a, "990101", f"和安县{c.n()}"),
+              ADMIN_ONLY),
+        Write("setup.load_regions", lambda c, a: _checked(setup_divisions.load_regions(
+            c.engine, a, _region_list(c), "区划.csv")), ADMIN_ONLY),
+        Write("setup.load_population", lambda c, a: _checked(setup_divisions.load_population(
+            c.engine, a, f"区划代码,常住人口\n990101001001,{3000 + c.n()}\n".encode(), "人口.csv")), ADMIN_ONLY),
+        Write("setup.load_boundaries", lambda c, a: _checked(setup_boundaries.load_boundaries(
+            c.engine, a, _township_outline(c), "乡镇.geojson", level="township")), ADMIN_ONLY),
+        # The sample has every standard department already: nothing to add, so no audit row.
+        Write("setup.add_standard_departments", lambda c, a: setup_departments.add_standard_departments(c.engine, a),
+              ADMIN_ONLY, audited=False),
+    ]
 
 # Other areas' write paths, included as they land in the tree.
 if importlib.util.find_spec("data_access.registry") is not None:
@@ -116,6 +160,8 @@ if importlib.util.find_spec("data_access.registry") is not None:
               ADMIN_ONLY),
         Write("registry.edit_point", lambda c, a: _session_write(registry.edit_point)(
             c, a, c.ids["point"], {"staff_part": c.n() + 100}), ADMIN_ONLY),
+        Write("registry.add_points", lambda c, a: _session_write(registry.add_points)(
+            c, a, [_new_point(c), _new_point(c)]), ADMIN_ONLY),
         Write("registry.retire_point", lambda c, a: _session_write(registry.retire_point)(
             c, a, c.ids["prepared"], dt.date(2026, 11, 1)), ADMIN_ONLY,
             prepare=lambda c: _session_write(registry.add_point)(c, SETUP, _new_point(c)).id),
