@@ -17,7 +17,7 @@ from typing import Any, Iterable
 
 import pandas as pd
 from sqlalchemy import and_, exists, func, insert, or_, select
-from sqlalchemy.orm import Session, aliased, defer
+from sqlalchemy.orm import Session, aliased
 
 from data_access import access, audit, db
 from data_access import indicators as ix
@@ -209,13 +209,13 @@ class Places:
         self.session = session
         self.root = ix.root_region(session)
         self._towns: dict[str, m.Region] | None = None
-        self._villages: dict[int, dict[str, m.Region]] = {}
+        self._villages: dict[int, dict[str, Any]] = {}
         self._all_facilities: dict[str, m.Facility] | None = None
         self._shapes: dict[int, Any] = {}
 
     @staticmethod
-    def _lookup(regions: Iterable[m.Region]) -> dict[str, m.Region]:
-        out: dict[str, m.Region] = {}
+    def _lookup(regions: Iterable[Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
         for r in regions:  # code order: the first place with a spelling keeps it (as _find_region did)
             for text in (r.code, r.name_zh, r.name_en, *(r.aliases or [])):
                 if text:
@@ -231,14 +231,22 @@ class Places:
                                        m.Region.retired_on.is_(None)).order_by(m.Region.code)))
         return self._towns.get(str(text).strip())
 
-    def village(self, township: m.Region, text: Any) -> m.Region | None:
-        if township.id not in self._villages:
-            # A village's outline is never looked at here: not loaded (a county's are megabytes).
-            self._villages[township.id] = self._lookup(self.session.scalars(
-                select(m.Region).options(defer(m.Region.boundary), defer(m.Region.population))
-                .where(m.Region.parent_id == township.id, m.Region.level == "village",
-                       m.Region.retired_on.is_(None)).order_by(m.Region.code)))
-        return self._villages[township.id].get(str(text).strip())
+    def village(self, township: m.Region, text: Any) -> Any:
+        """The village (its id, code and names; not a whole row) of the township by code, name or alias."""
+        if not self._villages and self.root is not None:
+            # Every village of the deployment in one read of the few columns a check needs (a
+            # province sample has 30,000; a village's outline is never looked at here).
+            rows = self.session.execute(
+                select(m.Region.id, m.Region.code, m.Region.name_zh, m.Region.name_en, m.Region.aliases,
+                       m.Region.parent_id)
+                .where(m.Region.path.startswith(self.root.path), m.Region.level == "village",
+                       m.Region.retired_on.is_(None)).order_by(m.Region.code))
+            by_town: dict[int, list[Any]] = {}
+            for row in rows:
+                by_town.setdefault(row.parent_id, []).append(row)
+            self._villages = {tid: self._lookup(vs) for tid, vs in by_town.items()}
+            self._villages.setdefault(-1, {})  # loaded, even when there is no village at all
+        return self._villages.get(township.id, {}).get(str(text).strip())
 
     def facility(self, code: Any) -> m.Facility | None:
         if self._all_facilities is None:  # all at once: a county has hundreds, a province thousands
