@@ -9,7 +9,7 @@ import streamlit as st
 from data_access import coords
 from data_access.access import PermissionDenied
 from data_access.ingest import reference
-from ui import auth, data, data_admin
+from ui import auth, data, data_admin, data_ingest
 from ui.data_admin import flash, show_flash
 from ui.frame import page_title
 from ui.problems import show_problems
@@ -19,6 +19,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PREVIEW_KEY = "import_preview"
 
 auth.guard_page(__file__)
+data_ingest.start_reader()
 page_title("refimport.title", "refimport.caption")
 show_flash()
 

@@ -28,6 +28,7 @@ if actor is None or actor.role not in ("admin", "liaison"):
     st.info(tr("upload.sign_in"))
     st.stop()
 
+data_ingest.start_reader()
 version = data.version()
 depts = data_ingest.departments_for(actor, version)
 if not depts:

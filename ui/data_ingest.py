@@ -3,6 +3,7 @@ accepted sheet); writes go straight to data_access.ingest with the signed-in Act
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from dataclasses import asdict
 
 import streamlit as st
@@ -11,12 +12,21 @@ from sqlalchemy import select
 from data_access import db, models as m
 from data_access.access import Actor
 from data_access.db import session_scope
-from data_access.ingest import completeness, history
+from data_access.ingest import completeness, history, sandbox
 from data_access.ingest.annotate import annotated_read
 from data_access.ingest.commit import (REPLACE, UPDATE, CommitResult, Preview, commit, current_submission, prepare,
                                        record_rejection, version_count)
 from data_access.ingest.spec import build_spec
 from data_access.ingest.templates import build_template
+
+
+@st.cache_resource(show_spinner=False)
+def start_reader() -> bool:
+    """Start the sandbox that reads uploaded files (its fork server and spare children) in the
+    background, once per server, when an upload page is first opened: the first file is then not
+    kept waiting for it."""
+    threading.Thread(target=sandbox.warm_up, name="ingest-sandbox-warm-up", daemon=True).start()
+    return True
 
 
 @st.cache_data(show_spinner=False)

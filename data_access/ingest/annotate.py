@@ -4,12 +4,12 @@ are copied into a new .xlsx instead. Every string written is safe against formul
 from __future__ import annotations
 
 import io
-import zipfile
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 
+from data_access.ingest import sandbox
 from data_access.ingest.problems import ERROR, WARNING, Problem
 from data_access.ingest.reader import ReadResult
 from data_access.ingest.templates import put, safe_text
@@ -25,7 +25,7 @@ def annotated_workbook(data: bytes, fmt: str, problems: list[Problem], rows: lis
     if fmt in ("xlsx", "xlsm"):
         try:
             wb = load_workbook(io.BytesIO(data), keep_vba=False, rich_text=False)
-        except (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError):
+        except Exception:  # noqa: BLE001 -- a damaged file (cut XML, odd parts) raises anything; copy the values
             wb = None
     if wb is None:
         wb = Workbook()
@@ -74,7 +74,17 @@ def annotated_workbook(data: bytes, fmt: str, problems: list[Problem], rows: lis
 
 def annotated_read(data: bytes, read: ReadResult | None, problems: list[Problem], lang: str = "zh") -> bytes:
     """annotated_workbook for a file as the reader saw it (format, and the located sheet's rows for
-    a format openpyxl cannot reopen)."""
+    a format openpyxl cannot reopen).
+
+    The original is reopened only when the reader read it through (a sheet was located): a file
+    refused by the guards is never handed to openpyxl. Even then openpyxl parses untrusted bytes, so
+    it runs in a sandbox child; if the child is refused, the copy is built here from the values
+    the reader already returned (no parsing of the file at all)."""
     loc = read.located if read else None
-    return annotated_workbook(data, read.format if read else "", problems, rows=loc.rows if loc else None,
-                              sheet_name=loc.sheet if loc else None, lang=lang)
+    fmt = read.format if read is not None and loc is not None else ""
+    rows, sheet = (loc.rows, loc.sheet) if loc else (None, None)
+    try:
+        return sandbox.run(annotated_workbook, data if fmt in ("xlsx", "xlsm") else b"", fmt, problems, rows,
+                           sheet, lang)
+    except sandbox.Refused:
+        return annotated_workbook(b"", "", problems, rows=rows, sheet_name=sheet, lang=lang)

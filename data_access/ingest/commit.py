@@ -34,6 +34,7 @@ from data_access.db import bump_data_version, session_scope
 from data_access.ingest.checks import Checked, validate
 from data_access.ingest.problems import Problem, err, errors_summary
 from data_access.ingest.reader import DEFAULT_LIMITS, Limits, ReadResult, read
+from data_access.ingest.sandbox import read_untrusted
 from data_access.ingest.spec import REGION_LEVELS, SheetSpec, SpecError, TEMPLATE_VERSION, build_spec
 
 ACCEPTED, IDENTICAL, STALE, REJECTED = "accepted", "identical", "stale", "rejected"
@@ -127,7 +128,8 @@ def prepare(session: Session, actor: Actor | None, data: bytes, filename: str, d
     digest = sha256(data)
     preview = Preview(spec, None, filename, digest, len(data), data)
     with _without_cyclic_gc():
-        result: ReadResult = read(data, spec, limits)
+        # In a child process: a hostile file is refused there and cannot take the server down.
+        result: ReadResult = read_untrusted(read, data, spec, limits)
         preview.checked = validate(session, spec, result, today)
         current = current_submission(session, spec.department_id, spec.period_id)
         if current is not None:

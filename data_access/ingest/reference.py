@@ -42,6 +42,7 @@ from data_access.ingest.problems import (ERROR, NOTICE, WARNING, Problem, err, e
                                         warn)
 from data_access.ingest.reader import DEFAULT_LIMITS, Limits, ReadResult, locate_columns, open_workbook, \
     parse_number, read_meta
+from data_access.ingest.sandbox import read_untrusted
 from data_access.ingest.spec import CODE, INFO, NAME, Column, norm, norm_label, region_entity
 from data_access.ingest.templates import BOX, HEADER_FILL, LIST_SHEET, META_SHEET, put
 from i18n import t
@@ -293,6 +294,23 @@ def _resolve_place(row: _Row, key: str, index: EntityIndex, by_id: dict[int, m.R
 
 # --- checking ---------------------------------------------------------------------------------------
 
+def read_reference(data: bytes, kind: str, limits: Limits = DEFAULT_LIMITS) -> ReadResult:
+    """Open, meta sheet and header of a reference sheet (what runs in the sandbox child)."""
+    wb, result = open_workbook(data, limits)
+    if wb is None:
+        return result
+    try:
+        result.meta = read_meta(wb)
+        locate_columns(wb, COLUMNS[kind], t(f"refimport.kind.{kind}", "zh"), result, limits)
+    finally:
+        wb.close()
+    meta = result.meta
+    if meta.get("department") or (meta.get("kind") and meta["kind"] != kind):
+        result.problems.insert(0, err("refimport.err.wrong_kind", sheet=META_SHEET,
+                                      expected=t(f"refimport.kind.{kind}", "zh")))
+    return result
+
+
 def check_import(session: Session, actor: Actor | None, kind: str, data: bytes, filename: str,
                  today: dt.date | None = None, limits: Limits = DEFAULT_LIMITS,
                  coords_system: str = coords.WGS84) -> ImportPreview:
@@ -304,17 +322,9 @@ def check_import(session: Session, actor: Actor | None, kind: str, data: bytes, 
     if kind not in KINDS:
         raise ValueError(kind)
     access.require(actor, PERMISSION[kind])
-    wb, result = open_workbook(data, limits)
+    # In a child process: a hostile file is refused there and cannot take the server down.
+    result = read_untrusted(read_reference, data, kind, limits)
     preview = ImportPreview(kind, filename, hashlib.sha256(data).hexdigest(), data, result)
-    if wb is not None:
-        try:
-            meta = read_meta(wb)
-            locate_columns(wb, COLUMNS[kind], t(f"refimport.kind.{kind}", "zh"), result, limits)
-        finally:
-            wb.close()
-        if meta.get("department") or (meta.get("kind") and meta["kind"] != kind):
-            result.problems.insert(0, err("refimport.err.wrong_kind", sheet=META_SHEET,
-                                          expected=t(f"refimport.kind.{kind}", "zh")))
     preview.problems.extend(result.problems)
     loc = result.located
     if loc is None:
