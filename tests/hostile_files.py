@@ -58,6 +58,16 @@ def before_end_of_sheet_data(extra: bytes) -> Callable[[bytes], bytes]:
     return lambda xml: xml.replace(b"</sheetData>", extra + b"</sheetData>", 1)
 
 
+def in_first_row(cell: bytes) -> Callable[[bytes], bytes]:
+    """One more cell at the end of the sheet's first row: the rows that follow are ordinary, so a
+    guard reading only the sheet's last rows (main's) does not see it."""
+    return lambda xml: xml.replace(b"</row>", cell + b"</row>", 1)
+
+
+def first_in_sheet_data(extra: bytes) -> Callable[[bytes], bytes]:
+    return lambda xml: re.sub(rb"<sheetData>", lambda m: m.group(0) + extra, xml, count=1)
+
+
 def before_end_of_worksheet(extra: bytes) -> Callable[[bytes], bytes]:
     return lambda xml: xml.replace(b"</worksheet>", extra + b"</worksheet>", 1)
 
@@ -132,28 +142,27 @@ def lying_zip(good: bytes, real_size: int = GiB, declared: int = 64 * 1024) -> b
 
 def far_cell(good: bytes) -> bytes:
     """The issue's 11 KB killer: one more cell at A4000000000 (~1 TB for a dense grid)."""
-    return edit_sheet(good, before_end_of_sheet_data(b'<row r="4000000000"><c r="A4000000000"><v>1</v></c></row>'))
+    return edit_sheet(good, in_first_row(b'<c r="A4000000000"><v>1</v></c>'))
 
 
 def grid_corner(good: bytes) -> bytes:
     """A cell at GR1048576, inside Excel's own grid: 6.5 GB for calamine."""
-    return edit_sheet(good, before_end_of_sheet_data(b'<row r="1048576"><c r="GR1048576"><v>1</v></c></row>'))
+    return edit_sheet(good, in_first_row(b'<c r="GR1048576"><v>1</v></c>'))
 
 
 def far_cell_spaced(good: bytes) -> bytes:
     """The same cell with XML's other spellings of an attribute: spaces around =, single quotes."""
-    return edit_sheet(good, before_end_of_sheet_data(b"<row r = '1048576'><c r =\n'GR1048576' ><v>1</v></c></row>"))
+    return edit_sheet(good, in_first_row(b"<c r =\n'A4000000000' ><v>1</v></c>"))
 
 
 def far_cell_lowercase(good: bytes) -> bytes:
-    return edit_sheet(good, before_end_of_sheet_data(b'<row r="1048576"><c r="gr1048576"><v>1</v></c></row>'))
+    return edit_sheet(good, in_first_row(b'<c r="a4000000000"><v>1</v></c>'))
 
 
 def far_cell_prefixed(good: bytes) -> bytes:
     """Elements with a namespace prefix (as the .NET Open XML SDK writes them)."""
     ns = b'xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
-    return edit_sheet(good, lambda xml: before_end_of_sheet_data(
-        b'<x:row r="1048576"><x:c r="GR1048576"><x:v>1</x:v></x:c></x:row>')(
+    return edit_sheet(good, lambda xml: in_first_row(b'<x:c r="A4000000000"><x:v>1</x:v></x:c>')(
         xml.replace(b"<worksheet ", b"<worksheet " + ns + b" ", 1)))
 
 
@@ -161,13 +170,12 @@ def far_cell_renamed_part(good: bytes) -> bytes:
     """The sheet part's name differs in case from what the relationships name (calamine finds it anyway)."""
     sheet = data_sheet(good)
     folder, _, leaf = sheet.rpartition("/")
-    return edit_sheet(good, before_end_of_sheet_data(b'<row r="1048576"><c r="GR1048576"><v>1</v></c></row>'),
-                      rename=f"{folder}/{leaf.capitalize()}")
+    return edit_sheet(good, in_first_row(b'<c r="A4000000000"><v>1</v></c>'), rename=f"{folder}/{leaf.capitalize()}")
 
 
 def far_row_without_cell_refs(good: bytes) -> bytes:
-    """A cell without r sits in its row: <row r="1048576"><c>."""
-    return edit_sheet(good, before_end_of_sheet_data(b'<row r="1048576"><c><v>1</v></c></row>'))
+    """A cell without r sits in its row: <row r="4000000000"><c>, first in the sheet."""
+    return edit_sheet(good, first_in_sheet_data(b'<row r="4000000000"><c><v>1</v></c></row>'))
 
 
 def millions_of_empty_cells(good: bytes) -> bytes:
@@ -254,7 +262,7 @@ def duplicate_member(good: bytes) -> bytes:
     """Two entries of the same name: the guards would measure one, a reader might take the other."""
     sheet = data_sheet(good)
     items = members(good)
-    hostile = before_end_of_sheet_data(b'<row r="1048576"><c r="GR1048576"><v>1</v></c></row>')(dict(items)[sheet])
+    hostile = in_first_row(b'<c r="A4000000000"><v>1</v></c>')(dict(items)[sheet])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # "Duplicate name": the point
         return rezip([(sheet, hostile)] + items)

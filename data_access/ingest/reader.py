@@ -331,7 +331,10 @@ def open_workbook(data: bytes, limits: Limits = DEFAULT_LIMITS) -> tuple[pc.Cala
 
 def _is_parser_failure(exc: BaseException) -> bool:
     """calamine's errors, including a Rust panic (pyo3's PanicException derives from BaseException,
-    so `except Exception` lets a damaged file through as a crash)."""
+    so `except Exception` lets a damaged file through as a crash). Not MemoryError: the sandbox
+    reports that as what it is."""
+    if isinstance(exc, MemoryError):
+        return False
     return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
 
 

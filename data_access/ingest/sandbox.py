@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 _PRELOAD = ["data_access.ingest.sandbox", "data_access.ingest.reader", "data_access.ingest.annotate",
             "data_access.ingest.reference", "data_access.ingest.sandbox_warm"]
 
+ACK_SECONDS = 30   # a child acknowledges its job at once; only a machine in distress takes longer
 MEMORY, TIME, CRASH, ERROR, BUSY, TOO_BIG = "memory", "time", "crash", "error", "busy", "answer_too_big"
 
 
@@ -96,7 +97,8 @@ def _serve_one(conn: Connection, memory_bytes: int, seconds: float) -> None:
     os.dup2(devnull, 2)
     try:
         job = conn.recv_bytes()
-    except (EOFError, OSError):  # the parent went away before sending anything
+        conn.send_bytes(b"")  # "started": from here on, a death is this job's doing
+    except (EOFError, OSError):  # the parent went away
         os._exit(0)
     # The clock starts with the job. SIGALRM's default action ends the process even while the
     # thread is inside Rust code, where Python's own signal handlers would never run.
@@ -179,6 +181,10 @@ def _project_on_pythonpath() -> None:
 _project_on_pythonpath()
 
 
+class _Gone(Exception):
+    """A spare child died before its job was sent (killed from outside): start another."""
+
+
 class _Child:
     def __init__(self, limits: SandboxLimits) -> None:
         self.limits = limits
@@ -192,16 +198,21 @@ class _Child:
         job = pickle.dumps((fn, args), protocol=pickle.HIGHEST_PROTOCOL)
         try:
             self.conn.send_bytes(job)
-        except OSError as exc:
-            raise Refused(CRASH, f"child gone before the job: {exc}") from None
-        del job
+            del job
+            # A spare that died before its job (killed from outside) is not the file's fault.
+            if not self.conn.poll(ACK_SECONDS):
+                self.kill()
+                raise _Gone("no acknowledgement")
+            self.conn.recv_bytes(16)
+        except (EOFError, OSError) as exc:
+            raise _Gone(str(exc)) from None
         # The child ends itself at `seconds`; the parent's own deadline is a little later.
         if not self.conn.poll(self.limits.seconds + 5):
             self.kill()
             raise Refused(TIME, f"no answer in {self.limits.seconds:g} s")
         try:
             answer = self.conn.recv_bytes(self.limits.answer_mb * 1024 * 1024)
-        except EOFError:
+        except (EOFError, ConnectionError):
             self.process.join(5)
             code = self.process.exitcode
             if code in (-signal.SIGALRM, -signal.SIGXCPU):
@@ -277,11 +288,19 @@ class _Pool:
         if not self.slots.acquire(timeout=self.limits.wait_seconds):
             raise Refused(BUSY, f"{self.limits.workers} children busy for {self.limits.wait_seconds:g} s")
         try:
-            child = self.take()
-            try:
-                return child.call(fn, args)
-            finally:
-                self.retire(child)
+            for attempt in range(2):
+                try:
+                    child = self.take()
+                except OSError as exc:  # no process could be started (process or memory limit of the machine)
+                    raise Refused(BUSY, f"no child: {exc}") from None
+                try:
+                    return child.call(fn, args)
+                except _Gone as gone:
+                    if attempt:
+                        raise Refused(CRASH, f"children die before their job: {gone}") from None
+                finally:
+                    self.retire(child)
+            raise AssertionError("unreachable")
         finally:
             self.slots.release()
             # The next spare starts off the caller's clock.

@@ -137,3 +137,18 @@ def test_peak_memory_of_reading_a_hostile_file_stays_bounded(name: str, good_hea
     assert [p.key for p in result.problems if p.severity == "error"] == [hf.CORPUS[name][1]]
     assert child_mb < 300, f"{name}: the child grew by {child_mb:.0f} MB"
     assert _parent_peak_mb() - parent_before < 50
+
+
+def test_a_spare_killed_from_outside_is_replaced() -> None:
+    import os
+    import signal
+
+    limits = SandboxLimits(memory_mb=256, seconds=5, workers=1, wait_seconds=5, answer_mb=2)  # its own pool
+    sandbox.warm_up(limits)
+    pool = sandbox._pool(limits)
+    deadline = time.monotonic() + 30
+    while not pool.spares and time.monotonic() < deadline:
+        time.sleep(0.05)
+    for spare in pool.spares:
+        os.kill(spare.process.pid, signal.SIGKILL)
+    assert sandbox.run(hf.sleep, 0.01, limits=limits) == 0.01
