@@ -16,6 +16,7 @@ from openpyxl import Workbook
 from data_access.access import Actor
 from data_access.ingest.problems import ERROR, NOTICE, WARNING, Problem, err, show_value
 from data_access.ingest.reader import DEFAULT_LIMITS, Limits, ReadResult, locate_columns, open_workbook
+from data_access.ingest.sandbox import read_untrusted
 from data_access.ingest.spec import Column
 
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")  # Excel on a Chinese Windows saves CSV as GBK (a subset of GB18030)
@@ -113,6 +114,12 @@ def read_table(data: bytes, filename: str, columns: list[Column], title_zh: str,
             result.problems.append(problem)  # type: ignore[arg-type]
             return result
         data = converted
+    # In a child process, like every uploaded workbook: a hostile file is refused there.
+    return read_untrusted(located_table, data, columns, title_zh, limits)
+
+
+def located_table(data: bytes, columns: list[Column], title_zh: str, limits: Limits = DEFAULT_LIMITS) -> ReadResult:
+    """Open the workbook and find the table's header (what runs in the sandbox child)."""
     wb, result = open_workbook(data, limits)
     if wb is not None:
         try:

@@ -148,3 +148,16 @@ def test_population_problems_point_at_their_cells(county: Engine) -> None:
     assert [(p.key, p.cell) for p in checked.errors] == [
         ("setup.err.place_unknown", "B3"), ("refimport.err.not_count", "C4"), ("refimport.err.not_count", "C5")]
     assert regions(county)["349901001002"].population is None
+
+
+def test_hostile_population_sheet_is_refused_in_the_sandbox(county: Engine) -> None:
+    """The setup tables are read like every uploaded workbook: the 11 KB killer (a cell at
+    A4000000000, which aborts calamine) is refused with its message and changes nothing."""
+    import hostile_files as hf
+
+    divisions.load_regions(county, ADMIN, sc.division_csv(), "区划.csv")
+    before = {code: r.population for code, r in regions(county).items()}
+    checked = divisions.load_population(county, ADMIN, hf.far_cell(sc.population_xlsx()), "人口.xlsx")
+    assert [p.key for p in checked.errors] == ["ingest.err.sheet_too_large"]
+    assert "4000000000" in checked.errors[0].message("zh")
+    assert {code: r.population for code, r in regions(county).items()} == before
