@@ -4,29 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-# (code, 中文, English, reports_by, reports_quarterly)
-DEPARTMENTS: list[tuple[str, str, str, str, bool]] = [
-    ("zongzhi", "县委政法委（综治中心）", "Political-Legal Committee (Comprehensive Governance Centre)", "township", True),
-    ("health", "县卫生健康委员会", "Health Commission", "township", True),
-    ("education", "县教育局", "Education Bureau", "school", True),
-    ("justice", "县司法局", "Justice Bureau", "township", True),
-    ("petition", "县信访局", "Petition Bureau", "township", True),
-    ("union", "县总工会", "Federation of Trade Unions", "township", True),
-    ("propaganda", "县委宣传部", "Propaganda Department", "township", True),
-    ("civil", "县民政局", "Civil Affairs Bureau", "township", False),
-    ("police", "县公安局", "Public Security Bureau", "township", False),
-    ("court", "县人民法院", "County Court", "township", False),
-    ("procuratorate", "县人民检察院", "County Procuratorate", "township", False),
-    ("finance", "县财政局", "Finance Bureau", "township", False),
-    ("hrss", "县人力资源和社会保障局", "Human Resources and Social Security Bureau", "township", False),
-    ("women", "县妇联", "Women's Federation", "township", False),
-    ("youth", "团县委", "Communist Youth League County Committee", "township", False),
-    ("disabled", "县残联", "Disabled Persons' Federation", "township", False),
-    ("culture", "县文化广电旅游局", "Culture, Radio, TV and Tourism Bureau", "township", False),
-    ("veterans", "县退役军人事务局", "Veterans Affairs Bureau", "township", False),
-    ("agriculture", "县农业农村局", "Agriculture and Rural Affairs Bureau", "township", False),
-    ("organisation", "县委组织部", "Organisation Department", "township", False),
-]
+from data_access.setup.departments import STANDARD_DEPARTMENTS
+
+# The sample county starts from the same standard departments as any county set up by hand.
+DEPARTMENTS = STANDARD_DEPARTMENTS
 
 # Indicator catalogue. Ratios are stored as fractions (0.8 = 80 %).
 # code, 中文, English, kind, unit, owner, source, level, is_target, higher_is_better, accumulate,
