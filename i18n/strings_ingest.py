@@ -293,6 +293,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "upload.none_yet": ("本季度尚未报送。", "Nothing submitted for this quarter yet."),
     "upload.summary": ("共读取 {rows} 行：{errors} 个错误、{warnings} 个提醒、{notices} 处自动处理。",
                        "{rows} rows read: {errors} errors, {warnings} warnings, {notices} automatic fixes."),
+    "upload.summary_refused": ("共读取 {rows} 行：{errors} 个错误、{warnings} 个提醒。文件未被接收，没有保存任何数字。",
+                               "{rows} rows read: {errors} errors, {warnings} warnings. The file was not accepted; no figure was saved."),
     "upload.sheet_used": ("读取的工作表：“{sheet}”，表头在第 {row} 行。", "Sheet read: “{sheet}”, header on row {row}."),
     "upload.errors_title": ("必须改正的错误", "Errors to correct"),
     "upload.warnings_title": ("提醒（不影响提交）", "Warnings (do not block submission)"),

@@ -20,6 +20,8 @@ STRINGS = {
     "refimport.step3": ("③ 校验结果", "③ Check"),
     "refimport.summary": ("读取 {rows} 行：{errors} 个错误，{warnings} 个提醒，{notices} 处自动规范。",
                           "{rows} rows read: {errors} errors, {warnings} warnings, {notices} values normalised."),
+    "refimport.summary_refused": ("读取 {rows} 行：{errors} 个错误，{warnings} 个提醒。表格未被接收，没有保存任何内容。",
+                                  "{rows} rows read: {errors} errors, {warnings} warnings. The sheet was not accepted; nothing was saved."),
     "refimport.step4": ("④ 预览并确认", "④ Preview and confirm"),
     "refimport.preview_counts": ("新增 {new} 条，修改 {changed} 条，未变 {same} 条。",
                                  "{new} new, {changed} changed, {same} unchanged."),

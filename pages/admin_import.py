@@ -66,8 +66,9 @@ else:
 st.subheader(tr("refimport.step3"))
 problems = preview.problems
 count = {sev: sum(p.severity == sev for p in problems) for sev in ("error", "warning", "notice")}
-st.markdown(tr("refimport.summary", rows=preview.rows_read, errors=count["error"], warnings=count["warning"],
-               notices=count["notice"]))
+st.markdown(tr("refimport.summary_refused", rows=preview.rows_read, errors=count["error"], warnings=count["warning"])
+            if count["error"] else tr("refimport.summary", rows=preview.rows_read, errors=count["error"],
+                                      warnings=count["warning"], notices=count["notice"]))
 if preview.read.located is not None:
     st.caption(tr("upload.sheet_used", sheet=preview.read.located.sheet, row=preview.read.located.header_row + 1))
 show_problems(problems)

@@ -99,7 +99,9 @@ warnings = [p for p in problems if p.severity == "warning"]
 notices = [p for p in problems if p.severity == "notice"]
 lg = lang()
 rows_read = preview.checked.rows_read if preview.checked else 0
-st.markdown(tr("upload.summary", rows=rows_read, errors=len(errors), warnings=len(warnings), notices=len(notices)))
+# A refused file was not handled at all: its summary claims no automatic handling.
+st.markdown(tr("upload.summary_refused", rows=rows_read, errors=len(errors), warnings=len(warnings)) if errors else
+            tr("upload.summary", rows=rows_read, errors=len(errors), warnings=len(warnings), notices=len(notices)))
 loc = preview.checked.read.located if preview.checked else None
 if loc is not None:
     st.caption(tr("upload.sheet_used", sheet=loc.sheet, row=loc.header_row + 1))

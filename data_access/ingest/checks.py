@@ -20,7 +20,7 @@ from data_access import models as m
 from data_access.indicators import previous_period
 from data_access.ingest.file_origin import other_department, wrong_quarter
 from data_access.ingest.places import EntityIndex, is_footer
-from data_access.ingest.problems import ERROR, NOTICE, WARNING, Problem, a1, err, note, show_value, warn
+from data_access.ingest.problems import ERROR, NOTICE, WARNING, Problem, a1, as_shown, err, note, show_value, warn
 from data_access.ingest.reader import PARSERS, Parsed, ReadResult, excel_error_key, header_labels
 from data_access.ingest.spec import (CODE, COUNT, DEN, NAME, NUM, REGION_LEVELS, TEMPLATE_VERSION, SheetSpec,
                                      norm_label)
@@ -110,7 +110,14 @@ def _totals(session: Session, spec: SheetSpec) -> list[str]:
 
 
 def validate(session: Session, spec: SheetSpec, result: ReadResult, today: dt.date | None = None) -> Checked:
-    """Check the located sheet against the spec and the database; never raises for a user's mistake."""
+    """Check the located sheet against the spec and the database; never raises for a user's mistake.
+    A refused file reports no notices (problems.as_shown): nothing of it was handled."""
+    checked = _validate(session, spec, result, today)
+    checked.problems = as_shown(checked.problems)
+    return checked
+
+
+def _validate(session: Session, spec: SheetSpec, result: ReadResult, today: dt.date | None) -> Checked:
     checked = Checked(spec, result, problems=list(result.problems))
     today = today or dt.date.today()
     period = session.get(m.Period, spec.period_id)

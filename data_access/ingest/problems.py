@@ -101,6 +101,15 @@ def show_value(raw: object) -> str:
     return str(raw)
 
 
+def as_shown(problems: list[Problem]) -> list[Problem]:
+    """The problems a file's check reports. A refused file was not handled at all -- nothing of it is
+    stored -- so its notices ("文本数字已转换", "合计行已跳过") would claim automatic handling that did
+    not happen: only its errors and warnings are reported."""
+    if any(p.severity == ERROR for p in problems):
+        return [p for p in problems if p.severity != NOTICE]
+    return problems
+
+
 def errors_summary(problems: list[Problem], most: int = 20) -> str:
     """The errors of a refused file in one line for the audit trail: "数据!C7 ingest.err.not_number; ..."."""
     errors = [p for p in problems if p.severity == ERROR]

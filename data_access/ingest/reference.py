@@ -38,7 +38,7 @@ from data_access.access import Actor
 from data_access.geo import point_in_geometry
 from data_access.ingest.checks import Notes
 from data_access.ingest.places import FOOTER_PREFIXES as FOOTER_WORDS, TOTAL_WORDS, EntityIndex
-from data_access.ingest.problems import (ERROR, NOTICE, WARNING, Problem, err, errors_summary, note, show_value,
+from data_access.ingest.problems import (ERROR, NOTICE, WARNING, Problem, as_shown, err, errors_summary, note, show_value,
                                         warn)
 from data_access.ingest.reader import DEFAULT_LIMITS, Limits, ReadResult, locate_columns, open_workbook, \
     parse_number, read_meta
@@ -322,6 +322,13 @@ def check_import(session: Session, actor: Actor | None, kind: str, data: bytes, 
     if kind not in KINDS:
         raise ValueError(kind)
     access.require(actor, PERMISSION[kind])
+    preview = _check_import(session, kind, data, filename, today, limits, coords_system)
+    preview.problems = as_shown(preview.problems)  # a refused sheet claims no automatic handling
+    return preview
+
+
+def _check_import(session: Session, kind: str, data: bytes, filename: str, today: dt.date | None,
+                  limits: Limits, coords_system: str) -> ImportPreview:
     # In a child process: a hostile file is refused there and cannot take the server down.
     result = read_untrusted(read_reference, data, kind, limits)
     preview = ImportPreview(kind, filename, hashlib.sha256(data).hexdigest(), data, result)

@@ -117,6 +117,8 @@ def test_liaison_file(name: str, ctx: Ctx, county: str, tmp_path: Path, capsys: 
     if not case.accepted:
         assert (code, out["status"]) == (1, "rejected")
         assert errors == case.errors
+        # Nothing of a refused file was handled: no "自动处理" notice claims otherwise.
+        assert [p["key"] for p in out["problems"] if p["severity"] == "notice"] == []
         assert after == before, "a refused file changed figures"
         return
     assert (code, out["status"], errors) == (0, "accepted", [])

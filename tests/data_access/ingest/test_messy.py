@@ -153,3 +153,18 @@ def test_old_xls_is_read(sample_engine, xls_file: bytes) -> None:  # noqa: ANN00
     assert _parsed(preview) == {("990101001", "special_counselling"): (60, 120),
                                 ("990101002", "special_counselling"): (600, 1200),
                                 ("990101005", "special_counselling"): (40, 80)}
+
+
+def test_a_refused_file_claims_no_automatic_handling(sample_engine) -> None:  # noqa: ANN001
+    """Text numbers, a total row and an extra column would each be a notice ("处自动处理") on an accepted
+    file; with one error in it nothing of the file is handled, and no notice says otherwise."""
+    wb = openpyxl.load_workbook(io.BytesIO(justice_messy()))
+    wb["司法局报表"]["D6"] = "无"
+    before = fingerprint(sample_engine)
+    preview, result = ingest(sample_engine, ADMIN, _save(wb), "messy.xlsx", "justice", "2026Q3", dry_run=True,
+                             today=TODAY)
+    assert result.status == "rejected" and fingerprint(sample_engine) == before
+    assert [(p.key, p.cell) for p in preview.all_problems if p.severity != "warning"] == [
+        ("ingest.err.text_none", "D6")]
+    # The same file without the mistake: the notices are there.
+    assert any(p.severity == "notice" for p in _check(sample_engine, justice_messy(), "justice").all_problems)

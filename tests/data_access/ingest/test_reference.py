@@ -165,6 +165,7 @@ def test_every_problem_at_once_with_its_cell_and_nothing_written(county: Engine)
                      ("K4", "refimport.err.not_count"), ("F5", "registry.error.outside_county"),
                      ("H5", "registry.error.opened_future"), ("I5", "registry.error.status"),
                      ("A7", "refimport.err.duplicate_code"), ("8", "registry.error.facility_missing")]
+    assert [p for p in preview.problems if p.severity == "notice"] == []   # nothing of it was handled
     every = {p.key: p for p in preview.errors}
     assert "火星乡" in every["registry.error.township_unknown"].message()
     assert all(p.fix() for p in preview.errors), [p.key for p in preview.errors if not p.fix()]
