@@ -29,8 +29,15 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "meeting.edit_notes": ("admin",),
     "settings.edit": ("admin",),
     "account.change_password": ("admin", "leader", "liaison", "display"),  # one's own password only
+    # Steering follow-up (督办): leaders and the office assign tasks and record meetings; the owner
+    # department's liaison reports progress on its own tasks only.
+    "task.create": ("admin", "leader"),
+    "task.progress": ("admin", "leader", "liaison"),  # liaison: own department's tasks only
+    "task.read": ("admin", "leader", "liaison"),      # liaison: own department's tasks only
+    "meeting.record": ("admin", "leader"),
+    "comment.write": ("admin", "leader"),
 }
-DEPARTMENT_SCOPED = {"submission.upload", "template.download"}
+DEPARTMENT_SCOPED = {"submission.upload", "template.download", "task.progress", "task.read"}
 
 
 class PermissionDenied(Exception):

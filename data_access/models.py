@@ -316,3 +316,107 @@ class Setting(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[Any] = mapped_column(JSON)
+
+
+# ---------------------------------------------------------------- steering follow-up (issue 16):
+# tasks with owners (督办), meeting records and their decisions (联席会议), comments on figures.
+
+TASK_STATES = ("not_started", "in_progress", "done")   # stored; "overdue" is computed from the deadline
+TASK_SOURCES = ("manual", "warning", "meeting")
+MEETING_KINDS = ("joint", "leading_group")             # 联席会议 / 领导小组会议
+
+
+class Meeting(Base):
+    """A joint meeting or leading-group meeting as recorded afterwards: who was there, what was
+    discussed and what was decided (each decision can become a task)."""
+
+    __tablename__ = "meetings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    held_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    # Department codes present (codes, not ids: a record stays readable if a department is renamed).
+    departments_present: Mapped[Optional[list[str]]] = mapped_column(JSON)
+    topics: Mapped[Optional[str]] = mapped_column(Text)
+    created_by: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+    decisions: Mapped[list["MeetingDecision"]] = relationship(back_populates="meeting", order_by="MeetingDecision.seq")
+
+
+class MeetingDecision(Base):
+    __tablename__ = "meeting_decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+
+    meeting: Mapped[Meeting] = relationship(back_populates="decisions")
+
+
+class Task(Base):
+    """A steering task (督办事项): what must be done, by which department, by when."""
+
+    __tablename__ = "tasks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    detail: Mapped[Optional[str]] = mapped_column(Text)
+    owner_department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    township_id: Mapped[Optional[int]] = mapped_column(ForeignKey("regions.id"))
+    indicator_id: Mapped[Optional[int]] = mapped_column(ForeignKey("indicators.id"))
+    deadline: Mapped[dt.date] = mapped_column(Date, index=True)
+    state: Mapped[str] = mapped_column(String(16), default="not_started")
+    source: Mapped[str] = mapped_column(String(16), default="manual")
+    # A warning's "kind|region code|indicator|period", so the same warning is not turned into two tasks.
+    source_ref: Mapped[Optional[str]] = mapped_column(String(120), index=True)
+    decision_id: Mapped[Optional[int]] = mapped_column(ForeignKey("meeting_decisions.id"), unique=True)
+    created_by: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    completed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+
+    owner: Mapped[Department] = relationship()
+    township: Mapped[Optional[Region]] = relationship()
+    indicator: Mapped[Optional[Indicator]] = relationship()
+    decision: Mapped[Optional[MeetingDecision]] = relationship()
+    progress: Mapped[list["TaskProgress"]] = relationship(back_populates="task", order_by="TaskProgress.at")
+
+
+class TaskProgress(Base):
+    """A progress note on a task, optionally with one evidence file kept as it came (bytes + sha256),
+    like a submission: never opened, parsed or run by the server."""
+
+    __tablename__ = "task_progress"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime)
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    username: Mapped[Optional[str]] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(Text)
+    state_after: Mapped[str] = mapped_column(String(16))
+    file_name: Mapped[Optional[str]] = mapped_column(String(255))
+    file_content: Mapped[Optional[bytes]] = mapped_column(LargeBinary)
+    file_sha256: Mapped[Optional[str]] = mapped_column(String(64))
+    file_size: Mapped[Optional[int]] = mapped_column(Integer)
+
+    task: Mapped[Task] = relationship(back_populates="progress")
+
+
+class Comment(Base):
+    """A leader's short comment on a figure: indicator x area x quarter ("已约谈北山乡")."""
+
+    __tablename__ = "comments"
+    __table_args__ = (Index("ix_comment_period_indicator", "period_id", "indicator_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicators.id"))
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("periods.id"))
+    text: Mapped[str] = mapped_column(String(200))
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    username: Mapped[Optional[str]] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    # Withdrawn comments stay (the trail and the record agree); they are no longer shown.
+    withdrawn_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)

@@ -219,6 +219,81 @@ if importlib.util.find_spec("data_access.ingest.reference") is not None:
     WRITES += [Write(f"reference.import ({kind})", _import_sheet(kind), ADMIN_ONLY) for kind in reference.KINDS]
 
 
+# Steering follow-up (issue 16): tasks, meeting records, comments.
+from data_access import comments as comments_da  # noqa: E402
+from data_access import meetings as meetings_da  # noqa: E402
+from data_access import tasks as tasks_da  # noqa: E402
+
+TASK_CREATORS = frozenset({"admin", "leader"})
+TASK_REPORTERS = frozenset({"admin", "leader", "liaison_own"})
+
+
+def _in_a_month() -> dt.date:
+    return dt.date.today() + dt.timedelta(days=30)
+
+
+def _health_task(c: Ctx) -> int:
+    return tasks_da.create_task(c.engine, SETUP, title=f"督办{c.n()}", department_id=c.ids["health"],
+                                deadline=_in_a_month())
+
+
+def _done_task(c: Ctx) -> int:
+    task_id = _health_task(c)
+    tasks_da.add_progress(c.engine, SETUP, task_id, note="完成", done=True)
+    return task_id
+
+
+def _free_warning(c: Ctx) -> Any:
+    from data_access import indicators as ix
+    from data_access import warnings as warn
+
+    with session_scope(c.engine) as s:
+        for f in warn.early_warnings(s, ix.period_by_code(s, "2026Q3")):
+            if tasks_da.task_for_warning(s, tasks_da.warning_ref(f.kind, f.region_code, f.indicator, "2026Q3")) is None:
+                return f
+    raise AssertionError("no warning left without a task")
+
+
+def _decision(c: Ctx) -> int:
+    meeting_id = meetings_da.record_meeting(c.engine, SETUP, held_on=dt.date.today(), kind="joint",
+                                            department_codes=["health"], topics="议题", decisions=[f"决定{c.n()}"])
+    with session_scope(c.engine) as s:
+        return s.get(m.Meeting, meeting_id).decisions[0].id
+
+
+def _leaders_comment(c: Ctx) -> int:
+    return comments_da.add_comment(c.engine, _actor(c.engine, "leader"), indicator_code="smd_managed",
+                                   region_code=c.ids["township_code"], period_code="2026Q3", text=f"批注{c.n()}")
+
+
+WRITES += [
+    Write("tasks.create_task", lambda c, a: tasks_da.create_task(
+        c.engine, a, title=f"督办任务{c.n()}", department_id=c.ids["health"], deadline=_in_a_month(),
+        township_id=c.ids["township"], indicator_id=c.ids["smd_managed"]), TASK_CREATORS),
+    Write("tasks.create_task_from_warning", lambda c, a: tasks_da.create_task_from_warning(
+        c.engine, a, kind=c.ids["prepared"].kind, region_code=c.ids["prepared"].region_code,
+        indicator_code=c.ids["prepared"].indicator, period_code="2026Q3", title="核查预警",
+        department_id=c.ids["health"], deadline=_in_a_month()), TASK_CREATORS, prepare=_free_warning),
+    Write("tasks.add_progress", lambda c, a: tasks_da.add_progress(
+        c.engine, a, c.ids["prepared"], note=f"进展{c.n()}", file_name="佐证.pdf", file_bytes=b"%PDF-1.4 x"),
+        TASK_REPORTERS, prepare=_health_task),
+    Write("tasks.reopen_task", lambda c, a: tasks_da.reopen_task(c.engine, a, c.ids["prepared"], reason="未完成"),
+          TASK_CREATORS, prepare=_done_task),
+    Write("meetings.record_meeting", lambda c, a: meetings_da.record_meeting(
+        c.engine, a, held_on=dt.date.today(), kind="leading_group", department_codes=["health", "education"],
+        topics=f"议题{c.n()}", decisions=["决定一", "决定二"]), TASK_CREATORS),
+    Write("meetings.decision_to_task", lambda c, a: meetings_da.decision_to_task(
+        c.engine, a, c.ids["prepared"], department_id=c.ids["health"], deadline=_in_a_month()),
+        TASK_CREATORS, prepare=_decision),
+    Write("comments.add_comment", lambda c, a: comments_da.add_comment(
+        c.engine, a, indicator_code="smd_managed", region_code=c.ids["township_code"], period_code="2026Q3",
+        text=f"已约谈{c.n()}"), TASK_CREATORS),
+    # The leader's own comment: the leader may withdraw it, an administrator any.
+    Write("comments.withdraw_comment", lambda c, a: comments_da.withdraw_comment(c.engine, a, c.ids["prepared"]),
+          TASK_CREATORS, prepare=_leaders_comment),
+]
+
+
 @pytest.fixture(scope="module", params=BACKENDS)
 def county(request: pytest.FixtureRequest, databases) -> Ctx:  # noqa: ANN001
     """One sample county per backend for the whole matrix (each case leaves valid data behind)."""
@@ -247,7 +322,7 @@ def fingerprint(engine: Engine) -> dict[str, Any]:
         for table in m.Base.metadata.sorted_tables:
             out[f"count:{table.name}"] = s.scalar(select(func.count()).select_from(table))
         for model, cols in ((m.User, None), (m.Department, None), (m.Target, None), (m.Period, None),
-                            (m.Indicator, None), (m.Setting, None), (m.ServicePoint, None),
+                            (m.Indicator, None), (m.Setting, None), (m.ServicePoint, None), (m.Task, None), (m.Comment, None),
                             (m.Region, ("id", "name_zh", "name_en", "aliases", "retired_on"))):
             columns = [c for c in model.__table__.columns if cols is None or c.name in cols]
             out[model.__tablename__] = sorted(
@@ -283,7 +358,7 @@ def test_write_matrix(county: Ctx, write: Write) -> None:
                 assert _audit_rows(county.engine) > audits, f"{write.name} as {who}: no audit row"
         except PermissionDenied as exc:
             outcome[who] = "denied"
-            assert exc.key in ("access.denied", "access.signed_out", "access.other_department")
+            assert exc.key in ("access.denied", "access.signed_out", "access.other_department", "access.other_department_task")
             assert fingerprint(county.engine) == before, f"{write.name} as {who} changed something"
     assert {w for w, r in outcome.items() if r == "ok"} == set(write.allowed), outcome
 
@@ -297,7 +372,7 @@ def test_matrix_covers_every_write_function() -> None:
     import inspect
 
     covered = {w.name.split(" ")[0] for w in WRITES} | set(NOT_IN_MATRIX)
-    for module in (users, admin):
+    for module in (users, admin, tasks_da, meetings_da, comments_da):
         for name, fn in inspect.getmembers(module, inspect.isfunction):
             if fn.__module__ != module.__name__ or name.startswith("_"):
                 continue
