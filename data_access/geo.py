@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from data_access import indicators as ix
 from data_access import models as m
+from data_access import suppression as sup
 from i18n import name_of, t
 
 # Geometry is rounded to 4 decimals (~11 m): finer than one screen pixel even at township zoom,
@@ -266,7 +267,8 @@ def tile_url(session: Session | None = None) -> str | None:
     return url or None
 
 
-def _legend(colouring: Colouring, lang: str, target: ix.TargetInfo | None, village_shade: bool) -> list[dict]:
+def _legend(colouring: Colouring, lang: str, target: ix.TargetInfo | None, village_shade: bool,
+            public: bool = False) -> list[dict]:
     if village_shade:
         return [dict(label=t("map.legend.has_room", lang), colour=HAS_ROOM_FILL),
                 dict(label=t("map.legend.no_room", lang), colour=NO_ROOM_FILL)]
@@ -274,7 +276,7 @@ def _legend(colouring: Colouring, lang: str, target: ix.TargetInfo | None, villa
         out = []
         for status in (ix.MET, ix.NEAR, ix.BEHIND, ix.NO_DATA):
             label = t({ix.MET: "status.met", ix.NEAR: "status.near", ix.BEHIND: "status.behind",
-                       ix.NO_DATA: "status.unknown"}[status], lang)
+                       ix.NO_DATA: "map.legend.unknown_or_hidden" if public else "status.unknown"}[status], lang)
             if target is not None and status in (ix.MET, ix.NEAR, ix.BEHIND):
                 met_from, near_from = ix.status_thresholds(target, "ratio")
                 bound = {ix.MET: f"≥ {met_from * 100:.0f}%",
@@ -288,16 +290,39 @@ def _legend(colouring: Colouring, lang: str, target: ix.TargetInfo | None, villa
         top = min(upper, 1.0)
         out.append(dict(label=f"{lower * 100:.0f}%–{top * 100:.0f}%", colour=rgb + [FILL_ALPHA]))
         lower = upper
-    out.append(dict(label=t("common.no_data", lang), colour=NO_DATA_FILL))
+    out.append(dict(label=t("map.legend.no_data_or_hidden" if public else "common.no_data", lang),
+                    colour=NO_DATA_FILL))
     return out
 
 
-def _values(session: Session, period: m.Period, regions: Sequence[m.Region], code: str) -> dict[int, Any]:
-    """region id -> row of indicator_values (the one place coverage is computed)."""
+def _values(session: Session, period: m.Period, regions: Sequence[m.Region], code: str,
+            parent: m.Region | None = None, public: bool = False) -> dict[int, Any]:
+    """region id -> row of indicator_values (the one place coverage is computed). public: the rows
+    after small-count suppression (data_access.suppression.public_values, the call the meeting
+    briefing makes too): a hidden number is NaN and its *_flag column says so."""
     if not regions:
         return {}
-    frame = ix.indicator_values(session, [period], regions, [code])
+    if public:
+        frame, _ = sup.public_values(session, [period], regions, parent, [code])
+    else:
+        frame = ix.indicator_values(session, [period], regions, [code])
     return {int(r.region_id): r for r in frame.itertuples(index=False)}
+
+
+def _flag(row: Any, column: str) -> str | None:
+    """The suppression flag of a row's figure (None for raw rows, which carry no flags)."""
+    value = getattr(row, f"{column}_flag", None) if row is not None else None
+    return value if isinstance(value, str) else None
+
+
+def _region_tip(region: m.Region, row: Any, value: float | None, ind_name: str, lang: str) -> str:
+    """A township's (or county's) tooltip: its figure, numerator and denominator, each "*" when the
+    public view hides it."""
+    mark = t("suppression.hidden", lang)
+    return t("map.tip.township", lang, name=name_of(region, lang), indicator=ind_name,
+             value=mark if _flag(row, "value") else _pct(value),
+             numerator=mark if _flag(row, "numerator") else _fmt_count(row.numerator if row is not None else None),
+             denominator=mark if _flag(row, "denominator") else _fmt_count(row.denominator if row is not None else None))
 
 
 def _fill_row(region: m.Region, rings: list, fill: list[int], tip: str, level: str) -> dict[str, Any]:
@@ -307,7 +332,7 @@ def _fill_row(region: m.Region, rings: list, fill: list[int], tip: str, level: s
 def build_map(session: Session, period: m.Period, colouring_code: str | None = None, lang: str = "zh",
               area_code: str | None = None, township_code: str | None = None,
               types: Iterable[str] | None = None, states: Iterable[str] | None = (OPEN,),
-              shade: str | None = None, aggregate_above: int = AGGREGATE_ABOVE) -> MapData:
+              shade: str | None = None, aggregate_above: int = AGGREGATE_ABOVE, public: bool = False) -> MapData:
     """The map of an area (the deployment root by default) for a period.
 
     County (or township) area: township and village polygons, every service point, data problems.
@@ -315,6 +340,10 @@ def build_map(session: Session, period: m.Period, colouring_code: str | None = N
     tens of thousands of points neither fit a browser payload nor read on a screen.
     township_code narrows points and the view to one township (the selector "zooms" to it).
     shade: "village" or "township" for village-level indicators (room coverage); default village.
+    public: the meeting-screen view (data_access.suppression.shows_raw is False for the viewer): every
+    figure of a reported indicator goes through small-count suppression, the same cells hidden as in
+    the briefing; a hidden township's tooltip shows "*" and its fill the no-data colour (a status
+    colour would give the hidden value away). Registry coverage counts public places and stays.
     """
     colouring = parse_colouring(colouring_code)
     area = ix.region_by_code(session, area_code) if area_code else ix.root_region(session)
@@ -337,10 +366,12 @@ def build_map(session: Session, period: m.Period, colouring_code: str | None = N
         townships = ix.regions_at(session, county.code, "township")
         villages = ix.regions_at(session, county.code, "village")
         village_level = bool(indicator and indicator.level == "village")
+        if public and indicator is not None and indicator.source not in sup.EXEMPT_SOURCES:
+            village_level = False  # a village's "has / has not" of a reported figure is a small count
         shade_level = "village" if village_level and shade != "township" else "township"
         data = MapData(area=_area_dict(area), period=period.code, colouring=colouring.code, scale="county",
                        shade_level=shade_level)
-        t_values = _values(session, period, townships, colouring.indicator)
+        t_values = _values(session, period, townships, colouring.indicator, county, public)
         v_values = _values(session, period, villages, colouring.indicator) if shade_level == "village" else {}
         t_by_id = {tw.id: tw for tw in townships}
         # Villages first (below), then townships: the township outlines stay visible on top.
@@ -370,9 +401,7 @@ def build_map(session: Session, period: m.Period, colouring_code: str | None = N
                 fill = status_colour(status)
             else:
                 fill = ramp_colour(value)
-            tip = t("map.tip.township", lang, name=name_of(tw, lang), indicator=ind_name, value=_pct(value),
-                    numerator=_fmt_count(row.numerator if row is not None else None),
-                    denominator=_fmt_count(row.denominator if row is not None else None))
+            tip = _region_tip(tw, row, value, ind_name, lang)
             for rings in simplify_geometry(tw.boundary):
                 if shade_level == "township":
                     data.fills.append(_fill_row(tw, rings, fill, tip, "township"))
@@ -389,7 +418,7 @@ def build_map(session: Session, period: m.Period, colouring_code: str | None = N
         counties = ix.regions_at(session, area.code, "county")
         data = MapData(area=_area_dict(area), period=period.code, colouring=colouring.code, scale="province",
                        shade_level="county")
-        c_values = _values(session, period, counties, colouring.indicator)
+        c_values = _values(session, period, counties, colouring.indicator, area, public)
         for c in counties:
             row = c_values.get(c.id)
             value = _number(row.value) if row is not None else None
@@ -398,9 +427,7 @@ def build_map(session: Session, period: m.Period, colouring_code: str | None = N
                                                  indicator.higher_is_better if indicator else True))
             else:
                 fill = ramp_colour(value)
-            tip = t("map.tip.township", lang, name=name_of(c, lang), indicator=ind_name, value=_pct(value),
-                    numerator=_fmt_count(row.numerator if row is not None else None),
-                    denominator=_fmt_count(row.denominator if row is not None else None))
+            tip = _region_tip(c, row, value, ind_name, lang)
             for rings in simplify_geometry(c.boundary):
                 data.fills.append(_fill_row(c, rings, fill, tip, "county"))
                 data.outlines.append(dict(p=rings))
@@ -409,7 +436,7 @@ def build_map(session: Session, period: m.Period, colouring_code: str | None = N
         _province_points(session, data, area, counties, period, lang, wanted_types, wanted_states)
         data.box = bbox(c.boundary for c in counties)
         data.view = view_for(data.box)
-    data.legend = _legend(colouring, lang, target, data.shade_level == "village")
+    data.legend = _legend(colouring, lang, target, data.shade_level == "village", public)
     return data
 
 

@@ -1,18 +1,29 @@
 """Small-count suppression (小数抑制): the one place that decides which figures may be shown.
 
-Why: the presentation mode and the briefing go on a public screen and out of the room. A count of
-2 patients in an industrial park of 900 people points at a person. The rule, applied to figures
-reported about people (registry counts of villages, schools and hospitals are public places and
-are exempt):
+Why: the presentation mode, the coverage map on the meeting screen and the briefing go on a public
+screen and out of the room. A count of 2 patients in an industrial park of 900 people points at a
+person. The rule, applied to figures reported about people (registry counts of villages, schools and
+hospitals are public places and are exempt):
 
 * primary: in an area whose population is below ``max_population`` (default 1,000), any count
-  below ``min_count`` (default 5, zero included) is shown as "<5". For a rate the numerator,
+  below ``min_count`` (default 5, zero included) is hidden. For a rate the numerator,
   the denominator and their difference (den − num, e.g. "patients NOT under management") are all
   counts; if any of them is small the rate is hidden too.
+* pinning: a denominator below 2 × ``min_count`` beside a hidden numerator is hidden as well. Such
+  a group cannot be split into two parts that are both large, and the shown size narrows the hidden
+  part to a handful of values (5 patients, numerator hidden: "all or none"); with the old "≥ 5"
+  reading of the mark it pinned the value exactly.
 * secondary: when exactly one cell of a group of sibling areas is suppressed, it could be recovered
   as (published total − the other cells). The next-smallest sibling is then suppressed as well
   (preferring a non-zero one, which hides more). If the suppressed cell is the only one with data,
   the total equals it and is hidden instead.
+
+Every hidden figure shows the same mark, "*", whatever the reason: a "<5" beside a "*" told the
+reader which of the two was small and which was not (5 / 5 with a "*" numerator meant "0 not under
+management"). The mark says "not shown", never which rule hid it.
+
+Who sees suppressed figures (shows_raw): the staff roles see raw township figures on their own pages;
+every other viewer (the display account, anyone not signed in as staff) gets public_values().
 
 Thresholds are settings (``suppression.min_count``, ``suppression.max_population``) an
 administrator can change; the defaults apply when they are unset or invalid.
@@ -21,7 +32,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Hashable, Iterable, Mapping
+from typing import Hashable, Iterable, Mapping, Sequence
 
 import pandas as pd
 from sqlalchemy.orm import Session
@@ -36,9 +47,15 @@ MAX_POPULATION_KEY = "suppression.max_population"
 # Flags: why a number is not shown.
 SMALL = "small"            # the count itself is below the threshold -> "<5"
 COMPLEMENT = "complement"  # den − num is below the threshold: the numerator would reveal it
+PINS = "pins"              # a denominator that, beside a hidden numerator, would narrow it down
 SECONDARY = "secondary"    # hidden so that a suppressed sibling cannot be recovered from the total
 HIDDEN = "hidden"          # a rate hidden because a count behind it is suppressed
-FLAGS = (SMALL, COMPLEMENT, SECONDARY, HIDDEN)
+FLAGS = (SMALL, COMPLEMENT, PINS, SECONDARY, HIDDEN)
+
+# Roles that read raw township figures on their own pages (overview, township, indicator views).
+# Everyone else -- the meeting-screen display account, an unknown role, nobody signed in -- sees
+# only what public_values() lets through.
+RAW_ROLES = ("admin", "leader", "liaison")
 
 # Registry-derived indicators count public places (villages with a room, schools, hospitals).
 EXEMPT_SOURCES = ("registry",)
@@ -122,6 +139,8 @@ def primary_ratio(numerator: float | None, denominator: float | None, population
         num_flag = COMPLEMENT
     if is_small_count(denominator, th):
         den_flag = SMALL
+    elif num_flag and not _missing(denominator) and float(denominator) < 2 * th.min_count:  # type: ignore[arg-type]
+        den_flag = PINS
     return num_flag, den_flag
 
 
@@ -129,13 +148,16 @@ def primary_count(value: float | None, population: float | None, th: Thresholds)
     return SMALL if is_small_area(population, th) and is_small_count(value, th) else None
 
 
-def secondary(counts: Mapping[Hashable, float | None], suppressed: Iterable[Hashable]) -> tuple[set, bool]:
+def secondary(counts: Mapping[Hashable, float | None], suppressed: Iterable[Hashable],
+              prefer: Iterable[Hashable] = ()) -> tuple[set, bool]:
     """Extra cells to suppress in one group of siblings whose total is published.
 
     Returns (cells to add, whether the total must be hidden). With exactly one suppressed cell among
     the cells that have data, total − others would give it back: the smallest other cell goes too
     (non-zero first, ties by key so the result is stable). When the suppressed cell is the only
-    one with data the total equals it, so the total is hidden.
+    one with data the total equals it, so the total is hidden. prefer: cells whose row is hidden
+    already for another reason (a rate's numerator partner): taking one of them as the partner
+    hides no further township.
     """
     present = {k: float(v) for k, v in counts.items() if not _missing(v)}
     hidden = {k for k in suppressed if k in present}
@@ -144,7 +166,8 @@ def secondary(counts: Mapping[Hashable, float | None], suppressed: Iterable[Hash
     others = [k for k in present if k not in hidden]
     if not others:
         return set(), True
-    pick = min(others, key=lambda k: (present[k] == 0, present[k], str(k)))
+    preferred = set(prefer)
+    pick = min(others, key=lambda k: (k not in preferred, present[k] == 0, present[k], str(k)))
     return {pick}, False
 
 
@@ -195,7 +218,9 @@ def suppress_values(frame: pd.DataFrame, populations: Mapping[int, int | float |
         for col in columns:
             flag_col = f"{col}_flag"
             counts = {i: out.at[i, col] for i in idx}
-            extra, total_goes = secondary(counts, [i for i in idx if out.at[i, flag_col]])
+            # The denominator's partner is taken among rows whose numerator is hidden already.
+            prefer = [i for i in idx if out.at[i, "numerator_flag"]] if col == "denominator" else []
+            extra, total_goes = secondary(counts, [i for i in idx if out.at[i, flag_col]], prefer)
             for i in extra:
                 out.at[i, flag_col] = SECONDARY
             if total_goes:
@@ -236,11 +261,36 @@ def _blank(frame: pd.DataFrame) -> None:
 
 
 def flag_text(flag: str | None, th: Thresholds, lang: str) -> str | None:
-    """What a suppressed cell shows: "<5" for a small count, "*" for anything hidden to protect one."""
+    """What a suppressed cell shows: the one mark "*" whatever hid it (see the module's docstring).
+    th is kept for callers that format the footnote beside it."""
     from i18n import t
 
     if flag is None:
         return None
-    if flag == SMALL:
-        return t("suppression.small", lang, n=th.min_count)
     return t("suppression.hidden", lang)
+
+
+def shows_raw(role: str | None) -> bool:
+    """Whether this role reads unsuppressed figures. Unknown roles and no sign-in do not."""
+    return role in RAW_ROLES
+
+
+def public_values(session: Session, period_list: Sequence[m.Period], children: Sequence[m.Region],
+                  parent: m.Region | None, codes: Sequence[str] | None = None,
+                  th: Thresholds | None = None) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """indicator_values() of a set of sibling areas (and of their parent, whose total is published
+    beside them) with the rules applied: what a public screen may show.
+
+    The one entry point for every public path (meeting slides and downloads, the coverage map), so
+    that every path hides the same cells: a township hidden by secondary suppression in the deck is
+    hidden on the map too, or the map would hand back what the deck protects. Rows are grouped per
+    (indicator, period), so asking for one indicator hides exactly what asking for all of them does.
+    """
+    from data_access import indicators as ix  # indicators does not import this module; keep it so
+
+    th = th or load_thresholds(session)
+    kinds = {i.code: (i.kind, i.source) for i in ix.indicator_catalogue(session)}
+    values = ix.indicator_values(session, period_list, children, codes)
+    totals = ix.indicator_values(session, period_list, [parent], codes) if parent is not None else None
+    return suppress_values(values, {r.id: r.population for r in children}, kinds, th, totals=totals,
+                           total_population=parent.population if parent is not None else None)

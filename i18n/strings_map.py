@@ -29,6 +29,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "map.legend.points": ("服务阵地", "Service points"),
     "map.legend.has_room": ("已建心理咨询室/社会工作室", "Has a counselling or social-work room"),
     "map.legend.no_room": ("尚无心理咨询室", "No room yet"),
+    # The meeting screen's map: a township hidden by small-count suppression shares the no-data colour.
+    "map.legend.unknown_or_hidden": ("无数据或不公开（*）", "No data or not shown (*)"),
+    "map.legend.no_data_or_hidden": ("暂无数据或不公开（*）", "No data or not shown (*)"),
+    "map.suppressed_note": ("会议大屏视图：人口较少地区的小数字不公开，显示为“*”。",
+                            "Meeting-screen view: small counts in small areas are not shown; they read \"*\"."),
     "map.legend.bubbles": ("圆圈大小 = 该县服务阵地数量（全省视图按县汇总，不逐点绘制）",
                            "Circle size = number of service points in the county (the province view is aggregated per county)"),
     "map.points_shown": ("图上显示 {count} 个服务阵地", "{count} service points on the map"),

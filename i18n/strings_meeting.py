@@ -80,11 +80,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "meeting.sheet.next_steps": ("下一步工作", "Next steps"),
     "meeting.sheet.about": ("说明", "About"),
     # suppression
-    "suppression.small": ("<{n}", "<{n}"),
     "suppression.hidden": ("*", "*"),
     "suppression.footnote": (
-        "小数抑制：常住人口不足 {population} 人的地区，小于 {n} 的数字显示为“<{n}”，由其计算的比率及可反推出它的数字显示为“*”。",
-        "Small-count suppression: in areas with fewer than {population} residents, counts below {n} show as \"<{n}\"; rates computed from them, and figures that would reveal them, show as \"*\".",
+        "小数抑制：常住人口不足 {population} 人的地区，小于 {n} 的人数、由其计算的比率，以及可据以推算出它们的数字，一律显示为“*”。",
+        "Small-count suppression: in areas with fewer than {population} residents, counts below {n}, rates computed from them, and any figure that would reveal them all show as \"*\".",
     ),
     "suppression.bad_min_count": ("最小公开数须为 1 到 100 之间的整数，未保存。", "The minimum count must be a whole number from 1 to 100; nothing was saved."),
     "suppression.bad_max_population": ("人口阈值须为 0 到 10,000,000 之间的整数，未保存。",

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from data_access import geo
+from data_access.suppression import shows_raw
 from data_access.registry import gaps_workbook
 from ui import auth, data, data_map, phone
 from ui.frame import page_title, sample_banner
@@ -88,8 +89,11 @@ with st.expander(tr("map.types"), expanded=False):
 
 tile = data_map.tile_url(version)
 on_phone = phone.is_phone()
+# The meeting-screen account (and anyone not signed in as staff) sees the suppressed map: the
+# same small counts hidden as in the briefing, in the tooltips and in the fill colours.
+public = not shows_raw(auth.current_role())
 view = data_map.map_view(version, period, colouring, lg, area_code, township, tuple(types), tuple(states), shade,
-                         tile, on_phone)
+                         tile, on_phone, public)
 payload = view[0] if view else None
 if view is None or not payload.fills:
     st.warning(tr("map.empty"))
@@ -120,6 +124,8 @@ with left:
                     unsafe_allow_html=True)
     else:
         st.caption(tr("map.legend.bubbles") + " · " + tr("map.points_shown", count=payload.point_count))
+    if public:
+        st.caption(tr("map.suppressed_note"))
     if tile:
         st.caption(tr("map.tiles_on", url=tile))
 

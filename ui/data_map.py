@@ -75,13 +75,14 @@ def facilities(version: int, township_code: str, kinds: tuple[str, ...]) -> list
 @st.cache_data(show_spinner=False)
 def map_data(version: int, period_code: str, colouring: str, lang: str, area_code: str | None,
              township_code: str | None, types: tuple[str, ...], states: tuple[str, ...],
-             shade: str | None) -> geo.MapData | None:
+             shade: str | None, public: bool = True) -> geo.MapData | None:
+    """public: the suppressed view (the default, so a caller that forgets the role gets the safe one)."""
     with session_scope() as s:
         period = indicators.period_by_code(s, period_code)
         if period is None:
             return None
         return geo.build_map(s, period, colouring, lang, area_code=area_code, township_code=township_code,
-                             types=types, states=states, shade=shade)
+                             types=types, states=states, shade=shade, public=public)
 
 
 # The map on a phone: 390 px screen less the page's margins, and short enough to scroll past it.
@@ -91,13 +92,15 @@ PHONE_MAP = (350, 440)
 @st.cache_resource(show_spinner=False, max_entries=48)
 def map_view(version: int, period_code: str, colouring: str, lang: str, area_code: str | None,
              township_code: str | None, types: tuple[str, ...], states: tuple[str, ...], shade: str | None,
-             tile: str | None, phone: bool = False) -> tuple[geo.MapData, Any] | None:
+             tile: str | None, phone: bool = False, public: bool = True) -> tuple[geo.MapData, Any] | None:
     """(map data, its pydeck Deck) for a view: built and serialised once per data version and
     choice, then the same objects for every session (a county deck is ~110 kB of JSON and takes
     ~70 ms to serialise). Read-only for callers. Keyed by everything the map's content depends on,
     so a view that differs (language, area, colouring, a role's suppression) is a different entry.
-    phone: open the map fitted to a phone's width (PHONE_MAP), not the desktop's."""
-    payload = map_data(version, period_code, colouring, lang, area_code, township_code, types, states, shade)
+    phone: open the map fitted to a phone's width (PHONE_MAP), not the desktop's.
+    public: small-count suppression applied (every viewer but the staff roles, suppression.shows_raw);
+    a separate cache entry from the staff view, so one never receives the other's deck."""
+    payload = map_data(version, period_code, colouring, lang, area_code, township_code, types, states, shade, public)
     if payload is None:
         return None
     deck = geo.deck(payload, tile=tile, fit=PHONE_MAP if phone else None)

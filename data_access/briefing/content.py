@@ -34,7 +34,7 @@ class Figure:
     kind: str
     unit: str
     value: float | None          # None when missing or suppressed
-    text: str                    # "87.3%", "<5", "*", "暂无数据"
+    text: str                    # "87.3%", "*" (suppressed), "暂无数据"
     numerator: float | None
     denominator: float | None
     numerator_text: str
@@ -193,7 +193,8 @@ def _rings(boundary: dict | None) -> list[list[tuple[float, float]]]:
     return [[(float(x), float(y)) for x, y, *_ in poly[0]] for poly in polygons_of(boundary) if poly]
 
 
-def _figure(item: ix.IndicatorStatus, lang: str, th: sup.Thresholds, flags: dict | None) -> Figure:
+def _figure(item: ix.IndicatorStatus, lang: str, th: sup.Thresholds, flags: dict | None,
+            hidden_before: bool = False) -> Figure:
     flags = flags or {}
     vflag = flags.get("value_flag")
     value = None if vflag else item.value
@@ -212,7 +213,7 @@ def _figure(item: ix.IndicatorStatus, lang: str, th: sup.Thresholds, flags: dict
         # A hidden county value cannot carry a status either: the status would hint at it.
         status=ix.NO_DATA if vflag else item.status,
         status_text=status_label(ix.NO_DATA if vflag else item.status, lang),
-        change_text="—" if vflag else change_text(item.change, item.kind), flag=vflag)
+        change_text="—" if vflag or hidden_before else change_text(item.change, item.kind), flag=vflag)
 
 
 def assemble(session: Session, period_code: str, lang: str = "zh", today: dt.date | None = None) -> Briefing | None:
@@ -224,21 +225,22 @@ def assemble(session: Session, period_code: str, lang: str = "zh", today: dt.dat
     today = today or dt.date.today()
     th = sup.load_thresholds(session)
     catalogue = {i.code: i for i in ix.indicator_catalogue(session)}
-    kinds = {c: (i.kind, i.source) for c, i in catalogue.items()}
     townships = ix.regions_at(session, root.code)
-    population = {r.id: r.population for r in townships}
 
     summary = ix.region_summary(session, period, root)
-    values = ix.indicator_values(session, [period], townships)
-    totals = ix.indicator_values(session, [period], [root])
-    safe, safe_totals = sup.suppress_values(values, population, kinds, th, totals=totals,
-                                            total_population=root.population)
-    total_flags = {}
+    # The same call as the coverage map's public view: both hide exactly the same cells. Last
+    # quarter too: a change beside a total hidden last quarter would give that total back.
+    before = ix.previous_period(session, period)
+    safe, safe_totals = sup.public_values(session, [period] + ([before] if before else []), townships, root, th=th)
+    safe = safe[safe["period"] == period.code]
+    total_flags: dict[tuple[str, str], dict] = {}
     if safe_totals is not None:
         for row in safe_totals.to_dict("records"):
-            total_flags[row["indicator"]] = {k: row[k] for k in sup.FLAG_COLUMNS}
+            total_flags[(row["indicator"], row["period"])] = {k: row[k] for k in sup.FLAG_COLUMNS}
 
-    figures = [_figure(item, lang, th, total_flags.get(item.code)) for item in summary]
+    figures = [_figure(item, lang, th, total_flags.get((item.code, period.code)),
+                       hidden_before=bool(before and (total_flags.get((item.code, before.code)) or {}).get("value_flag")))
+               for item in summary]
     targets = [f for f in figures if f.code in catalogue and catalogue[f.code].is_target]
     outcomes = [f for f in figures if f.code in catalogue and not catalogue[f.code].is_target]
     counts = {s: sum(f.status == s for f in targets) for s in (ix.MET, ix.NEAR, ix.BEHIND, ix.NO_DATA)}

@@ -37,9 +37,30 @@ def test_primary_ratio_hides_small_numerator_denominator_and_complement() -> Non
     assert sup.primary_ratio(3, 40, 900, TH) == (sup.SMALL, None)
     # 38 of 40 managed tells the room that 2 are not: the difference is a count too.
     assert sup.primary_ratio(38, 40, 900, TH) == (sup.COMPLEMENT, None)
-    assert sup.primary_ratio(5, 5, 900, TH) == (sup.COMPLEMENT, None)
     assert sup.primary_ratio(30, 40, 900, TH) == (None, None)
     assert sup.primary_ratio(3, 4, 50_000, TH) == (None, None)
+
+
+def test_a_denominator_that_pins_the_hidden_numerator_is_hidden_too() -> None:
+    # The case: 5 of 5 managed. A mark beside "5" read "all or none" (and with the old
+    # "≥ 5" meaning of "*", exactly 5, i.e. 0 not under management). The 5 goes as well.
+    assert sup.primary_ratio(5, 5, 900, TH) == (sup.COMPLEMENT, sup.PINS)
+    assert sup.primary_ratio(3, 9, 900, TH) == (sup.SMALL, sup.PINS)
+    assert sup.primary_ratio(7, 9, 900, TH) == (sup.COMPLEMENT, sup.PINS)
+    # From 2 × 5 on, a group can be split into two parts that are both 5 or more: it may stand.
+    assert sup.primary_ratio(3, 10, 900, TH) == (sup.SMALL, None)
+    assert sup.primary_ratio(5, 10, 900, TH) == (None, None)
+    # The threshold follows the setting.
+    assert sup.primary_ratio(3, 15, 900, sup.Thresholds(min_count=10)) == (sup.SMALL, sup.PINS)
+
+
+def test_one_mark_whatever_the_reason() -> None:
+    # "<5" beside "*" told which count was small and which was not: every hidden figure reads "*".
+    for lang in ("zh", "en"):
+        assert {sup.flag_text(f, TH, lang) for f in sup.FLAGS} == {"*"}
+        assert sup.flag_text(None, TH, lang) is None
+    assert not sup.shows_raw("display") and not sup.shows_raw(None) and not sup.shows_raw("somebody")
+    assert all(sup.shows_raw(r) for r in ("admin", "leader", "liaison"))
 
 
 # --- secondary rule ---------------------------------------------------------------------------
@@ -103,7 +124,7 @@ def test_suppress_values_blanks_numbers_and_protects_the_total() -> None:
     # Registry figures (villages with a room) are public places: shown as they are.
     assert by[("rooms", 1)].value == 0.5 and by[("rooms", 1)].value_flag is None
     assert tot is not None and tot.value_flag.isna().all()
-    assert sup.flag_text(sup.SMALL, TH, "zh") == "<5" and sup.flag_text(sup.SECONDARY, TH, "en") == "*"
+    assert sup.flag_text(sup.SMALL, TH, "zh") == "*" and sup.flag_text(sup.SECONDARY, TH, "en") == "*"
 
 
 def test_total_hidden_when_the_suppressed_area_is_the_only_reporter() -> None:
@@ -156,8 +177,21 @@ def test_sample_park_figures_are_suppressed(sample_engine) -> None:  # noqa: ANN
     assert safe.denominator_flag == sup.SMALL and math.isnan(safe.value) and math.isnan(safe.denominator)
     # Every indicator group with a primary cell has at least two hidden cells.
     for (code, _), grp in out.groupby(["indicator", "period"]):
-        for col in ("numerator", "value"):
+        for col in ("numerator", "denominator", "value"):
             flags = grp[f"{col}_flag"]
-            primary = flags.isin([sup.SMALL, sup.COMPLEMENT]).sum()
+            primary = flags.isin([sup.SMALL, sup.COMPLEMENT, sup.PINS]).sum()
             if primary == 1:
                 assert (flags == sup.SECONDARY).sum() >= 1, (code, col)
+
+
+def test_a_rates_denominator_partner_is_a_row_hidden_already() -> None:
+    # The park's 5 / 5: numerator and denominator both hidden. The numerator's partner is the
+    # smallest numerator (b); the denominator's partner is b's denominator too, not the smallest
+    # denominator (c), so one township is hidden with the park, not two.
+    frame = _frame([("smd", "Q", 1, 5, 5, 1.0, 1), ("smd", "Q", 2, 20, 60, 1 / 3, 1),
+                    ("smd", "Q", 3, 40, 45, 40 / 45, 1), ("smd", "Q", 4, 90, 100, 0.9, 1)])
+    out, _ = sup.suppress_values(frame, {1: 864, 2: 30_000, 3: 30_000, 4: 30_000},
+                                 {"smd": ("ratio", "report")}, TH)
+    flags = {int(r.region_id): (r.numerator_flag, r.denominator_flag) for r in out.itertuples()}
+    assert flags == {1: (sup.COMPLEMENT, sup.PINS), 2: (sup.SECONDARY, sup.SECONDARY), 3: (None, None),
+                     4: (None, None)}

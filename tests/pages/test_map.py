@@ -134,3 +134,38 @@ def _colourings(engine) -> list[str]:  # noqa: ANN001
 
     with session_scope(engine) as s:
         return [c.code for c in geo.colourings(s)]
+
+
+def _township_tips(at) -> dict[str, str]:  # noqa: ANN001
+    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    fills = next(layer for layer in spec["layers"] if layer["id"] == "fills")["data"]
+    return {f["code"]: f["tip"] for f in fills if f["level"] == "township"}
+
+
+def test_display_account_map_hides_small_counts_in_every_status_colouring(app_engine) -> None:  # noqa: ANN001
+    # The issue: colour by 达标状态, hover the industrial park (864 residents): 100.0%（5 / 5）.
+    from data_access import geo
+
+    park = "990101013"
+    leader = open_page("pages/map.py", state=signed_in(app_engine, "leader"))
+    leader.selectbox(key="map_colour").set_value("status:smd_managed").run()
+    assert "（5 / 5）" in _township_tips(leader)[park]
+    assert not any("不公开" in c.value for c in leader.caption)
+
+    at = open_page("pages/map.py", state=signed_in(app_engine, "display"))
+    assert not at.exception
+    assert any("不公开" in c.value for c in at.caption)
+    reported = [c for c in _colourings(app_engine) if c.startswith("status:") and c.split(":")[1] in
+                ("special_counselling", "smd_managed", "rehab_participation", "awareness_urban", "awareness_rural")]
+    for colouring in reported:
+        at.selectbox(key="map_colour").set_value(colouring).run()
+        assert not at.exception, colouring
+        spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+        tips = _township_tips(at)
+        fills = {f["code"]: f["f"] for f in next(l for l in spec["layers"] if l["id"] == "fills")["data"]}
+        if colouring.split(":")[1] in ("special_counselling", "smd_managed", "rehab_participation"):
+            assert tips[park].endswith("：*\n（* / *）"), (colouring, tips[park])
+            assert fills[park] == geo.status_colour("no_data"), colouring
+        for code, tip in tips.items():
+            if "：*" in tip:
+                assert fills[code] == geo.status_colour("no_data"), (colouring, code)

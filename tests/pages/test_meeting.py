@@ -34,7 +34,9 @@ def test_display_role_walks_through_every_slide(app_engine) -> None:  # noqa: AN
     assert "县总工会" in seen[3]                                        # departments
     outcomes = seen[4]
     assert f"{summary['people_served'].value:,.0f} 人次" in outcomes
-    assert "和安经济开发区" in outcomes and "&lt;5" in outcomes            # suppressed on screen
+    assert "和安经济开发区" in outcomes                                  # suppressed on screen:
+    park = outcomes[outcomes.index("<td>和安经济开发区</td>"):].split("</tr>")[0]
+    assert park.count(">*</td>") >= 2 and "&lt;" not in "".join(seen)    # one mark, never "<5"
     assert _button(at, "meeting_next").disabled
     assert not at.text_area                                              # display cannot edit notes
     _button(at, "meeting_prev").click().run()
@@ -112,9 +114,10 @@ def test_liaison_gets_no_meeting_button(app_engine) -> None:  # noqa: ANN001
 
 
 def test_display_account_cannot_open_unsuppressed_township_figures(app_engine) -> None:  # noqa: ANN001
-    # The park's tiny counts are suppressed only in meeting mode; the display account's public
-    # screen must not reach the staff pages that show them raw, not even by URL.
-    # (The coverage map stays open to it: it counts public places, not people.)
+    # The park's tiny counts are suppressed only in meeting mode and on the display account's
+    # coverage map; its public screen must not reach the staff pages that show them raw, not even
+    # by URL. (The map colours townships by reported rates too: tests/pages/test_map.py and
+    # tests/data_access/test_map_suppression.py check that the display account's map suppresses.)
     for page in ("pages/township.py", "pages/indicator.py", "pages/home.py", "pages/warnings.py"):
         at = open_page(page, state=signed_in(app_engine, "display"), query={"township": "990101013"})
         assert not at.exception, page

@@ -63,16 +63,22 @@ def test_park_is_suppressed_everywhere_in_the_content(sample_engine) -> None:  #
     b = _briefing(sample_engine)
     park = [r for r in b.township_rows if r["region"] == "和安经济开发区"]
     rehab = next(r for r in park if r["indicator"] == "rehab_participation")
-    assert rehab["denominator"] == "<5" and rehab["value"] is None and rehab["value_text"] == "*"
+    assert rehab["denominator"] == "*" and rehab["value"] is None and rehab["value_text"] == "*"
     petitions = next(r for r in park if r["indicator"] == "petitions")
-    assert petitions["value_text"] == "<5"
+    assert petitions["value_text"] == "*"
+    # 5 of 5 under management: the numerator is hidden (0 not managed) and so is the 5 beside it,
+    # which with the mark would say "all or none".
+    smd = next(r for r in park if r["indicator"] == "smd_managed")
+    assert (smd["numerator"], smd["denominator"], smd["value_text"]) == ("*", "*", "*")
+    # One mark for every reason: nothing in the briefing reads "<5".
+    assert not any("<" in str(v) for r in b.township_rows for v in r.values())
     # Secondary suppression: some other township's petitions are hidden as well.
     others = [r for r in b.township_rows if r["indicator"] == "petitions" and r["region"] != "和安经济开发区"]
     assert sum(r["value"] is None for r in others) == 1
     # Registry coverage is not suppressed (villages with rooms are public places).
     rooms = next(r for r in park if r["indicator"] == "room_coverage")
     assert rooms["value"] == 0.5
-    assert b.any_suppressed and "<5" in b.footnote
+    assert b.any_suppressed and "“*”" in b.footnote and "<" not in b.footnote
 
 
 def test_english(sample_engine) -> None:  # noqa: ANN001

@@ -80,14 +80,15 @@ def test_deck_never_shows_a_suppressed_figure(briefing, sample_sqlite) -> None: 
     deck = Presentation(io.BytesIO(pptx.build_deck(briefing)))
     text = "\n".join(t for s in deck.slides for t in _slide_texts(s))
     assert briefing.footnote in text
-    # The outcomes slide's township table: the park's petitions (a count under 5) show as "<5",
-    # its mediation rate as "*", and one other township is hidden as well (secondary).
+    # The outcomes slide's township table: the park's petitions (a count under 5) and its mediation
+    # rate show as "*", and one other township is hidden as well (secondary).
     table = next(sh.table for sh in list(deck.slides)[5].shapes if sh.has_table and len(sh.table.rows) > 10)
     rows = [[c.text for c in r.cells] for r in table.rows]
     head = rows[0]
     park = next(r for r in rows if r[0] == "和安经济开发区")
-    assert park[head.index("信访件数")] == "<5" and park[head.index("矛盾纠纷调解成功率")] == "*"
-    assert sum(r[head.index("信访件数")] == "*" for r in rows) == 1
+    assert park[head.index("信访件数")] == "*" and park[head.index("矛盾纠纷调解成功率")] == "*"
+    assert sum(r[head.index("信访件数")] == "*" for r in rows) == 2
+    assert "<5" not in text
     for chart in (sh.chart for s in deck.slides for sh in s.shapes if sh.has_chart):
         for cat, value in zip(chart.plots[0].categories, chart.plots[0].series[0].values):
             if cat.startswith("和安经济开发区") and "*" in cat:
@@ -134,7 +135,8 @@ def test_pdf_suppression_held(briefing, tmp_path) -> None:  # noqa: ANN001
     page = text.split("\f")[5]
     park = next(line for line in page.splitlines() if "和安经济开发区" in line).split()
     # township, people served, mediation rate, petitions, records
-    assert park[3] == "*" and park[4] == "<5"
+    assert park[3] == "*" and park[4] == "*"
+    assert "<5" not in text
 
 
 def test_excel_tables_safe_and_suppressed(briefing, sample_sqlite) -> None:  # noqa: ANN001
@@ -148,8 +150,11 @@ def test_excel_tables_safe_and_suppressed(briefing, sample_sqlite) -> None:  # n
     assert targets["smd_managed"][4] == expected["smd_managed"].numerator
     rows = list(wb["乡镇明细"].iter_rows(min_row=2, values_only=True))
     park = {r[0]: r for r in rows if r[3] == "和安经济开发区"}
-    assert park["rehab_participation"][5] == "<5" and park["rehab_participation"][6] is None
-    assert park["petitions"][7] == "<5" and park["petitions"][6] is None
+    assert park["rehab_participation"][5] == "*" and park["rehab_participation"][6] is None
+    assert park["petitions"][7] == "*" and park["petitions"][6] is None
+    # The complement case: "*" beside a denominator of 5 read 5 / 5. Both counts go.
+    assert park["smd_managed"][4:8] == ("*", "*", None, "*")
+    assert not any(isinstance(v, str) and v.startswith("<") for r in rows for v in r)
     # Formula injection: stored as text with Excel's quote prefix, never as a formula.
     steps = wb["下一步工作"]
     assert steps["B3"].value == STEPS[1] and steps["B3"].data_type == "s" and steps["B3"].quotePrefix
