@@ -85,3 +85,29 @@ def test_english(sample_engine) -> None:  # noqa: ANN001
     b = _briefing(sample_engine, "en")
     assert b.period_label == "2026 Q3" and b.titles["overview"] == "All target indicators"
     assert b.county != "和安县"
+
+
+def test_no_change_beside_a_total_hidden_last_quarter(county) -> None:  # noqa: ANN001
+    # Last quarter only the industrial park reported petitions: the county total was the park's
+    # small count and was hidden. This quarter's total minus a change would give it back.
+    from sqlalchemy import delete, select
+
+    from data_access import models as m
+
+    with session_scope(county) as s:
+        ind = s.scalar(select(m.Indicator).where(m.Indicator.code == "petitions"))
+        park = s.scalar(select(m.Region).where(m.Region.code == "990101013"))
+        q2 = ix.period_by_code(s, "2026Q2")
+        kept = s.scalar(select(m.Observation.value).where(m.Observation.indicator_id == ind.id,
+                                                          m.Observation.period_id == q2.id,
+                                                          m.Observation.region_id == park.id))
+        assert kept is not None and kept < 5
+        s.execute(delete(m.Observation).where(m.Observation.indicator_id == ind.id,
+                                              m.Observation.period_id == q2.id,
+                                              m.Observation.region_id != park.id))
+    b = _briefing(county)
+    petitions = next(f for f in b.outcomes if f.code == "petitions")
+    assert petitions.value is not None and petitions.text != "*"   # this quarter's total stands
+    assert petitions.change_text == "—"
+    people = next(f for f in b.outcomes if f.code == "people_served")
+    assert people.change_text not in ("—", "")                     # other changes still show
