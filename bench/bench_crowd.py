@@ -22,17 +22,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(1, str(Path(__file__).resolve().parent.parent))  # data_access, for the password check
 
-from servers import FLOOR_PAGE, PeakMemory, Servers, cpu_seconds, sample_database, serve  # noqa: E402
+from servers import (CROWD_PASSWORD, FLOOR_PAGE, PeakMemory, Servers, crowd_accounts, crowd_user,  # noqa: E402
+                     sample_database, serve)
 from stclient import Run, StreamlitSession, sign_in  # noqa: E402
-
-USER, PASSWORD = "leader", "demo2026"
 
 
 def pct(values: list[float], q: float) -> float:
@@ -59,8 +60,10 @@ async def _phase(sessions: list, servers: Servers, step) -> dict:  # noqa: ANN00
 
 
 async def crowd(servers: Servers, n: int, floor: bool) -> dict:
-    """n sessions: open, then (app) sign in + overview together, then a warm rerun together."""
+    """n sessions: open, then (app) sign in + overview together, then a warm rerun together. Session i
+    signs in as crowd_user(i): a meeting is n leaders, each with an account of their own."""
     sessions = [StreamlitSession(servers.urls[i % len(servers.urls)]) for i in range(n)]
+    account = {id(s): crowd_user(i) for i, s in enumerate(sessions)}
     for s in sessions:
         await s.__aenter__()
     try:
@@ -69,7 +72,8 @@ async def crowd(servers: Servers, n: int, floor: bool) -> dict:
         if floor:
             click = await _phase(sessions, servers, lambda s: s.rerun())
         else:
-            click = await _phase(sessions, servers, lambda s: sign_in(s, first[id(s)], USER, PASSWORD))
+            click = await _phase(sessions, servers, lambda s: sign_in(s, first[id(s)], account[id(s)],
+                                                                        CROWD_PASSWORD))
         warm = await _phase(sessions, servers, lambda s: s.rerun())
     finally:
         for s in sessions:
@@ -108,6 +112,18 @@ PHASE_NAMES = {("app", "open"): "open (sign-in page)", ("app", "click"): "sign i
                ("floor", "warm"): "click again"}
 
 
+def password_check_cpu() -> float:
+    """CPU seconds of one password check as the app makes it (its argon2 parameters), in this process:
+    what every sign-in costs the server before any page is drawn."""
+    from data_access.users import _hasher
+
+    stored = _hasher.hash(CROWD_PASSWORD)
+    started = time.process_time()
+    for _ in range(3):
+        _hasher.verify(stored, CROWD_PASSWORD)
+    return (time.process_time() - started) / 3
+
+
 def print_rows(label: str, kind: str, rows: list[dict], floor_rows: list[dict] | None) -> None:
     print(f"\n{label}")
     print(f"{'sessions':>8}  {'step':<24}{'p50 s':>7}{'p95 s':>7}{'(spread)':>14}{'max s':>7}{'CPU/s s':>9}"
@@ -129,7 +145,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--processes", default="1", help="app processes, e.g. 1,2 (several need --backend postgresql)")
     parser.add_argument("--backend", default="sqlite", choices=["sqlite", "postgresql"])
     parser.add_argument("--repeat", type=int, default=2)
-    parser.add_argument("--url", help="measure this running app (localhost) instead of starting one")
+    parser.add_argument("--url", help="measure this running app (localhost) instead of starting one; its database "
+                        "needs the crowd's accounts: DATABASE_URL=... python bench/servers.py accounts 20")
     parser.add_argument("--no-floor", action="store_true")
     parser.add_argument("--option", action="append", default=[],
                         help="extra `streamlit run` option for the app, e.g. --option=--runner.postScriptGC=true")
@@ -147,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     env, drop = sample_database(args.backend)
     try:
+        crowd_accounts(env, max(sizes))
         floor_rows = None
         if not args.no_floor:
             with serve(env, 1, FLOOR_PAGE) as servers:
@@ -160,6 +178,9 @@ def main(argv: list[str] | None = None) -> int:
                 rows = measure(servers, sizes, args.repeat, floor=False)
             print_rows(f"app: overview, {procs} process{'es' if procs > 1 else ''}, {args.backend}"
                        + (f" {' '.join(args.option)}" if args.option else ""), "app", rows, floor_rows)
+            check = password_check_cpu()
+            print(f"of each sign-in's CPU, the password check (argon2 m={_argon2_params()}) takes {check:.3f} s: "
+                  f"n sign-ins at once need >= n x {check:.3f} s / {os.cpu_count()} cores")
             twenty = next((r for r in rows if r["n"] == 20 and r["phase"] == "click"), None)
             warm = next((r for r in rows if r["n"] == max(sizes) and r["phase"] == "warm"), None)
             if twenty:
@@ -173,9 +194,14 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _argon2_params() -> str:
+    from data_access.users import _hasher
+
+    return f"{_hasher.memory_cost // 1024} MiB, t={_hasher.time_cost}, p={_hasher.parallelism}"
+
+
 def _pid_listening(port: int) -> int | None:
     """The pid of the local process listening on port (from /proc), for CPU and memory figures."""
-    import os
 
     inode = None
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):

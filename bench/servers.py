@@ -113,6 +113,34 @@ def sample_database(backend: str, counties: int = 1) -> tuple[dict[str, str], ca
     return env, drop
 
 
+CROWD_PASSWORD = "demo2026"
+CROWD_DISPLAY_NAME = "领导小组成员（演示）"   # the demo leader's: every crowd member's page is the same
+
+
+def crowd_user(i: int) -> str:
+    """The i-th crowd member's account: a meeting is twenty leaders, each with their own account
+    (twenty sign-ins of one account from one address at once look like guessing to the throttle)."""
+    return f"bench_leader_{i + 1:02d}"
+
+
+def crowd_accounts(env: dict[str, str], n: int) -> None:
+    """Leader accounts crowd_user(0..n-1) in the bench database (made once, through data_access)."""
+    code = f"""
+from data_access import users
+from data_access.db import make_engine, session_scope
+from data_access import models as m
+engine = make_engine()
+with session_scope(engine) as s:
+    have = set(s.scalars(m.User.__table__.select().with_only_columns(m.User.username)))
+for i in range({n}):
+    name = "bench_leader_%02d" % (i + 1)
+    if name not in have:
+        users.create_user(engine, users.CLI_ACTOR, username=name, display_name={CROWD_DISPLAY_NAME!r},
+                          role="leader", department_id=None, password={CROWD_PASSWORD!r})
+"""
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**os.environ, **env}, check=True)
+
+
 def _generate(env: dict[str, str], counties: int) -> None:
     print(f"  generating the sample data ({counties} count{'y' if counties == 1 else 'ies'}) ...", flush=True)
     subprocess.run([sys.executable, "-m", "sample_data.generate", "--counties", str(counties), "--if-empty"],
@@ -158,3 +186,9 @@ def serve(env: dict[str, str], processes: int = 1, script: Path | str = "app.py"
                 proc.wait(10)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+if __name__ == "__main__":  # python bench/servers.py accounts N: the crowd's accounts in DATABASE_URL's database
+    if len(sys.argv) != 3 or sys.argv[1] != "accounts":
+        sys.exit("usage: DATABASE_URL=... python bench/servers.py accounts N")
+    crowd_accounts({"PYTHONPATH": str(ROOT)}, int(sys.argv[2]))

@@ -72,6 +72,29 @@ def test_sign_in_returns_the_session_contract_and_is_audited(county: Engine) -> 
     assert [(r.username, r.user_id) for r in rows] == [("liaison_health", health.id)]
 
 
+def test_an_older_costlier_hash_signs_in_and_is_remade_with_the_cheaper_parameters(county: Engine,
+                                                                                    monkeypatch) -> None:
+    """Hashes are OWASP's Argon2id configuration (19 MiB, 2 passes, 1 lane), no weaker; a hash stored
+    with argon2-cffi's default (64 MiB, 3 passes, 4 lanes: five times the CPU at every sign-in) still
+    signs in and is stored again with the app's parameters."""
+    from argon2 import PasswordHasher
+    from argon2.low_level import Type
+    from argon2 import extract_parameters
+
+    real = PasswordHasher(time_cost=users.HASH_TIME_COST, memory_cost=users.HASH_MEMORY_KIB,
+                          parallelism=users.HASH_LANES)
+    monkeypatch.setattr(users, "_hasher", real)  # this test: the real parameters, not the tests' cheap ones
+    assert users.HASH_MEMORY_KIB >= 19 * 1024 and users.HASH_TIME_COST >= 2
+    with session_scope(county) as s:
+        u = s.scalar(select(m.User).where(m.User.username == "leader"))
+        u.password_hash = PasswordHasher().hash(users.DEMO_PASSWORD)  # the parameters used until now
+    assert users.authenticate(county, "leader", users.DEMO_PASSWORD, now=NOW).ok
+    stored = extract_parameters(_user(county, "leader").password_hash)
+    assert (stored.type, stored.memory_cost, stored.time_cost, stored.parallelism) == (Type.ID, 19 * 1024, 2, 1)
+    assert users.authenticate(county, "leader", users.DEMO_PASSWORD, now=NOW).ok
+    assert not users.authenticate(county, "leader", "wrong-pass", now=NOW).ok
+
+
 def test_wrong_password_and_unknown_user_are_refused_alike_and_audited(county: Engine, caplog) -> None:
     caplog.set_level(logging.DEBUG)
     bad = users.authenticate(county, "leader", "guess-123", now=NOW)
