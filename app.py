@@ -124,3 +124,6 @@ except Exception:  # never a stack trace on screen; the log keeps it for the adm
 
 if user is not None:
     data.freeze_heap()
+# Once per process, after the first page has gone out (usually the sign-in form): the background
+# warm-up, so the first person to sign in finds the overview ready.
+data.warm_up()

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import importlib
+import logging
+import threading
 from dataclasses import asdict
 
 import streamlit as st
@@ -16,6 +19,54 @@ from data_access.db import session_scope
 def prepare_database() -> None:
     """Bring the schema up to date once per server process (the same migrations as a deployment)."""
     db.upgrade_schema(db.get_engine())
+
+
+log = logging.getLogger("dashboard.warm_up")
+
+# What a signed-in leader's first page needs beyond what the sign-in page has loaded: the overview's
+# charts and styled tables (altair, pandas' Styler with jinja2), the map's deck (pydeck).
+WARM_MODULES = ("ui.views", "ui.meeting", "ui.phone", "ui.data_views", "pandas.io.formats.style", "pydeck")
+
+
+@st.cache_resource(show_spinner=False)
+def warm_up() -> threading.Thread | None:
+    """Once per server process, from its first run (someone opening the sign-in page): a background
+    thread imports what the signed-in pages need and computes the overview's data for the current
+    version, while the person types their password. On a fresh server the first sign-in otherwise
+    paid ~1 s of imports and, at province scale, ~0.7 s of roll-ups (issue 18). Nothing here is
+    per person; a failure only leaves the caches cold."""
+    if not _serving():
+        return None
+    thread = threading.Thread(target=_warm, name="warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+def _serving() -> bool:
+    """A real server (not AppTest, whose stand-in runtime shares the process with tests that swap
+    databases and clear caches under it, nor a bare `python app.py`)."""
+    from streamlit.runtime import Runtime
+
+    return Runtime.exists() and type(Runtime.instance()) is Runtime
+
+
+def _warm() -> None:
+    try:
+        for module in WARM_MODULES:
+            importlib.import_module(module)
+        from ui import data_meeting, data_views
+
+        current = version()
+        period = default_period_code(current)
+        period_choices(current)
+        _is_sample(current)
+        if period:
+            data_views.overview(current, period)
+            for lang in ("zh", "en"):
+                data_meeting.file_stem(current, period, lang)
+        freeze_heap()
+    except Exception:  # the first person to need it computes it then
+        log.exception("warm-up failed")
 
 
 @st.cache_resource(show_spinner=False)

@@ -1,0 +1,61 @@
+"""A fresh server gets ready while the first person types their password (issue 18): the overview's
+data and modules are computed and imported in the background, once per process, and nothing of
+the kind runs under AppTest, where tests swap databases and clear caches."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_warm_up_computes_what_the_first_overview_reads(app_engine, monkeypatch) -> None:  # noqa: ANN001
+    import gc
+
+    from data_access import indicators as ix
+    from ui import data, data_meeting, data_views
+
+    calls = []
+    real = ix.indicator_values
+    monkeypatch.setattr(ix, "indicator_values", lambda *a, **k: calls.append(1) or real(*a, **k))
+    try:
+        data._warm()
+    finally:
+        gc.unfreeze()  # the warm-up ends by freezing the heap; the test process keeps collecting
+    assert calls, "the warm-up computed the overview's roll-up"
+    version = data.version()
+    period = data.default_period_code(version)
+    done = len(calls)
+    # What pages/home.py then asks for comes from the caches: no roll-up, no query.
+    view = data_views.overview(version, period)
+    assert view is not None and view["rows"]
+    assert len(calls) == done
+    monkeypatch.setattr("data_access.db.session_scope", None)  # any query now would fail
+    monkeypatch.setattr("ui.data_meeting.session_scope", None)
+    assert data_meeting.file_stem(version, period, "zh")
+
+
+def test_no_warm_up_thread_under_apptest(app_engine) -> None:  # noqa: ANN001
+    from helpers import open_page
+
+    from ui import data
+
+    at = open_page()
+    assert not at.exception
+    assert data.warm_up() is None
+    assert not [t for t in threading.enumerate() if t.name == "warm-up"]
+
+
+def test_the_overview_does_not_load_the_briefing_file_builders() -> None:
+    """fpdf, python-pptx and the map renderer load when a file is first made, not with the page."""
+    code = ("import json, sys; import ui.meeting, ui.data_meeting; "
+            "print(json.dumps([m for m in ('fpdf', 'pptx', 'data_access.briefing.mapimage', "
+            "'data_access.briefing.pdf') if m in sys.modules]))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == []
