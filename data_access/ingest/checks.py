@@ -10,6 +10,8 @@ department are refused at their cell with the fix; a mistake of one header is sa
 from __future__ import annotations
 
 import datetime as dt
+import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,9 +23,10 @@ from data_access.indicators import previous_period
 from data_access.ingest.file_origin import other_department, wrong_quarter
 from data_access.ingest.places import EntityIndex, is_footer
 from data_access.ingest.problems import ERROR, NOTICE, WARNING, Problem, a1, as_shown, err, note, show_value, warn
-from data_access.ingest.reader import PARSERS, Parsed, ReadResult, excel_error_key, header_labels
-from data_access.ingest.spec import (CODE, COUNT, DEN, NAME, NUM, REGION_LEVELS, TEMPLATE_VERSION, SheetSpec,
-                                     norm_label)
+from data_access.ingest.reader import PARSERS, Parsed, ReadResult, excel_error_key, header_labels, parse_rate
+from i18n.numbers import value_text
+from data_access.ingest.spec import (CODE, COUNT, DEN, NAME, NUM, RATE, REGION_LEVELS, TEMPLATE_VERSION,
+                                     SheetSpec, norm_label)
 
 NOTICE_PER_KEY = 20            # individual notices per kind; the rest are counted in one line
 JUMP_RATIO_POINTS = 0.30       # a rate that moves more than 30 points in a quarter
@@ -194,7 +197,10 @@ def _rows(session: Session, checked: Checked, period: m.Period, index: EntityInd
     formulas = result.formula_cells.get(sheet, set())
     error_cells = result.error_cells.get(sheet, {})
     percent_cells = result.percent_cells.get(sheet, set())
+    hidden_rows = result.hidden_rows.get(sheet, set())
     value_cols = [(loc.columns[k], c) for k, c in colmap.items() if loc.columns[k].role in PARSERS]
+    # A rate column whose header declares percent (疏导率（%）) holds percents: its 0.9 is 0.9 %.
+    percent_units = {c for col, c in value_cols if col.role == RATE and _header_says_percent(loc, c)}
     name_col, code_col = colmap.get(NAME), colmap.get(CODE)
     key_col = name_col if name_col is not None else code_col
     labels = header_labels(list(loc.columns.values()))
@@ -226,6 +232,9 @@ def _rows(session: Session, checked: Checked, period: m.Period, index: EntityInd
             has_values = any(not _blank(v) for v, _ in cells.values())
             if sum(isinstance(v, str) and norm_label(v) in labels for v in row) >= 2:
                 notes.add("ingest.note.header_again", sheet=sheet, row=r, col=first_c, value=first_text)
+                continue
+            if not seen and _is_units_row(row):  # （人） under each label: still the header
+                notes.add("ingest.note.units_row", sheet=sheet, row=r, col=first_c, value=first_text)
                 continue
             if label and index.is_total(label):
                 notes.add("ingest.note.total_row", sheet=sheet, row=r,
@@ -277,7 +286,8 @@ def _rows(session: Session, checked: Checked, period: m.Period, index: EntityInd
         row_errors: list[Problem] = []
         for key, (raw, c) in cells.items():
             col = loc.columns[key]
-            parsed = _cell(col, raw, r, c, formulas, error_cells, percent_cells, sheet, row_errors, notes)
+            parsed = _cell(col, raw, r, c, formulas, error_cells, percent_cells, sheet, row_errors, notes,
+                           c in percent_units)
             if parsed.value is not None or parsed.error:
                 given[c] = given.get(c, 0) + 1
                 checked.figures += parsed.value is not None
@@ -294,7 +304,9 @@ def _rows(session: Session, checked: Checked, period: m.Period, index: EntityInd
         if not row_errors and all(p.value is None for p, _ in values.values()):
             continue  # a row left empty gives nothing (the template's rows under a pasted list, too)
         if entity.id in seen:
-            checked.problems.append(err("ingest.err.duplicate_row", sheet=sheet, row=r, col=key_col,
+            # The first of the two rows may be hidden: the liaison must be told where to look.
+            key = "ingest.err.duplicate_row_hidden" if seen[entity.id] in hidden_rows else "ingest.err.duplicate_row"
+            checked.problems.append(err(key, sheet=sheet, row=r, col=key_col,
                                         value=name_txt or code_txt, first=seen[entity.id] + 1, name=entity.name_zh))
             continue
         seen[entity.id] = r
@@ -322,6 +334,16 @@ def _rows(session: Session, checked: Checked, period: m.Period, index: EntityInd
         _jump_warnings(session, checked, parsed_rows, period)
 
 
+_UNIT_MARK = re.compile(r"^[(（\[【]?(单位[:：]?)?(人|人次|件|场|场次|个|名|户|所|家|次|例|%|％|万人|元|万元|岁)?[)）\]】]?$")
+
+
+def _is_units_row(row: list[Any]) -> bool:
+    """A row under the header giving each column's unit: （人）, 人次, (%), 单位：人 -- and nothing else."""
+    marks = [v for v in row if not _blank(v)]
+    return bool(marks) and all(isinstance(v, str) and _UNIT_MARK.match(v.replace(" ", "").strip()) for v in marks) \
+        and any(isinstance(v, str) and v.strip() not in ("", "()", "（）") for v in marks)
+
+
 def _check_name_against_code(checked: Checked, index: EntityIndex, by_code: Any, sheet: str, r: int,
                              name_col: int | None, code_col: int | None, name_txt: str, code_txt: str,
                              notes: Notes) -> Any:
@@ -344,8 +366,18 @@ def _check_name_against_code(checked: Checked, index: EntityIndex, by_code: Any,
     return None
 
 
+def _header_says_percent(loc: Any, c: int) -> bool:
+    for r in (loc.header_row, loc.header_row - 1):
+        if 0 <= r < len(loc.rows) and c < len(loc.rows[r]) and isinstance(loc.rows[r][c], str):
+            text = loc.rows[r][c]
+            if "%" in text or "％" in text or "百分" in text:
+                return True
+    return False
+
+
 def _cell(col: Any, raw: Any, r: int, c: int, formulas: set[str], error_cells: dict[str, str],
-          percent_cells: set[str], sheet: str, problems: list[Problem], notes: Notes) -> Parsed:
+          percent_cells: set[str], sheet: str, problems: list[Problem], notes: Notes,
+          percent_units: bool = False) -> Parsed:
     """One value cell, parsed, with its problem (if any) added to `problems`."""
     ref = a1(r, c) if (formulas or error_cells or percent_cells) else ""
     if raw in (None, "") and ref:
@@ -357,7 +389,8 @@ def _cell(col: Any, raw: Any, r: int, c: int, formulas: set[str], error_cells: d
         if ref in formulas:
             problems.append(err("ingest.err.formula_no_value", sheet=sheet, row=r, col=c))
             return Parsed(error="formula")
-    parsed = PARSERS[col.role](raw)
+    parsed = parse_rate(raw, percent_units, bool(ref) and ref in percent_cells) if col.role == RATE \
+        else PARSERS[col.role](raw)
     for n_key in parsed.notes:
         notes.add(n_key, sheet=sheet, row=r, col=c, value=show_value(raw))
     if parsed.error:
@@ -489,8 +522,20 @@ def _region_rows(session: Session, checked: Checked, parsed_rows: list, key_col:
                 num, den = num_p.value, den_p.value
                 if num is None and den is not None and rate_p.value is not None:
                     num = float(round(rate_p.value * den))
+                    # The rate as typed must BE a whole number of people of this denominator: 56.3 % of
+                    # 200 is no one's count (112 is 56.0 %, 113 is 56.5 %); a rounded guess would store
+                    # a rate the liaison never gave.
+                    if den > 0 and abs(num / den - rate_p.value) > rate_p.step / 2 + 1e-9:
+                        low = int(rate_p.value * den)
+                        checked.problems.append(err(
+                            "ingest.err.rate_not_count", sheet=sheet, row=r, col=rate_c, value=_rate_shown(rate_p),
+                            denominator=show_value(den), exact=f"{rate_p.value * den:.2f}".rstrip("0").rstrip("."),
+                            low=low, low_rate=percent_text(low / den), high=low + 1,
+                            high_rate=percent_text((low + 1) / den), indicator=info.name_zh,
+                            num_label=spec_label(spec, f"{code}:num")))
+                        continue
                     checked.problems.append(note("ingest.note.numerator_from_rate", sheet=sheet, row=r, col=rate_c,
-                                                 value=show_value(values[f"{code}:rate"][0].value), numerator=int(num)))
+                                                 value=_rate_shown(rate_p), numerator=int(num)))
                 if num is None and den is None:
                     checked.problems.append(warn("ingest.warn.blank", sheet=sheet, row=r,
                                                  col=num_c if num_c is not None else den_c, name=entity.name_zh,
@@ -530,6 +575,19 @@ def _region_rows(session: Session, checked: Checked, parsed_rows: list, key_col:
                                                  value=p.value))
                 checked.parsed.append(dict(indicator=code, region=entity.code, numerator=None, denominator=None,
                                            value=p.value))
+
+
+def _rate_shown(p: Parsed) -> str:
+    """The rate as the liaison typed it: its own number of decimals."""
+    return percent_text(p.value or 0.0, max(1, round(-math.log10(p.step * 100))) if p.step else 1)
+
+
+def percent_text(fraction: float, decimals: int = 1) -> str:
+    return value_text(fraction, "ratio", "%", "zh", decimals)
+
+
+def spec_label(spec: SheetSpec, key: str) -> str:
+    return next((c.label_zh for c in spec.columns if c.key == key), key)
 
 
 def _school_rows(session: Session, checked: Checked, parsed_rows: list, key_col: int | None) -> None:
@@ -599,5 +657,7 @@ def _jump_warnings(session: Session, checked: Checked, parsed_rows: list, period
         if jumped:
             r, values = where[o["region_id"]]
             c = values.get(key, (None, None))[1]
+            if c is None:  # a numerator computed from the rate: the rate's cell
+                c = values.get(f"{info.code}:rate", (None, None))[1]
             checked.problems.append(warn("ingest.warn.jump", sheet=sheet, row=r, col=c, value=shown_new,
                                          previous=shown_old, indicator=info.name_zh, period=before.code))

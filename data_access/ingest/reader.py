@@ -71,6 +71,8 @@ class ReadResult:
     formula_cells: dict[str, set[str]] = field(default_factory=dict)   # sheet -> A1 refs without cached value
     error_cells: dict[str, dict[str, str]] = field(default_factory=dict)  # sheet -> A1 -> "#N/A" (calamine reads "")
     percent_cells: dict[str, set[str]] = field(default_factory=dict)   # sheet -> A1 refs of numbers shown as %
+    hidden_cols: dict[str, set[int]] = field(default_factory=dict)     # sheet -> 0-based hidden columns
+    hidden_rows: dict[str, set[int]] = field(default_factory=dict)     # sheet -> 0-based hidden rows
     heads: dict[str, list[list[Any]]] = field(default_factory=dict)    # sheet -> its top rows (merged cells filled)
     problems: list[Problem] = field(default_factory=list)
 
@@ -267,6 +269,33 @@ def _cell_flags(sheet: str, xml: bytes, percent: frozenset[int], result: ReadRes
         result.percent_cells[sheet] = percents
 
 
+_COL_TAG = re.compile(rb"<(?:[\w.-]+:)?col\b([^>]*)>")
+_ROW_TAG = re.compile(rb"<(?:[\w.-]+:)?row\b([^>]*)>")
+_HIDDEN = re.compile(rb'\bhidden="(?:1|true)"')
+_MIN_MAX = re.compile(rb'\bmin="(\d+)"[^>]*?\bmax="(\d+)"|\bmax="(\d+)"[^>]*?\bmin="(\d+)"')
+_ROW_R = re.compile(rb'\br="(\d+)"')
+
+
+def _hidden(sheet: str, xml: bytes, result: ReadResult, limits: Limits) -> None:
+    """Hidden columns and rows (the sheet's extent is already within the limits): what the liaison
+    does not see -- last quarter's column kept beside this one, a row put away -- decides nothing
+    against what they see."""
+    if b'hidden="' not in xml:
+        return
+    cols: set[int] = set()
+    for attrs in _COL_TAG.findall(xml):
+        span = _MIN_MAX.search(attrs)
+        if span and _HIDDEN.search(attrs):
+            lo, hi = (span.group(1), span.group(2)) if span.group(1) else (span.group(4), span.group(3))
+            cols.update(range(int(lo) - 1, min(int(hi), limits.max_cols)))
+    rows = {int(r.group(1)) - 1 for attrs in _ROW_TAG.findall(xml)
+            if _HIDDEN.search(attrs) and (r := _ROW_R.search(attrs))}
+    if cols:
+        result.hidden_cols[sheet] = cols
+    if rows:
+        result.hidden_rows[sheet] = rows
+
+
 def open_workbook(data: bytes, limits: Limits = DEFAULT_LIMITS) -> tuple[pc.CalamineWorkbook | None, ReadResult]:
     """Guards, then calamine. Problems in result; workbook None when the file is refused."""
     result = ReadResult()
@@ -291,6 +320,7 @@ def open_workbook(data: bytes, limits: Limits = DEFAULT_LIMITS) -> tuple[pc.Cala
         styles = percent_styles(data)
         for sheet, xml in parts.items():
             _cell_flags(sheet, xml, styles, result)
+            _hidden(sheet, xml, result, limits)
     else:
         result.format = "xls"
         try:
@@ -466,6 +496,7 @@ class _Header:
     own: int                          # matched columns with a label in this row (not only above)
     other_period: list[int] = field(default_factory=list)   # 上季度…, 二季度… when reading the third
     similar: list[int] = field(default_factory=list)        # 上季度在册患者数 beside 在册患者数
+    hidden_same: list[int] = field(default_factory=list)    # a hidden column named as a visible one used
 
 
 def _is_group_row(row: list[Any]) -> bool:
@@ -475,7 +506,8 @@ def _is_group_row(row: list[Any]) -> bool:
 
 
 def _score_header(top: list[list[Any]], r: int, index: _LabelIndex,
-                  target: tuple[int, int] | None = None) -> _Header:
+                  target: tuple[int, int] | None = None, hidden: set[int] | frozenset[int] = frozenset()
+                  ) -> _Header:
     """Columns matched if row r is the (last) header row; a two-row header uses row r-1 as context and
     as the label where row r is empty (vertically merged code/name cells). The exact header wins over
     one that only contains it; with a target quarter, a header naming another period is not used."""
@@ -515,17 +547,23 @@ def _score_header(top: list[list[Any]], r: int, index: _LabelIndex,
     quality_of: dict[str, int] = {}
     duplicates, similar = [], []
     own = 0
-    for quality, c, keys, has_bottom in sorted(found, key=lambda f: (-f[0], f[1])):
+    hidden_same: list[int] = []
+    # A visible column before a hidden one of the same name: the hidden one (last quarter's, put away)
+    # is not what the liaison sees and sends.
+    for quality, c, keys, has_bottom in sorted(found, key=lambda f: (-f[0], f[1] in hidden, f[1])):
         free = [k for k in keys if k not in colmap]
         if free:
             colmap[free[0]] = c
             quality_of[free[0]] = quality
             own += has_bottom
+        elif c in hidden and all(colmap[k] not in hidden for k in keys if k in colmap):
+            hidden_same.append(c)
         elif any(quality_of[k] == quality for k in keys):
             duplicates.append(c)
         else:
             similar.append(c)
-    return _Header(len(colmap), r, colmap, extras, sorted(duplicates), own, other_period, sorted(similar))
+    return _Header(len(colmap), r, colmap, extras, sorted(duplicates), own, other_period, sorted(similar),
+                   sorted(hidden_same))
 
 
 def locate(wb: pc.CalamineWorkbook, spec: SheetSpec, result: ReadResult, limits: Limits = DEFAULT_LIMITS) -> None:
@@ -589,6 +627,26 @@ class _Candidate:
     named_by: str
     relation: str = "none"
     visible: bool = True
+    merged: list = field(default_factory=list)
+
+
+def _fill_merged_places(rows: list[list[Any]], merged: list, header_row: int, place_cols: list[int]) -> None:
+    """A place written once in a cell merged over several rows (城关镇 over its 城区 and 农村 rows) names
+    each of them -- as the liaison sees it -- not only the first: every row below says 城关镇, so two
+    rows of one place are refused as such, not as figures without a name. Only the code and name
+    columns: a figure merged over rows is one figure, never copied."""
+    for (r0, c0), (r1, c1) in merged:
+        if r1 <= r0 or r0 <= header_row or r0 >= len(rows):
+            continue
+        for c in place_cols:
+            if not c0 <= c <= c1 or c >= len(rows[r0]):
+                continue
+            value = rows[r0][c]
+            if value in (None, ""):
+                continue
+            for rr in range(r0 + 1, min(r1, len(rows) - 1) + 1):
+                if c < len(rows[rr]) and rows[rr][c] in (None, ""):
+                    rows[rr][c] = value
 
 
 def _title_text(rows: list[list[Any]], header: _Header) -> str:
@@ -642,7 +700,7 @@ def locate_columns(wb: pc.CalamineWorkbook, columns: list[Column], title_zh: str
         result.heads[meta.name] = top[:HEADER_SCAN_ROWS]
         best: _Header | None = None
         for r in range(min(HEADER_SCAN_ROWS, len(top))):
-            h = _score_header(top, r, index, target)
+            h = _score_header(top, r, index, target, result.hidden_cols.get(meta.name, frozenset()))
             # A later row must match strictly more -- a blank first data row "repeats" the header above
             # it -- unless it is the second row of a two-row header, with labels of its own.
             if h.score and (best is None or h.score > best.score or (h.score == best.score and h.own
@@ -656,9 +714,13 @@ def locate_columns(wb: pc.CalamineWorkbook, columns: list[Column], title_zh: str
             else:  # 三季度 of a workbook titled 2025年…
                 named = with_year(named, years_named(title))
             cands.append(_Candidate(meta.name, rows, best, named, named_by,
-                                    visible=meta.visible == pc.SheetVisibleEnum.Visible))
+                                    visible=meta.visible == pc.SheetVisibleEnum.Visible, merged=merged or []))
     if not cands:
-        result.problems.append(err("ingest.err.no_header", department=title_zh))
+        across = _transposed(result.heads, index)
+        if across is not None:
+            result.problems.append(across)
+        else:
+            result.problems.append(err("ingest.err.no_header", department=title_zh))
         return None
     if target is None:
         chosen = max(cands, key=lambda c: c.header.score)  # max() keeps the first of equals
@@ -668,6 +730,7 @@ def locate_columns(wb: pc.CalamineWorkbook, columns: list[Column], title_zh: str
             return None
     h = chosen.header
     sheet, r, rows = chosen.sheet, h.row, chosen.rows
+    _fill_merged_places(rows, chosen.merged, r, [h.colmap[k] for k in (CODE, NAME) if k in h.colmap])
     result.located = Located(sheet, rows, r, h.colmap, {c.key: c for c in columns}, chosen.relation,
                              period_code(chosen.named, target[0]) if target else None, chosen.named_by, h.extras)
     header = rows[r]
@@ -683,12 +746,36 @@ def locate_columns(wb: pc.CalamineWorkbook, columns: list[Column], title_zh: str
         result.problems.append(note("ingest.note.other_period_column", sheet=sheet, row=r, col=c, value=label(c)))
     for c in h.similar:
         result.problems.append(note("ingest.note.similar_column", sheet=sheet, row=r, col=c, value=label(c)))
+    for c in h.hidden_same:
+        result.problems.append(note("ingest.note.hidden_column", sheet=sheet, row=r, col=c, value=label(c)))
     for c in h.duplicates:
         result.problems.append(err("ingest.err.duplicate_column", sheet=sheet, row=r, col=c, value=label(c)))
     if not any(c.role in (CODE, NAME) and c.key in h.colmap for c in columns):
         name_label = next(c.label_zh for c in columns if c.role == NAME)
         result.problems.append(err("ingest.err.missing_column", sheet=sheet, row=r, column_label=name_label))
     return sheet, r, h.colmap
+
+
+def _transposed(heads: dict[str, list[list[Any]]], index: _LabelIndex) -> Problem | None:
+    """A sheet whose column labels run down a column (townships across, indicators down: 选择性粘贴→
+    转置): said as what it is, at the first label, instead of "no header"."""
+    value_keys = {k for k, c in index.columns.items() if c.role in (NUM, DEN, COUNT, RATE, YESNO)}
+    for sheet, top in heads.items():
+        width = max((len(row) for row in top), default=0)
+        for c in range(min(width, 5)):
+            hits: dict[str, int] = {}
+            for r, row in enumerate(top):
+                cell = row[c] if c < len(row) else None
+                if isinstance(cell, str) and cell.strip():
+                    keys, _ = index.match(norm_label(cell), "", norm(cell))
+                    for k in keys[:1]:
+                        if k in value_keys:
+                            hits.setdefault(k, r)
+            if len(hits) >= 2:
+                r = min(hits.values())
+                return err("ingest.err.transposed", sheet=sheet, row=r, col=c, value=show_value(top[r][c]),
+                           count=len(hits))
+    return None
 
 
 def _rows_are_places(cand: _Candidate, places: frozenset[str]) -> bool:
@@ -758,34 +845,59 @@ def header_matches(heads: dict[str, list[list[Any]]], columns: list[Column]) -> 
 
 
 def xls_error_cells(data: bytes, result: ReadResult) -> None:
-    """Error values of an old .xls (the zip formats are scanned in _cell_flags). Runs after the
-    guards and calamine have read the file; a file xlrd cannot read gives no flags (calamine's
-    reading stands)."""
+    """Error values and numbers shown as percentages of an old .xls (the zip formats are scanned in
+    _cell_flags): "100%" typed into a count cell is stored as 1 with a percent format, in BIFF as in
+    .xlsx. Runs after the guards and calamine have read the file; a file xlrd cannot read gives no
+    flags (calamine's reading stands)."""
     import xlrd  # only .xls needs it
 
     try:
-        book = xlrd.open_workbook(file_contents=data, on_demand=True, logfile=io.StringIO())
+        book = xlrd.open_workbook(file_contents=data, on_demand=True, formatting_info=True, logfile=io.StringIO())
     except Exception:  # xlrd's errors for an odd file are many; calamine already read it
-        return
+        try:  # formatting records it cannot parse: the error values still count
+            book = xlrd.open_workbook(file_contents=data, on_demand=True, logfile=io.StringIO())
+        except Exception:
+            return
+    percent_xf = _xls_percent_xfs(book)
     try:
         for index in range(book.nsheets):
             sheet = book.sheet_by_index(index)
             found: dict[str, str] = {}
+            percents: set[str] = set()
             for r in range(sheet.nrows):
                 types = sheet.row_types(r)
-                if xlrd.XL_CELL_ERROR not in types:
+                if xlrd.XL_CELL_ERROR not in types and not (percent_xf and xlrd.XL_CELL_NUMBER in types):
                     continue
                 for c, kind in enumerate(types):
                     if kind == xlrd.XL_CELL_ERROR:
                         code = sheet.cell_value(r, c)
                         found[f"{_col_letters(c)}{r + 1}"] = xlrd.error_text_from_code.get(code, "#VALUE!")
+                    elif kind == xlrd.XL_CELL_NUMBER and percent_xf and sheet.cell_xf_index(r, c) in percent_xf:
+                        percents.add(f"{_col_letters(c)}{r + 1}")
             if found:
                 result.error_cells[sheet.name] = found
+            if percents:
+                result.percent_cells[sheet.name] = percents
+            hidden_cols = {c for c, info in getattr(sheet, "colinfo_map", {}).items() if info.hidden}
+            hidden_rows = {r for r, info in getattr(sheet, "rowinfo_map", {}).items() if info.hidden}
+            if hidden_cols:
+                result.hidden_cols[sheet.name] = hidden_cols
+            if hidden_rows:
+                result.hidden_rows[sheet.name] = hidden_rows
             book.unload_sheet(index)
     except Exception:  # a damaged stream part-way: keep what was found
         return
     finally:
         book.release_resources()
+
+
+def _xls_percent_xfs(book: Any) -> frozenset[int]:
+    """The cell formats (XF indexes) of a .xls that show a number as a percentage."""
+    try:
+        formats = {key: fmt for key, fmt in book.format_map.items() if "%" in (fmt.format_str or "")}
+        return frozenset(i for i, xf in enumerate(book.xf_list) if xf.format_key in formats)
+    except Exception:  # no formatting records read
+        return frozenset()
 
 
 def _col_letters(c: int) -> str:
@@ -852,6 +964,20 @@ class Parsed:
     notes: tuple[str, ...] = ()
     error: str | None = None
     percent: bool = False
+    step: float = 0.0          # a rate: the unit of its last digit as typed (56.3 % -> 0.001), 0 = exact
+
+
+def _typed_step(raw: Any, percent: bool) -> float:
+    """The unit of the last digit of a number as it was typed, as a fraction when `percent` (the
+    number is in percent): 56.3 -> 0.001, "56%" -> 0.01, 0.563 -> 0.001. A computed float (=112/200,
+    0.56333333333333335) has all its digits: its step is negligible."""
+    text = repr(raw) if isinstance(raw, float) else str(raw)
+    text = unicodedata.normalize("NFKC", text).strip().rstrip("%").replace(",", "")
+    if "e" in text.lower() or "." not in text:
+        decimals = 0 if "e" not in text.lower() else 15
+    else:
+        decimals = len(text.split(".", 1)[1])
+    return 10.0 ** -decimals / (100 if percent else 1)
 
 
 def parse_number(raw: Any) -> Parsed:
@@ -895,19 +1021,26 @@ def parse_number(raw: Any) -> Parsed:
     return Parsed(value / 100 if percent else value, tuple(notes), percent=percent)
 
 
-def parse_rate(raw: Any) -> Parsed:
-    """A rate as a fraction: "80%" -> 0.8, 0.8 -> 0.8, 80 -> 0.8. Outside 0..100 % is an error."""
+def parse_rate(raw: Any, percent_units: bool = False, shown_as_percent: bool = False) -> Parsed:
+    """A rate as a fraction: "80%" -> 0.8, 0.8 -> 0.8, 80 -> 0.8. Outside 0..100 % is an error.
+    percent_units: the column's header declares its unit (疏导率（%）), so a plain 0.9 there is 0.9 %;
+    shown_as_percent: the cell has a percent format, so its stored 0.563 is the fraction it shows
+    as 56.3 %."""
     p = parse_number(raw)
     if p.error or p.value is None:
         return p
     value = p.value
     notes = list(p.notes)
-    if not p.percent and 1 < value <= 100:
+    in_percent = p.percent
+    if not p.percent and not shown_as_percent and (1 < value <= 100 or (percent_units and value <= 1)):
         value /= 100
+        in_percent = True
         notes.append("ingest.note.rate_scaled")
     if value < 0 or value > 1 + 1e-9:
         return Parsed(value, tuple(notes), error="ingest.err.rate_range")
-    return Parsed(value, tuple(notes), percent=p.percent)
+    step = _typed_step(raw, in_percent and not shown_as_percent) if not shown_as_percent else \
+        _typed_step(round(value * 100, 10), True)
+    return Parsed(value, tuple(notes), percent=p.percent, step=step)
 
 
 def parse_yesno(raw: Any) -> Parsed:
