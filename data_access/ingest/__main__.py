@@ -19,6 +19,8 @@ from pathlib import Path
 from data_access.access import Actor
 from data_access.db import make_engine, upgrade_schema
 from data_access.ingest.commit import ACCEPTED, IDENTICAL, REJECTED, REPLACE, UPDATE, ingest, record_rejection
+from data_access.ingest.problems import err
+from data_access.ingest.reader import DEFAULT_LIMITS
 from data_access.ingest.spec import SpecError
 from i18n import t
 
@@ -41,6 +43,17 @@ def main(argv: list[str] | None = None) -> int:
     if not path.is_file():
         print(t("ingest.cli.no_file", lang, path=path), file=sys.stderr)
         return 2
+    size = path.stat().st_size
+    if size > DEFAULT_LIMITS.max_bytes:  # refused by its size, never read into this process
+        too_big = err("ingest.err.too_big", size_mb=round(size / 1024 / 1024, 1),
+                      max_mb=round(DEFAULT_LIMITS.max_bytes / 1024 / 1024))
+        if args.json:
+            print(json.dumps(dict(status="rejected", accepted=False, submission_id=None,
+                                  message=t("ingest.result.rejected", lang), problems=[too_big.as_dict(lang)]),
+                             ensure_ascii=False, indent=2))
+        else:
+            print(f"{too_big.message(lang)} {too_big.fix(lang)}", file=sys.stderr)
+        return 1
     today = dt.date.fromisoformat(args.today) if args.today else None
     engine = make_engine(args.database_url)
     upgrade_schema(engine)

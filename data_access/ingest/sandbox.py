@@ -47,7 +47,7 @@ log = logging.getLogger(__name__)
 # Imported once in the fork server, so a child starts with the readers loaded (a child importing
 # them itself would pay ~0.5 s per file).
 _PRELOAD = ["data_access.ingest.sandbox", "data_access.ingest.reader", "data_access.ingest.annotate",
-            "data_access.ingest.reference", "xlrd", "data_access.ingest.sandbox_warm"]
+            "data_access.ingest.reference", "xlrd", "data_access.setup.geofiles", "data_access.ingest.sandbox_warm"]
 
 ACK_SECONDS = 30   # a child acknowledges its job at once; only a machine in distress takes longer
 MEMORY, TIME, CRASH, ERROR, BUSY, TOO_BIG = "memory", "time", "crash", "error", "busy", "answer_too_big"

@@ -24,8 +24,9 @@ from typing import Sequence
 from data_access import admin, coords, db
 from data_access.access import PermissionDenied
 from data_access.admin import InvalidInput
-from data_access.ingest.problems import Problem
-from data_access.setup import boundaries, divisions, steps
+from data_access.ingest.problems import Problem, err
+from data_access.ingest.reader import DEFAULT_LIMITS
+from data_access.setup import boundaries, divisions, geofiles, steps
 from data_access.setup.common import cli_actor
 from data_access.setup.county import put_county
 from data_access.setup.departments import add_standard_departments
@@ -51,11 +52,19 @@ def _finish(checked, lang: str, dry_run: bool, done_key: str, **values) -> int: 
     return DONE
 
 
-def _read(path: str, lang: str) -> bytes | None:
+def _read(path: str, lang: str, max_bytes: int) -> bytes | int:
+    """The file's bytes, or the exit status after saying why not. A file larger than the step accepts
+    is refused by its size, never read into this process (a 1 GB file would be 1 GB here first)."""
     file = Path(path)
     if not file.is_file():
         print(t("ingest.cli.no_file", lang, path=path), file=sys.stderr)
-        return None
+        return USAGE
+    size = file.stat().st_size
+    if size > max_bytes:
+        _print_problems([err("ingest.err.too_big", size_mb=round(size / 1024 / 1024, 1),
+                             max_mb=round(max_bytes / 1024 / 1024))], lang)
+        print(t("setup.cli.refused", lang, errors=1), file=sys.stderr)
+        return REFUSED
     return file.read_bytes()
 
 
@@ -125,9 +134,9 @@ def _run(args: argparse.Namespace, engine, lang: str) -> int:  # noqa: ANN001
         return DONE
     if command == "catalogue":
         return _catalogue(engine, actor, args.preset, lang)
-    data = _read(args.file, lang)
-    if data is None:
-        return USAGE
+    data = _read(args.file, lang, geofiles.MAX_BYTES if command == "boundaries" else DEFAULT_LIMITS.max_bytes)
+    if isinstance(data, int):
+        return data
     name = Path(args.file).name
     write = not args.dry_run
     if command == "regions":

@@ -539,7 +539,7 @@ def check_boundaries(session: Session, actor: access.Actor | None, data: bytes, 
                      level: str | None = None, crs: str | None = None, repair: bool = False) -> BoundariesChecked:
     """Read a boundary file and check it against the county's regions; writes nothing."""
     access.require(actor, "reference.edit")
-    layer = geofiles.read_layer(data, filename)
+    layer = geofiles.read_untrusted_layer(data, filename)  # parsed in a sandbox child
     return check_layer(session, actor, layer, level=level, crs=crs, repair=repair, filename=filename,
                        sha=sha256(data))
 

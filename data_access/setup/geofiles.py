@@ -5,9 +5,12 @@ projection), and KML/KMZ (Google Earth, 奥维 and most phone apps).
 
 Everything is read from memory, with the same kind of guards as the Excel reader: a size ceiling,
 a zip read member by member with the inflated bytes counted (a member's declared size may lie),
-XML parsed with entity declarations refused. The result is a Layer: features with their
-properties and a shapely geometry in the file's own coordinates, plus the CRS the file declares.
-Nothing here knows about regions; matching and checking are in boundaries.py.
+XML parsed with entity declarations refused and its nesting depth bounded, the features and their
+vertices counted. And, like a workbook, an uploaded map file is parsed in a sandbox child
+(read_untrusted_layer): a file that still makes a parser blow up -- memory, time, a crash -- is
+refused there, and the server keeps serving everyone else. The result is a Layer: features with
+their properties and a shapely geometry in the file's own coordinates, plus the CRS the file
+declares. Nothing here knows about regions; matching and checking are in boundaries.py.
 """
 from __future__ import annotations
 
@@ -29,9 +32,15 @@ from shapely.geometry.base import BaseGeometry
 from data_access.ingest.problems import Problem, err, note
 
 MAX_BYTES = int(float(os.environ.get("SETUP_GEO_MAX_MB", "100")) * 1024 * 1024)
-MAX_UNCOMPRESSED = 1024 * 1024 * 1024
+# What a zip may inflate to, counted while inflating. A county's village boundaries as a Shapefile
+# are tens of MB; the ceiling leaves the sandbox child room to parse them.
+MAX_UNCOMPRESSED = int(float(os.environ.get("SETUP_GEO_MAX_UNCOMPRESSED_MB", "300")) * 1024 * 1024)
 MAX_MEMBERS = 500
 MAX_FEATURES = 200_000
+# Vertices of all features: a province's villages simplified are ~2 million; more is not a county's
+# boundary file, and shapely's memory grows with every one.
+MAX_VERTICES = int(float(os.environ.get("SETUP_GEO_MAX_VERTICES", "5000000")))
+MAX_XML_DEPTH = 64       # KML nests Document > Folder > Placemark > MultiGeometry > Polygon > ...: ~10
 FORMATS = ("geojson", "shapefile", "kml")
 EXTENSIONS = (".geojson", ".json", ".zip", ".kml", ".kmz")
 
@@ -66,8 +75,8 @@ def sniff_format(data: bytes, filename: str) -> str | None:
     return None
 
 
-def read_layer(data: bytes, filename: str) -> Layer:
-    """The features of a boundary file; problems (never an exception) for what cannot be read."""
+def _first_look(data: bytes, filename: str) -> Layer | None:
+    """The refusals that need no parsing (empty, too big): a Layer holding the error, or None."""
     layer = Layer(name=filename.rsplit("/", 1)[-1], format="")
     if not data:
         layer.problems.append(err("ingest.err.empty_file"))
@@ -76,6 +85,41 @@ def read_layer(data: bytes, filename: str) -> Layer:
         layer.problems.append(err("ingest.err.too_big", size_mb=round(len(data) / 1024 / 1024, 1),
                                   max_mb=round(MAX_BYTES / 1024 / 1024)))
         return layer
+    return None
+
+
+# Sandbox refusals (sandbox.Refused.reason) as a map file's user reads them.
+_REFUSAL_KEYS = {"memory": "setup.err.geo_unreadable_memory", "crash": "setup.err.geo_unreadable_memory",
+                 "answer_too_big": "setup.err.geo_unreadable_memory", "time": "setup.err.geo_unreadable_time",
+                 "error": "setup.err.geo_unreadable", "busy": "ingest.err.server_busy"}
+
+
+def read_untrusted_layer(data: bytes, filename: str, limits: Any = None) -> Layer:
+    """read_layer in a sandbox child (data_access.ingest.sandbox): how the setup page and command read
+    an uploaded map file. Whatever the file does to the parser happens in the child; its death is a
+    Layer holding one clear refusal."""
+    from data_access.ingest import sandbox
+
+    first = _first_look(data, filename)
+    if first is not None:
+        return first
+    try:
+        return sandbox.run(read_layer, data, filename, limits=limits)
+    except sandbox.Refused as refused:
+        limits = limits or sandbox.DEFAULT_LIMITS
+        layer = Layer(name=filename.rsplit("/", 1)[-1], format="")
+        layer.problems.append(err(_REFUSAL_KEYS.get(refused.reason, "setup.err.geo_unreadable"),
+                                  seconds=round(limits.seconds)))
+        return layer
+
+
+def read_layer(data: bytes, filename: str) -> Layer:
+    """The features of a boundary file; problems (never an exception) for what cannot be read.
+    Parses in the calling process: uploads go through read_untrusted_layer."""
+    layer = _first_look(data, filename)
+    if layer is not None:
+        return layer
+    layer = Layer(name=filename.rsplit("/", 1)[-1], format="")
     kind = sniff_format(data, filename)
     try:
         if kind == "geojson":
@@ -101,6 +145,10 @@ def read_layer(data: bytes, filename: str) -> Layer:
     if len(layer.features) > MAX_FEATURES:
         layer.problems.append(err("setup.err.too_many_features", count=len(layer.features), max=MAX_FEATURES))
         layer.features = []
+    vertices = _vertices(layer)
+    if vertices > MAX_VERTICES:
+        layer.problems.append(err("setup.err.too_many_vertices", count=vertices, max=MAX_VERTICES))
+        layer.features = []
     if not layer.features and not any(p.severity == "error" for p in layer.problems):
         layer.problems.append(err("setup.err.no_features"))
     return layer
@@ -108,6 +156,15 @@ def read_layer(data: bytes, filename: str) -> Layer:
 
 class _Refused(Exception):
     pass
+
+
+def _vertices(layer: Layer) -> int:
+    shapes = [f.geometry for f in layer.features if f.geometry is not None]
+    if not shapes:
+        return 0
+    import numpy as np
+
+    return int(shapely.get_num_coordinates(np.array(shapes, dtype=object)).sum())
 
 
 def _refuse(layer: Layer, key: str, **values: Any) -> None:
@@ -119,12 +176,16 @@ def _refuse(layer: Layer, key: str, **values: Any) -> None:
 
 def _read_geojson(data: bytes, layer: Layer) -> None:
     layer.format = "geojson"
+    # Before parsing (json builds a Python list per position): every position is a "[", so their
+    # count bounds the vertices. Nesting thousands deep ends json's recursion (RecursionError).
+    if data.count(b"[") > 2 * MAX_VERTICES + MAX_FEATURES * 4:
+        _refuse(layer, "setup.err.too_many_vertices", count=f"~{data.count(b'[') // 2:,}", max=MAX_VERTICES)
     try:
         doc = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         try:
             doc = json.loads(data.decode("gb18030"))
-        except (UnicodeDecodeError, ValueError):
+        except (UnicodeDecodeError, ValueError, RecursionError):
             _refuse(layer, "setup.err.geojson_broken")
     read_geojson_doc(doc, layer)
 
@@ -332,10 +393,25 @@ def _read_kml(data: bytes, layer: Layer) -> None:
     layer.format = "kml"
     layer.crs = CRS.from_epsg(4326)  # KML is WGS84 by definition
     try:
-        root = ElementTree.fromstring(data)
+        # Streamed, so that a file nested thousands deep is refused at its 65th level, before the
+        # tree (and every recursive walk of it) exists. Entity declarations are refused by defusedxml.
+        depth, root = 0, None
+        for event, element in ElementTree.iterparse(io.BytesIO(data), events=("start", "end")):
+            if event == "start":
+                depth += 1
+                if root is None:
+                    root = element
+                if depth > MAX_XML_DEPTH:
+                    _refuse(layer, "setup.err.too_deep", max=MAX_XML_DEPTH)
+            else:
+                depth -= 1
+    except _Refused:
+        raise
     except DefusedXmlException:
         _refuse(layer, "ingest.err.xml_entities")
     except Exception:  # ParseError and friends
+        _refuse(layer, "setup.err.kml_broken")
+    if root is None:
         _refuse(layer, "setup.err.kml_broken")
     index = 0
     for placemark in root.iter():
