@@ -138,6 +138,15 @@ def lying_zip(good: bytes, real_size: int = GiB, declared: int = 64 * 1024) -> b
     return raw_zip(entries)
 
 
+def shapefile_bomb() -> bytes:
+    """乡镇界.zip whose .shp inflates to 1 GiB of zeros (a 1 MB zip), declared honestly: what the old
+    map-file reader kept inflating into the server process up to its 1 GiB ceiling."""
+    block = b"\0" * (1024 * 1024)
+    shp, _, size = deflate((block, 1024))
+    dbf, dbf_crc, dbf_size = deflate(b"\x03" + b"\0" * 31)
+    return raw_zip([("乡镇界.shp", shp, 0, len(shp), size), ("乡镇界.dbf", dbf, dbf_crc, len(dbf), dbf_size)])
+
+
 # --- the corpus ------------------------------------------------------------------------------------
 
 def far_cell(good: bytes) -> bytes:

@@ -165,3 +165,37 @@ def test_a_county_set_up_from_files_on_the_setup_page(empty_server, browser, pag
     small.get_by_role("heading", name="首次配置本县").wait_for(timeout=30_000)
     small.screenshot(path=str(artifacts / "setup-390.png"), full_page=True)
     phone.close()
+
+
+def test_a_hostile_map_file_is_refused_while_another_session_is_served(empty_server, browser, artifacts,  # noqa: ANN001
+                                                                       tmp_path: Path) -> None:
+    """The shapefile zip bomb (1 GiB of zeros in a 1 MB zip) on the boundaries step: parsed in a
+    sandbox child, refused in Chinese, nothing written; meanwhile a second session gets its page from
+    the same server process, whose own memory stays bounded."""
+    import hostile_files as hf
+    from browser.test_hostile_upload import _alive, _peak_mb, _server_pid
+
+    from data_access.setup import geofiles
+    url, db_file = empty_server
+    pid = _server_pid(url)
+    bomb = tmp_path / "乡镇界.zip"
+    bomb.write_bytes(hf.shapefile_bomb())
+    contexts = [browser.new_context(viewport={"width": 1440, "height": 1800}, locale="zh-CN") for _ in range(2)]
+    admin, other = (c.new_page() for c in contexts)
+    try:
+        sign_in(admin, url)
+        box = step(admin, "3. 边界（地图）")
+        box.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(bomb))
+        sign_in(other, url)                       # another session, served meanwhile
+        other.get_by_role("heading", name="首次配置本县").wait_for(timeout=30_000)
+        limit = geofiles.MAX_UNCOMPRESSED // (1024 * 1024)
+        admin.get_by_text(f"压缩包解压后超过 {limit} MB，为安全起见已拒收").first.wait_for(timeout=60_000)
+        settle(admin, quiet=1.0)
+        assert admin.query_selector('[data-testid="stException"]') is None
+        assert admin.get_by_role("button", name="确认导入边界").count() == 0
+        admin.screenshot(path=str(artifacts / "setup-hostile-map.png"), full_page=True)
+        assert _alive(url, pid)
+        assert _peak_mb(pid) < 1000, f"the server itself peaked at {_peak_mb(pid):.0f} MB"
+    finally:
+        for c in contexts:
+            c.close()

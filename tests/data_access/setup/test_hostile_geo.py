@@ -23,7 +23,6 @@ from data_access.setup.__main__ import main as setup_cli
 from data_access.setup.county import put_county
 
 ADMIN = Actor(None, "admin", "admin")
-GiB = 1024 ** 3
 
 
 @pytest.fixture
@@ -41,15 +40,6 @@ def _peak_mb() -> float:
 def check(engine: Engine, data: bytes, name: str) -> bd.BoundariesChecked:
     with session_scope(engine) as s:
         return bd.check_boundaries(s, ADMIN, data, name)
-
-
-def shapefile_bomb() -> bytes:
-    """乡镇界.zip whose .shp inflates to 1 GiB of zeros (a 1 MB zip), declared honestly: what the old
-    reader kept inflating into the server process up to its 1 GiB ceiling."""
-    block = b"\0" * (1024 * 1024)
-    shp, _, size = hf.deflate((block, 1024))
-    dbf, dbf_crc, dbf_size = hf.deflate(b"\x03" + b"\0" * 31)
-    return hf.raw_zip([("乡镇界.shp", shp, 0, len(shp), size), ("乡镇界.dbf", dbf, dbf_crc, len(dbf), dbf_size)])
 
 
 def deep_kml(depth: int = 100_000) -> bytes:
@@ -79,7 +69,7 @@ def kmz_of(kml: bytes) -> bytes:
 
 
 HOSTILE = {
-    "shapefile_bomb": (shapefile_bomb, "乡镇界.zip", "setup.err.zip_too_big"),
+    "shapefile_bomb": (hf.shapefile_bomb, "乡镇界.zip", "setup.err.zip_too_big"),
     "deep_kml": (deep_kml, "村界.kml", "setup.err.too_deep"),
     "deep_kmz": (lambda: kmz_of(deep_kml()), "村界.kmz", "setup.err.too_deep"),
     "billion_laughs_kml": (billion_laughs_kml, "村界.kml", "ingest.err.xml_entities"),
@@ -134,7 +124,7 @@ def test_the_command_refuses_a_1_gb_file_by_its_size(engine: Engine, tmp_path: P
     command's process."""
     path = tmp_path / "乡镇界.geojson"
     with open(path, "wb") as fh:
-        fh.truncate(GiB)
+        fh.truncate(hf.GiB)
     before = _peak_mb()
     url = engine.url.render_as_string(hide_password=False)
     assert setup_cli(["boundaries", str(path), "--database-url", url]) == 1
