@@ -319,7 +319,11 @@ def _rows(session: Session, checked: Checked, period: m.Period, index: EntityInd
     else:
         _school_rows(session, checked, parsed_rows, key_col)
     _swapped_columns(checked, given)
-    if checked.rows_read == 0 and not checked.errors:
+    if checked.rows_read == 0 and not checked.errors and notes.count.get("ingest.note.total_row"):
+        # Only the county's total: the platform sums the townships itself, and has none of them.
+        checked.problems.append(err("ingest.err.only_totals", sheet=sheet, row=loc.header_row + 1, col=0,
+                                    count=notes.count["ingest.note.total_row"]))
+    elif checked.rows_read == 0 and not checked.errors:
         checked.problems.append(err("ingest.err.no_rows", sheet=sheet, row=loc.header_row + 1, col=0))
     elif not checked.errors and checked.figures == 0:
         checked.problems.append(err("ingest.err.no_figures", sheet=sheet, row=loc.header_row + 1,

@@ -615,10 +615,12 @@ CASES: dict[str, QaCase] = {
     "whole_rows_sorted_by_figure": QaCase(whole_rows_sorted_by_figure, True, given=lambda c: stored(Q3)),
     "twelve_digit_codes_sorted": QaCase(twelve_digit_codes_sorted, True, given=lambda c: stored(Q3)),
     "pasted_names_one_township_missing": QaCase(pasted_names_one_township_missing, True,
-                                                given=lambda c: stored({k: Q3[k] for k in CODES[:-1]})),
+                                                given=lambda c: stored({k: Q3[k] for k in CODES[:-1]}),
+                                                warnings=[("ingest.warn.rows_not_in_file", "")]),
     "spaced_and_traditional_names": QaCase(spaced_and_traditional_names, True, given=lambda c: stored(Q3)),
     # Corrections
-    "correction_own_two_rows": QaCase(correction_own_two_rows, True, given=lambda c: stored(FIX2)),
+    "correction_own_two_rows": QaCase(correction_own_two_rows, True, given=lambda c: stored(FIX2),
+                                      warnings=[("ingest.warn.rows_not_in_file", "")]),
     "correction_rest_iferror_blank": QaCase(correction_two_rows_rest_zeroed_by_formula, True,
                                             given=lambda c: stored(FIX2)),
     # Words, marks, errors
@@ -633,7 +635,8 @@ CASES: dict[str, QaCase] = {
     "date_in_a_count_cell": QaCase(date_in_a_count_cell, False, [("ingest.err.not_number", "E9")]),
     "wan_in_a_count": QaCase(wan_in_a_count, False, [("ingest.err.not_number", "C6")], department="zongzhi"),
     "non_integer_count": QaCase(non_integer_count, False, [("ingest.err.not_whole", "G4")]),
-    "formula_noise_in_denominators": QaCase(formula_noise_in_denominators, True, given=lambda c: stored(Q3)),
+    "formula_noise_in_denominators": QaCase(formula_noise_in_denominators, True, given=lambda c: stored(Q3),
+                                            warnings=[]),
     # Rates typed in rate columns
     "rate_forms_with_denominator": QaCase(_justice_rates(_rate_forms), True, given=justice_rates_given,
                                           department="justice"),
@@ -671,9 +674,78 @@ CASES: dict[str, QaCase] = {
     "hidden_helper_columns": QaCase(hidden_helper_columns_with_figures, True, given=lambda c: stored(Q3)),
     "transposed_sheet": QaCase(transposed_sheet, False, [("ingest.err.transposed", "A3")]),
     # Other departments
+    # 北山中学 says 否 where the registry has its room: accepted, and the liaison is warned.
     "education_names_only": QaCase(education_names_only_yes_no_words, True, given=education_given,
+                                   warnings=[("ingest.warn.rows_not_in_file", ""), ("ingest.warn.registry_mismatch", "D5")],
                                    department="education"),
     "union_short_headers": QaCase(union_short_headers, True, given=union_given, department="union"),
     "zongzhi_sorted_with_total": QaCase(zongzhi_sorted_with_subtotal, True, given=zongzhi_given, department="zongzhi"),
     "petition_wps_copy_filled": QaCase(petition_copy_filled, True, given=petition_given, department="petition"),
 }
+
+
+# --- (second round) -------------------------------------------------------------------------------
+
+def last_quarter_template_retitled(ctx: Ctx) -> bytes:
+    """Last quarter's template, its title changed to this quarter by hand, this quarter's figures."""
+    wb = load(filled(_t(ctx, period="2026Q2")))
+    wb["数据"]["A1"] = "县卫生健康委员会 2026Q3 季度报送表"
+    return save(wb)
+
+
+def only_a_county_total(ctx: Ctx) -> bytes:
+    """The county's total in one row, no township."""
+    return own_workbook(["地区", *HEALTH_HEADER[2:]], [["全县", *[sum(v[k] for v in Q3.values()) for k in range(6)]]])
+
+
+def names_with_bracketed_notes(ctx: Ctx) -> bytes:
+    body = body_by_name(Q3, names=lambda t: {"北山乡": "北山乡（含原东风乡）", "城关镇": "城关镇(城区)"}.get(t, t))
+    return own_workbook(["乡镇", *HEALTH_HEADER[2:]], body)
+
+
+def code_and_name_in_one_cell(ctx: Ctx) -> bytes:
+    body = [[f"{CODE_OF[t]} {t}", *Q3[CODE_OF[t]]] for t in TOWNS]
+    return own_workbook(["乡镇", *HEALTH_HEADER[2:]], body)
+
+
+def wps_copy_sheet_names_q3_twice(ctx: Ctx) -> bytes:
+    """第三季度 and its WPS copy 第三季度 (2), the copy being the one filled in."""
+    return _yearly(ctx, ["第三季度", "第三季度 (2)"], [None, Q3])
+
+
+def village_rows_under_townships(ctx: Ctx) -> bytes:
+    """The township rows, each followed by its villages' rows (indented names) -- a detail list."""
+    body = []
+    for t in TOWNS:
+        body.append([t, *Q3[CODE_OF[t]]])
+        body.append([f"  其中：{t}张家村", 1, 2, 0, 1, 50, 100])
+    return own_workbook(["乡镇", *HEALTH_HEADER[2:]], body)
+
+
+def counts_typed_with_decimals(ctx: Ctx) -> bytes:
+    def edit(ws: Any) -> None:
+        for r in range(4, 17):
+            ws.cell(r, 4).value = f"{ws.cell(r, 4).value}.0"
+            ws.cell(r, 8).value = float(ws.cell(r, 8).value)
+    return _edit(edit)(ctx)
+
+
+CASES.update({
+    "last_quarter_template_retitled": QaCase(last_quarter_template_retitled, False, [("ingest.err.meta_period", "B3")]),
+    "only_a_county_total": QaCase(only_a_county_total, False, [("ingest.err.only_totals", "A3")]),
+    "names_with_bracketed_notes": QaCase(names_with_bracketed_notes, True, given=lambda c: stored(Q3)),
+    "code_and_name_in_one_cell": QaCase(code_and_name_in_one_cell, True, given=lambda c: stored(Q3)),
+    "wps_copy_sheet_names_q3_twice": QaCase(wps_copy_sheet_names_q3_twice, True, given=lambda c: stored(Q3)),
+    "village_rows_under_townships": QaCase(village_rows_under_townships, False, [
+        ("ingest.err.unknown_region", f"A{r}") for r in range(4, 30, 2)]),
+    "counts_typed_with_decimals": QaCase(counts_typed_with_decimals, True, given=lambda c: stored(Q3)),
+})
+
+
+def enumeration_comma_and_double_dash(ctx: Ctx) -> bytes:
+    """、 and —— where a figure belongs (what some offices type for "none")."""
+    return _edit(_cells(E5="、", H13="——"))(ctx)
+
+
+CASES["enumeration_comma_and_double_dash"] = QaCase(enumeration_comma_and_double_dash, False, [
+    ("ingest.err.text_dash", "E5"), ("ingest.err.text_dash", "H13")])
