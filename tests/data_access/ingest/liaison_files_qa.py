@@ -749,3 +749,15 @@ def enumeration_comma_and_double_dash(ctx: Ctx) -> bytes:
 
 CASES["enumeration_comma_and_double_dash"] = QaCase(enumeration_comma_and_double_dash, False, [
     ("ingest.err.text_dash", "E5"), ("ingest.err.text_dash", "H13")])
+
+
+CASES.update({
+    "xls_hidden_last_quarter_column": QaCase(lambda c: c.to_xls(hidden_last_quarter_column(c), "xls"), True,
+                                             given=lambda c: stored(Q3), filename="报表.xls", needs_soffice=True),
+    "xls_merged_name_over_two_rows": QaCase(lambda c: c.to_xls(merged_name_cells_over_two_rows(c), "xls"), False,
+                                            [("ingest.err.duplicate_row", "A8")], filename="报表.xls",
+                                            needs_soffice=True),
+    "xls_hidden_old_row_and_new_row": QaCase(lambda c: c.to_xls(hidden_old_row_and_new_row(c), "xls"), False,
+                                             [("ingest.err.duplicate_row_hidden", "B17")], filename="报表.xls",
+                                             needs_soffice=True),
+})

@@ -65,3 +65,18 @@ def test_qa_liaison_file(name: str, ctx, county: str, county_file: Path, tmp_pat
     assert [(k, c) for sev, k, c in problems if sev == "error"] == errors
     assert status == (ACCEPTED if case.accepted else "rejected")
     assert figures(page_url, case.department) == after
+
+
+def test_the_ingest_command_refuses_a_file_too_large_by_its_size(county: str, tmp_path: Path,  # noqa: F811
+                                                                 capsys: pytest.CaptureFixture) -> None:
+    """A 1 GB "报表.xlsx" (sparse: no disk) is refused by its size, never read into the command."""
+    import resource
+
+    path = tmp_path / "报表.xlsx"
+    with open(path, "wb") as fh:
+        fh.truncate(1024 ** 3)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    code, out = run_cli(county, path, "health", capsys=capsys)
+    assert (code, out["status"]) == (1, "rejected")
+    assert [p["key"] for p in out["problems"]] == ["ingest.err.too_big"] and "文件过大" in out["problems"][0]["message"]
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - before < 50
