@@ -25,6 +25,7 @@ from data_access.ingest.places import EntityIndex, is_footer
 from data_access.ingest.problems import ERROR, NOTICE, WARNING, Problem, a1, as_shown, err, note, show_value, warn
 from data_access.ingest.reader import PARSERS, Parsed, ReadResult, excel_error_key, header_labels, parse_rate
 from i18n.numbers import value_text
+from data_access.ingest.templates import FIRST_DATA_ROW, HEADER_ROWS
 from data_access.ingest.spec import (CODE, COUNT, DEN, NAME, NUM, RATE, REGION_LEVELS, TEMPLATE_VERSION,
                                      SheetSpec, norm_label)
 
@@ -148,10 +149,29 @@ def _validate(session: Session, spec: SheetSpec, result: ReadResult, today: dt.d
     index = EntityIndex(spec.entities, _totals(session, spec))
     _name_column_by_contents(checked, index)
     _rows(session, checked, period, index)
+    _header_pasted_over(checked)
     order = {ERROR: 0, WARNING: 1, NOTICE: 2}
     checked.problems.sort(key=lambda p: (order[p.severity], p.row if p.row is not None else -1,
                                          p.col if p.col is not None else -1))
     return checked
+
+
+def _header_pasted_over(checked: Checked) -> None:
+    """Our own template whose column labels (row 3) hold figures: the figures were pasted one row too
+    high. Every other problem follows from that one; it is said once, where it happened."""
+    loc, meta = checked.read.located, checked.read.meta
+    label_row = HEADER_ROWS - 1
+    if loc is None or not meta or meta.get("layout") != checked.spec.signature or loc.header_row == label_row \
+            or len(loc.rows) <= label_row or not checked.errors:
+        return
+    row = loc.rows[label_row]
+    figures = [c for c, v in enumerate(row) if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    if not figures:
+        return
+    c = figures[0]
+    checked.problems = [p for p in checked.problems if p.severity == NOTICE or p.key == "ingest.err.period_open"]
+    checked.problems.append(err("ingest.err.header_pasted_over", sheet=loc.sheet, row=label_row, col=c,
+                                value=show_value(row[c]), line=label_row + 1, first=FIRST_DATA_ROW))
 
 
 def _name_column_by_contents(checked: Checked, index: EntityIndex) -> None:
@@ -319,6 +339,7 @@ def _rows(session: Session, checked: Checked, period: m.Period, index: EntityInd
     else:
         _school_rows(session, checked, parsed_rows, key_col)
     _swapped_columns(checked, given)
+    _half_ratio_columns(checked)
     if checked.rows_read == 0 and not checked.errors and notes.count.get("ingest.note.total_row"):
         # Only the county's total: the platform sums the townships itself, and has none of them.
         checked.problems.append(err("ingest.err.only_totals", sheet=sheet, row=loc.header_row + 1, col=0,
@@ -498,6 +519,28 @@ def _swapped_columns(checked: Checked, given: dict[int, int]) -> None:
                                     value=_header_text(loc, c), den_label=_header_text(loc, den_c) if den_c is not None
                                     else "", count=len(items), indicator=first.params.get("indicator", ""),
                                     den_cell=a1(loc.header_row, den_c) if den_c is not None else ""))
+
+
+def _half_ratio_columns(checked: Checked) -> None:
+    """One of an indicator's two columns empty in every row where the other is filled (figures pasted
+    one column off, a column of numerators forgotten): one problem at that column's header, not one
+    per row."""
+    loc = checked.read.located
+    assert loc is not None
+    by_col: dict[int, list[Problem]] = {}
+    for p in checked.problems:
+        if p.key == "ingest.err.half_ratio" and p.col is not None:
+            by_col.setdefault(p.col, []).append(p)
+    for c, items in by_col.items():
+        if len(items) < COLUMN_WIDE_MIN or len(items) < COLUMN_WIDE_SHARE * checked.rows_read:
+            continue
+        first = items[0]
+        checked.problems = [p for p in checked.problems if p not in items]
+        checked.problems.append(err("ingest.err.whole_column", sheet=first.sheet, row=loc.header_row, col=c,
+                                    value="", header=_header_text(loc, c), count=len(items),
+                                    cells="、".join(p.cell for p in items[:5]) + ("……" if len(items) > 5 else ""),
+                                    inner_key="ingest.err.half_ratio", inner_fix_key="ingest.err.half_ratio.fix",
+                                    **first.params))
 
 
 def _unknown_key(spec: SheetSpec) -> str:

@@ -761,3 +761,31 @@ CASES.update({
                                              [("ingest.err.duplicate_row_hidden", "B17")], filename="报表.xls",
                                              needs_soffice=True),
 })
+
+
+def figures_pasted_one_row_high(ctx: Ctx) -> bytes:
+    """The figures pasted from row 3 (over the column labels) instead of row 4."""
+    wb = load(_t(ctx))
+    ws = wb["数据"]
+    for i, code in enumerate(CODES):
+        for k, v in enumerate(Q3[code]):
+            ws.cell(3 + i, 3 + k).value = v
+    return save(wb)
+
+
+def figures_pasted_one_column_right(ctx: Ctx) -> bytes:
+    """The figures pasted from column D instead of C: every figure under its neighbour's label."""
+    wb = load(_t(ctx))
+    ws = wb["数据"]
+    for code, r in ROW.items():
+        for k, v in enumerate(Q3[code]):
+            ws.cell(r, 4 + k).value = v
+    return save(wb)
+
+
+CASES.update({
+    "figures_pasted_one_row_high": QaCase(figures_pasted_one_row_high, False, [("ingest.err.header_pasted_over", "C3")]),
+    # Said at the two headers the shift shows at, not 13 times per row.
+    "figures_pasted_one_column_right": QaCase(figures_pasted_one_column_right, False, [
+        ("ingest.err.whole_column", "C3"), ("ingest.err.columns_swapped", "E3")]),
+})
