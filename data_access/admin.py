@@ -174,7 +174,22 @@ def update_indicator(engine: Engine, actor: Actor, indicator_id: int, *, name_zh
 def _target_dict(tg: m.Target) -> dict:
     return dict(value=tg.value, comparison=tg.comparison, target_date=tg.target_date.isoformat(),
                 near_band=tg.near_band, effective_from=tg.effective_from.isoformat(),
-                effective_to=tg.effective_to.isoformat() if tg.effective_to else None, note=tg.note)
+                effective_to=tg.effective_to.isoformat() if tg.effective_to else None, note=tg.note,
+                steps=tg.steps)
+
+
+def check_steps(kind: str, steps: list[tuple[dt.date, float]], near_band: float) -> list[dict]:
+    """Dated steps as stored ([{"date", "value"}], oldest first): each value valid for the kind,
+    no date twice. InvalidInput otherwise."""
+    seen: set[dt.date] = set()
+    out = []
+    for day, value in sorted(steps, key=lambda s: s[0]):
+        if day in seen:
+            raise InvalidInput("catalogue.err.step_date_twice", date=day.isoformat())
+        seen.add(day)
+        check_target_value(kind, value, near_band)
+        out.append({"date": day.isoformat(), "value": float(value)})
+    return out
 
 
 def check_target_value(kind: str, value: float, near_band: float) -> None:
@@ -186,10 +201,10 @@ def check_target_value(kind: str, value: float, near_band: float) -> None:
             raise InvalidInput("admin.err.target_ratio", value=f"{value * 100:g}")
         if not 0 <= near_band <= 1:
             raise InvalidInput("admin.err.near_band_ratio", value=f"{near_band * 100:g}")
-    elif kind == "count":
+    elif kind in ("count", "rate"):
         if value < 0:
             raise InvalidInput("admin.err.target_negative", value=f"{value:g}")
-        if value != int(value):
+        if kind == "count" and value != int(value):
             raise InvalidInput("admin.err.target_whole", value=f"{value:g}")
         if not 0 <= near_band <= 1:
             raise InvalidInput("admin.err.near_band_ratio", value=f"{near_band * 100:g}")
@@ -198,38 +213,61 @@ def check_target_value(kind: str, value: float, near_band: float) -> None:
             raise InvalidInput("admin.err.target_yesno")
 
 
-def set_target(engine: Engine, actor: Actor, indicator_id: int, *, value: float, comparison: str,
-               target_date: dt.date, effective_from: dt.date, near_band: float = 0.1,
-               note: str | None = None) -> int:
+def set_target(engine: Engine, actor: Actor, indicator_id: int, *, value: float | None = None, comparison: str,
+               target_date: dt.date | None = None, effective_from: dt.date, near_band: float = 0.1,
+               note: str | None = None, steps: list[tuple[dt.date, float]] | None = None) -> int:
     """A new target. The one in force is closed on effective_from (effective_to is exclusive), never
-    overwritten, so a quarter reported under the old target is still judged against it."""
+    overwritten, so a quarter reported under the old target is still judged against it.
+
+    steps: several dated steps as a plan writes them (30 % by 2019-12-31, 50 % by 2020-12-31); the
+    last one is also stored as value and target_date. A quarter is judged against the next step due."""
+    require(actor, "target.edit")
+    if steps is not None and len(steps) == 1:
+        (target_date, value), steps = steps[0], None
+    if steps:
+        last_day, last_value = max(steps, key=lambda s: s[0])
+        target_date, value = last_day, last_value
+    if value is None or target_date is None:
+        raise InvalidInput("admin.err.target_number")
+    if comparison not in COMPARISONS:
+        raise InvalidInput("admin.err.comparison")
+    with session_scope(engine) as s:
+        ind = row_or_refuse(s, m.Indicator, indicator_id)
+        return set_target_in(s, actor, ind, value=value, comparison=comparison, target_date=target_date,
+                             effective_from=effective_from, near_band=near_band, note=note, steps=steps).id
+
+
+def set_target_in(s: Session, actor: Actor | None, ind: m.Indicator, *, value: float, comparison: str,
+                  target_date: dt.date, effective_from: dt.date, near_band: float = 0.1, note: str | None = None,
+                  steps: list[tuple[dt.date, float]] | None = None, set_at: dt.datetime | None = None) -> m.Target:
+    """set_target within a session (the catalogue presets add targets with the indicators they create)."""
     require(actor, "target.edit")
     if comparison not in COMPARISONS:
         raise InvalidInput("admin.err.comparison")
     note_c = clean_text(note, "admin.field.note", max_len=500, required=False)
-    with session_scope(engine) as s:
-        ind = row_or_refuse(s, m.Indicator, indicator_id)
-        check_target_value(ind.kind, value, near_band)
-        if target_date < effective_from:
-            raise InvalidInput("admin.err.target_date_before", target_date=target_date.isoformat(),
-                               effective_from=effective_from.isoformat())
-        current = s.scalars(select(m.Target).where(m.Target.indicator_id == ind.id, m.Target.effective_to.is_(None))
-                            .order_by(m.Target.effective_from)).all()
-        latest_from = s.scalar(select(func.max(m.Target.effective_from)).where(m.Target.indicator_id == ind.id))
-        if latest_from is not None and effective_from <= latest_from:
-            raise InvalidInput("admin.err.effective_from", effective_from=effective_from.isoformat(),
-                               latest=latest_from.isoformat())
-        before = [_target_dict(tg) for tg in current]
-        for tg in current:
-            tg.effective_to = effective_from
-        new = m.Target(indicator_id=ind.id, value=float(value), comparison=comparison, target_date=target_date,
-                       near_band=float(near_band), effective_from=effective_from, effective_to=None,
-                       set_by=actor.username, set_at=dt.datetime.now(), note=note_c)
-        s.add(new)
-        s.flush()
-        record(s, actor, "target.set", "indicator", ind.code, before=before or None, after=_target_dict(new))
-        bump_data_version(s)
-        return new.id
+    check_target_value(ind.kind, value, near_band)
+    stored_steps = check_steps(ind.kind, steps, near_band) if steps else None
+    if target_date < effective_from:
+        raise InvalidInput("admin.err.target_date_before", target_date=target_date.isoformat(),
+                           effective_from=effective_from.isoformat())
+    current = s.scalars(select(m.Target).where(m.Target.indicator_id == ind.id, m.Target.effective_to.is_(None))
+                        .order_by(m.Target.effective_from)).all()
+    latest_from = s.scalar(select(func.max(m.Target.effective_from)).where(m.Target.indicator_id == ind.id))
+    if latest_from is not None and effective_from <= latest_from:
+        raise InvalidInput("admin.err.effective_from", effective_from=effective_from.isoformat(),
+                           latest=latest_from.isoformat())
+    before = [_target_dict(tg) for tg in current]
+    for tg in current:
+        tg.effective_to = effective_from
+    new = m.Target(indicator_id=ind.id, value=float(value), comparison=comparison, target_date=target_date,
+                   near_band=float(near_band), effective_from=effective_from, effective_to=None,
+                   set_by=actor.username if actor else None, set_at=set_at or dt.datetime.now(), note=note_c,
+                   steps=stored_steps)
+    s.add(new)
+    s.flush()
+    record(s, actor, "target.set", "indicator", ind.code, before=before or None, after=_target_dict(new))
+    bump_data_version(s)
+    return new
 
 
 def target_history(session: Session, indicator_id: int) -> list[dict]:
@@ -339,11 +377,19 @@ def departments_for_admin(session: Session) -> list[dict]:
                  liaison_phone=d.liaison_phone) for d in rows]
 
 
-def indicators_for_admin(session: Session) -> list[dict]:
-    rows = session.scalars(select(m.Indicator).order_by(m.Indicator.sort_order, m.Indicator.id))
-    return [dict(id=i.id, code=i.code, name_zh=i.name_zh, name_en=i.name_en, kind=i.kind, unit=i.unit,
-                 owner_department_id=i.owner_department_id, is_target=i.is_target, source=i.source,
-                 description_zh=i.description_zh) for i in rows]
+INDICATOR_FIELDS = ("code", "name_zh", "name_en", "kind", "unit", "owner_department_id", "source", "level",
+                    "is_target", "higher_is_better", "accumulate", "compare_with", "numerator_label_zh",
+                    "numerator_label_en", "denominator_label_zh", "denominator_label_en", "description_zh",
+                    "sort_order", "rule", "group_zh", "group_en", "retired_on")
+
+
+def indicators_for_admin(session: Session, include_retired: bool = True) -> list[dict]:
+    """Every indicator with all its settings, in the administrator's order (retired ones last)."""
+    query = select(m.Indicator).order_by(m.Indicator.retired_on.is_not(None), m.Indicator.sort_order,
+                                         m.Indicator.id)
+    if not include_retired:
+        query = query.where(m.Indicator.retired_on.is_(None))
+    return [dict(id=i.id, **{f: getattr(i, f) for f in INDICATOR_FIELDS}) for i in session.scalars(query)]
 
 
 def periods_for_admin(session: Session) -> list[dict]:

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from data_access import indicators as ix
 from data_access import models as m
 from data_access import suppression as sup
+from data_access.catalogue import point_types
 from i18n import name_of, t
 
 # Geometry is rounded to 4 decimals (~11 m): finer than one screen pixel even at township zoom,
@@ -49,9 +50,21 @@ TYPE_COLOURS: dict[str, list[int]] = {
     "enterprise_station": [200, 160, 0],
     "grid_point": [0, 140, 255],
     "hotline": [0, 0, 0],
+    "office_room": [90, 110, 40],
+    "mediation_centre": [160, 20, 90],
+    "family_education_point": [240, 90, 60],
 }
+# Types a county adds itself get a colour from this list (stable per code).
+SPARE_COLOURS = [[70, 150, 70], [150, 100, 200], [210, 80, 80], [60, 120, 140], [180, 120, 60], [110, 110, 180]]
 TYPE_RADIUS = {"county_centre": 9, "township_station": 7, "hotline": 6, "hospital_clinic": 6}
 POINT_TYPES = tuple(TYPE_COLOURS)
+
+
+def type_colour(sp_type: str) -> list[int]:
+    """A type's colour on the map and in the legend; a county's own type gets a spare one."""
+    if sp_type in TYPE_COLOURS:
+        return TYPE_COLOURS[sp_type]
+    return SPARE_COLOURS[sum(map(ord, sp_type)) % len(SPARE_COLOURS)]
 
 # Point state as of the period end (the map shows the network as it stood then).
 OPEN, PLANNED, RETIRED = "open", "planned", "retired"
@@ -354,7 +367,8 @@ def build_map(session: Session, period: m.Period, colouring_code: str | None = N
     catalogue = {i.code: i for i in ix.indicator_catalogue(session)}
     indicator = catalogue.get(colouring.indicator)
     target = ix.targets_in_force(session, period.end_date).get(colouring.indicator)
-    wanted_types = [tp for tp in (types or POINT_TYPES) if tp in TYPE_COLOURS]
+    labels = point_types.type_labels(session, lang)
+    wanted_types = list(types or labels)
     wanted_states = set(states or POINT_STATES)
     ind_name = name_of(indicator, lang) if indicator else colouring.indicator
     county_scale = area.level in ("county", "township", "village")
@@ -479,6 +493,7 @@ def _township_of(region_id: int, parents: dict[int, int | None], townships: dict
 def _county_points(session: Session, data: MapData, county: m.Region, townships: list[m.Region],
                    villages: list[m.Region], period: m.Period, lang: str, types: list[str], states: set[str],
                    township_code: str | None, aggregate_above: int) -> None:
+    labels = point_types.type_labels(session, lang)
     t_by_id = {tw.id: tw for tw in townships}
     parents = {v.id: v.parent_id for v in villages}
     names = {r.id: r for r in [*townships, *villages]}
@@ -503,7 +518,7 @@ def _county_points(session: Session, data: MapData, county: m.Region, townships:
             problem = "outside_township"
         if problem and state != RETIRED:  # a retired point's old coordinates are no longer a problem
             data.problems.append(dict(
-                code=sp.code, name=name_of(sp, lang), type=sp.type, type_label=t(f"sptype.{sp.type}", lang),
+                code=sp.code, name=name_of(sp, lang), type=sp.type, type_label=labels.get(sp.type, sp.type),
                 township=name_of(tw, lang) if tw else "", lon=sp.lon, lat=sp.lat, problem=problem,
                 problem_label=t(f"map.problem.{problem}", lang)))
         if problem in ("no_coordinates", "outside_county"):
@@ -515,21 +530,22 @@ def _county_points(session: Session, data: MapData, county: m.Region, townships:
         drawn.append((sp, tw, where, state))
     data.point_count = len(drawn)
     if len(drawn) > aggregate_above:
-        _bubbles(data, [(sp, tw) for sp, tw, _, _ in drawn], lang)
+        _bubbles(data, [(sp, tw) for sp, tw, _, _ in drawn], lang, labels)
         return
     for sp, tw, where, state in drawn:
         opened = sp.opened_on.isoformat() if sp.opened_on else "—"
         place = name_of(tw, lang) if tw else ""
         if where is not None and where.level == "village":
             place = f"{place} · {name_of(where, lang)}"
-        tip = t("map.tip.point", lang, name=name_of(sp, lang), type=t(f"sptype.{sp.type}", lang), township=place,
+        tip = t("map.tip.point", lang, name=name_of(sp, lang), type=labels.get(sp.type, sp.type), township=place,
                 opened=opened, full=sp.staff_full or 0, part=sp.staff_part or 0,
                 state=t(f"map.state.{state}", lang))
         data.points.setdefault(sp.type, []).append(dict(lon=round(sp.lon, 5), lat=round(sp.lat, 5), tip=tip,
                                                         code=sp.code))
 
 
-def _bubbles(data: MapData, items: list[tuple[m.ServicePoint, m.Region | None]], lang: str) -> None:
+def _bubbles(data: MapData, items: list[tuple[m.ServicePoint, m.Region | None]], lang: str,
+             labels: dict[str, str] | None = None) -> None:
     """One circle per township holding the count of points by type (county data too big to draw)."""
     groups: dict[str, dict[str, Any]] = {}
     for sp, tw in items:
@@ -539,15 +555,18 @@ def _bubbles(data: MapData, items: list[tuple[m.ServicePoint, m.Region | None]],
         g["counts"][sp.type] = g["counts"].get(sp.type, 0) + 1
     largest = max((sum(g["counts"].values()) for g in groups.values()), default=1)
     for g in groups.values():
-        _add_bubble(data, g["unit"], g["counts"], lang, largest)
+        _add_bubble(data, g["unit"], g["counts"], lang, largest, labels)
 
 
-def _add_bubble(data: MapData, unit: m.Region, counts: dict[str, int], lang: str, largest: int) -> None:
+def _add_bubble(data: MapData, unit: m.Region, counts: dict[str, int], lang: str, largest: int,
+                labels: dict[str, str] | None = None) -> None:
     if unit.centroid_lon is None or unit.centroid_lat is None:
         return
     total = sum(counts.values())
-    lines = "\n".join(f"{t(f'sptype.{tp}', lang)}: {n}" for tp, n in
-                      sorted(counts.items(), key=lambda kv: POINT_TYPES.index(kv[0])))
+    labels = labels or {}
+    order = list(labels)
+    lines = "\n".join(f"{labels.get(tp, tp)}: {n}" for tp, n in
+                      sorted(counts.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order)))
     data.bubbles.append(dict(lon=round(unit.centroid_lon, 4), lat=round(unit.centroid_lat, 4), n=total,
                              # Area proportional to the count; the largest unit 18 px across.
                              r=round(3 + 15 * math.sqrt(total / max(largest, 1)), 1),
@@ -557,6 +576,7 @@ def _add_bubble(data: MapData, unit: m.Region, counts: dict[str, int], lang: str
 def _province_points(session: Session, data: MapData, area: m.Region, counties: list[m.Region], period: m.Period,
                      lang: str, types: list[str], states: set[str]) -> None:
     """Counts per county and type, and the data problems, without sending any point to the browser."""
+    labels = point_types.type_labels(session, lang)
     county_by_path = sorted(((c.path, c) for c in counties), key=lambda pc: -len(pc[0]))
     rows = session.execute(
         select(m.ServicePoint.code, m.ServicePoint.name_zh, m.ServicePoint.name_en, m.ServicePoint.type,
@@ -578,7 +598,7 @@ def _province_points(session: Session, data: MapData, area: m.Region, counties: 
             problem = "outside_county"
         if problem and state != RETIRED:
             data.problems.append(dict(code=code, name=name_of(dict(name_zh=name_zh, name_en=name_en), lang),
-                                      type=sp_type, type_label=t(f"sptype.{sp_type}", lang),
+                                      type=sp_type, type_label=labels.get(sp_type, sp_type),
                                       township=name_of(county, lang), lon=lon, lat=lat, problem=problem,
                                       problem_label=t(f"map.problem.{problem}", lang)))
             continue
@@ -589,7 +609,7 @@ def _province_points(session: Session, data: MapData, area: m.Region, counties: 
     largest = max((sum(c.values()) for c in counts.values()), default=1)
     for c in counties:
         if c.id in counts:
-            _add_bubble(data, c, counts[c.id], lang, largest)
+            _add_bubble(data, c, counts[c.id], lang, largest, labels)
     if len(data.labels) > MAX_LABELS:
         data.labels = []  # a hundred county names overlap; each county's tooltip names it
 
@@ -625,14 +645,15 @@ def deck(data: MapData, tile: str | None = None, height: int = 620,
         layers.append(pdk.Layer(
             "PolygonLayer", id="outlines", data=data.outlines, get_polygon="p", filled=False, stroked=True,
             get_line_color=[40, 50, 60, 230], line_width_min_pixels=2, pickable=False))
-    for sp_type in POINT_TYPES:
+    known = {tp: i for i, tp in enumerate(POINT_TYPES)}
+    for sp_type in sorted(data.points, key=lambda tp: (known.get(tp, len(known)), tp)):
         rows = data.points.get(sp_type)
         if not rows:
             continue
         px = TYPE_RADIUS.get(sp_type, 5)
         layers.append(pdk.Layer(
             "ScatterplotLayer", id=f"points-{sp_type}", data=rows, get_position=["lon", "lat"],
-            get_fill_color=TYPE_COLOURS[sp_type], get_line_color=[255, 255, 255], stroked=True,
+            get_fill_color=type_colour(sp_type), get_line_color=[255, 255, 255], stroked=True,
             line_width_min_pixels=1.5, get_radius=round(px * mpp, 1), radius_min_pixels=px,
             radius_max_pixels=2 * px, pickable=True, auto_highlight=True))
     if data.bubbles:

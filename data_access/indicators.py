@@ -19,13 +19,14 @@ from sqlalchemy import and_, case, exists, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from data_access import models as m
+from data_access import rule_values
+# Shared with the registry's lists, which count "in service" exactly as the rules do.
+from data_access.rule_values import _active_at, _covering_paths, _prefix, _prefix_groups  # noqa: F401
 
 MET, NEAR, BEHIND, NO_DATA, NO_TARGET = "met", "near", "behind", "no_data", "no_target"
 STATUSES = (MET, NEAR, BEHIND, NO_DATA, NO_TARGET)
 
-ROOM_TYPES = ("village_room", "social_work_room")
-SCHOOL_KINDS = ("primary_school", "secondary_school")
-VALUE_COLUMNS = ["indicator", "period", "region_id", "numerator", "denominator", "value", "reports"]
+VALUE_COLUMNS = rule_values.VALUE_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -67,10 +68,50 @@ def previous_period(session: Session, period: m.Period) -> m.Period | None:
                           .order_by(m.Period.end_date.desc()).limit(1))
 
 
+def year_ago_period(session: Session, period: m.Period) -> m.Period | None:
+    """The same quarter a year before (petitions are judged year on year)."""
+    return session.scalar(select(m.Period).where(m.Period.year == period.year - 1,
+                                                 m.Period.quarter == period.quarter))
+
+
+def compared_periods(session: Session, period: m.Period,
+                     indicators: Iterable[m.Indicator]) -> dict[str, m.Period | None]:
+    """indicator code -> the quarter its change is read against (Indicator.compare_with)."""
+    inds = list(indicators)
+    before = previous_period(session, period)
+    ago = year_ago_period(session, period) if any(i.compare_with == "year_ago" for i in inds) else None
+    return {i.code: (ago if i.compare_with == "year_ago" else before) for i in inds}
+
+
+def _with_compared(session: Session, values: pd.DataFrame | None, period: m.Period, groups: Sequence[m.Region],
+                   compared: dict[str, m.Period | None], codes: Sequence[str]) -> pd.DataFrame:
+    """The figures of `period` and of each indicator's comparison quarter: what the caller passed,
+    plus a read of any comparison quarter it did not hold (a year-ago quarter)."""
+    wanted = {period.code: set(codes)}
+    for code, other in compared.items():
+        if other is not None and code in codes:
+            wanted.setdefault(other.code, set()).add(code)
+    by_code = {period.code: period, **{p.code: p for p in compared.values() if p is not None}}
+    if values is None:
+        return indicator_values(session, [by_code[c] for c in wanted], groups, codes)
+    held = set(values["period"].unique()) if not values.empty else set()
+    extra = [c for c in wanted if c not in held and c != period.code]
+    if not extra:
+        return values
+    more = indicator_values(session, [by_code[c] for c in extra], groups,
+                            sorted(set().union(*(wanted[c] for c in extra))))
+    return pd.concat([values, more], ignore_index=True) if not more.empty else values
+
+
 # --- catalogue and targets ------------------------------------------------------------------
 
-def indicator_catalogue(session: Session, targets_only: bool = False) -> list[m.Indicator]:
+def indicator_catalogue(session: Session, targets_only: bool = False,
+                        include_retired: bool = False) -> list[m.Indicator]:
+    """The indicators pages, templates and the briefing show, in the administrator's order. A retired
+    indicator is left out (its figures and targets stay in the database)."""
     query = select(m.Indicator).order_by(m.Indicator.sort_order, m.Indicator.id)
+    if not include_retired:
+        query = query.where(m.Indicator.retired_on.is_(None))
     if targets_only:
         query = query.where(m.Indicator.is_target.is_(True))
     return list(session.scalars(query))
@@ -87,9 +128,23 @@ def targets_in_force(session: Session, on: dt.date) -> dict[str, TargetInfo]:
     ).all()
     out: dict[str, TargetInfo] = {}
     for code, target in rows:  # later effective_from wins when two overlap
-        out[code] = TargetInfo(target.value, target.comparison, target.target_date, target.near_band,
-                               target.effective_from)
+        value, due = step_due(target, on)
+        out[code] = TargetInfo(value, target.comparison, due, target.near_band, target.effective_from)
     return out
+
+
+def step_due(target: m.Target, on: dt.date) -> tuple[float, dt.date]:
+    """(value, date) of the step a day is judged against: the next step due on or after it, or the
+    last step once every date has passed. A target of one step is that step whatever the day.
+    (30 % by 2019-12-31, 50 % by 2020-12-31: a quarter of 2020 works towards the 50 %.)"""
+    steps = sorted(((dt.date.fromisoformat(str(s["date"])), float(s["value"])) for s in (target.steps or [])),
+                   key=lambda s: s[0])
+    if not steps:
+        return target.value, target.target_date
+    for due, value in steps:
+        if due >= on:
+            return value, due
+    return steps[-1][1], steps[-1][0]
 
 
 def expected_by_period(target: TargetInfo, accumulate: str, quarter: int) -> float:
@@ -173,30 +228,12 @@ def indicator_values(session: Session, period_list: Sequence[m.Period], groups: 
     if reported:
         frames.append(_reported_values(session, period_list, groups, reported))
     for code in wanted:
-        if catalogue[code].source == "registry" and code in REGISTRY_COUNTERS:
-            frames.append(REGISTRY_COUNTERS[code](session, period_list, groups))
+        if catalogue[code].source == "registry":
+            frames.append(_registry_values(session, period_list, groups, catalogue[code]))
     frames = [f for f in frames if not f.empty]
     if not frames:
         return pd.DataFrame(columns=VALUE_COLUMNS)
     return pd.concat(frames, ignore_index=True)[VALUE_COLUMNS]
-
-
-def _prefix_groups(groups: Sequence[m.Region]) -> list[tuple[int, dict[str, int]]]:
-    """Group regions by the length of their path: [(length, {path: id})].
-
-    Why: an ancestor's path is a fixed-length prefix of its descendants' paths, and regions of one
-    level share a path length. Grouping by substr(path, 1, length) IN (...) is one pass over the rows
-    with an equality test, where a `path LIKE group.path || '%'` join compares every row with every
-    group (seconds at province scale on SQLite).
-    """
-    by_length: dict[int, dict[str, int]] = {}
-    for g in groups:
-        by_length.setdefault(len(g.path), {})[g.path] = g.id
-    return sorted(by_length.items())
-
-
-def _prefix(column, length: int):  # noqa: ANN001, ANN202
-    return func.substr(column, 1, length)
 
 
 def _reported_values(session: Session, period_list: Sequence[m.Period], groups: Sequence[m.Region],
@@ -252,153 +289,9 @@ def _reported_values(session: Session, period_list: Sequence[m.Period], groups: 
     return df[VALUE_COLUMNS]
 
 
-def _active_at(point: type[m.ServicePoint] | object, end_col):  # noqa: ANN001, ANN202
-    return and_(point.opened_on.is_not(None), point.opened_on <= end_col,
-                or_(point.retired_on.is_(None), point.retired_on > end_col))
-
-
-def _registry_frame(session: Session, queries: list[tuple[object, dict[str, int]]], code: str) -> pd.DataFrame:
-    """Run one registry query per path length; rows are (period code, group path, numerator, denominator)."""
-    rows = []
-    for query, paths in queries:
-        result = query if isinstance(query, list) else session.execute(query).all()  # rows already counted
-        rows += [(period, paths[gpath], num, den) for period, gpath, num, den in result]
-    df = pd.DataFrame(rows, columns=["period", "region_id", "numerator", "denominator"])
-    if df.empty:
-        return pd.DataFrame(columns=VALUE_COLUMNS)
-    df["indicator"] = code
-    df["numerator"] = df["numerator"].astype(float)
-    df["denominator"] = df["denominator"].astype(float)
-    df["value"] = df["numerator"] / df["denominator"].where(df["denominator"] > 0)
-    df["reports"] = df["denominator"].astype(int)
-    return df[df["denominator"] > 0][VALUE_COLUMNS]
-
-
-def _covering_paths(groups: Sequence[m.Region]) -> list[str]:
-    """The fewest path prefixes that cover every group: a province and its 100 counties is one
-    LIKE, not 101 ORed on every row."""
-    paths = sorted({g.path for g in groups})
-    out: list[str] = []
-    for path in paths:  # sorted: a prefix comes before everything under it
-        if not out or not path.startswith(out[-1]):
-            out.append(path)
-    return out
-
-
-def _room_coverage(session: Session, period_list: Sequence[m.Period], groups: Sequence[m.Region]) -> pd.DataFrame:
-    """Share of villages with a counselling or social-work room open at the period's end.
-    A village as its own group gives 1/1 or 0/1: that is the village drill-down.
-
-    Two narrow reads (villages in scope; their rooms' open/retire dates) and the period logic in
-    pandas: at province scale (33k villages x 12 quarters) a per-village EXISTS, or one grouped
-    join per quarter and level, took seconds; this is one pass over ~75k small rows."""
-    village = aliased(m.Region)
-    in_scope = or_(*[village.path.startswith(path) for path in _covering_paths(groups)])
-    # Core rows as plain tuples into pandas: ORM objects, or pandas reading Row objects, cost more than the query.
-    conn = session.connection()
-    villages = pd.DataFrame([tuple(r) for r in conn.execute(
-        select(village.id, village.path, village.retired_on).where(village.level == "village", in_scope))],
-        columns=["village_id", "path", "village_retired"])
-    if villages.empty:
-        return pd.DataFrame(columns=VALUE_COLUMNS)
-    rooms = pd.DataFrame([tuple(r) for r in conn.execute(
-        select(m.ServicePoint.region_id, m.ServicePoint.opened_on, m.ServicePoint.retired_on)
-        .join(village, village.id == m.ServicePoint.region_id)
-        .where(m.ServicePoint.type.in_(ROOM_TYPES), m.ServicePoint.opened_on.is_not(None),
-               village.level == "village", in_scope))],
-        columns=["village_id", "opened_on", "retired_on"])
-    # Dates as datetime64: each quarter's comparisons are then vectorised, not per Python object.
-    villages["village_retired"] = pd.to_datetime(villages["village_retired"])
-    rooms["opened_on"] = pd.to_datetime(rooms["opened_on"])
-    rooms["retired_on"] = pd.to_datetime(rooms["retired_on"])
-    # Which group each village falls in, per path length: computed once, reused for every quarter.
-    lengths = _prefix_groups(groups)
-    keys = {length: villages["path"].str.slice(0, length) for length, _ in lengths}
-    members = {length: keys[length].isin(set(paths)) for length, paths in lengths}
-    # Every quarter at once: villages alive and villages with an open room as village x quarter
-    # matrices, then one bincount per quarter and path length (no DataFrame per quarter).
-    ends = np.array([np.datetime64(p.end_date) for p in period_list], dtype="datetime64[ns]")
-    retired = villages["village_retired"].to_numpy(dtype="datetime64[ns]")
-    alive = np.isnat(retired)[:, None] | (retired[:, None] > ends[None, :])
-    covered = np.zeros(alive.shape, dtype=bool)
-    if not rooms.empty:
-        opened = rooms["opened_on"].to_numpy(dtype="datetime64[ns]")
-        closed = rooms["retired_on"].to_numpy(dtype="datetime64[ns]")
-        is_open = (opened[:, None] <= ends[None, :]) & (np.isnat(closed)[:, None] | (closed[:, None] > ends[None, :]))
-        at = pd.Index(villages["village_id"]).get_indexer(rooms["village_id"])
-        np.logical_or.at(covered, at[at >= 0], is_open[at >= 0])
-    rows = []
-    for length, _ in lengths:
-        codes, uniques = pd.factorize(keys[length])
-        member = members[length].to_numpy()
-        for j, period in enumerate(period_list):
-            mask = member & alive[:, j]
-            total = np.bincount(codes[mask], minlength=len(uniques))
-            n = np.bincount(codes[mask & covered[:, j]], minlength=len(uniques))
-            rows += [(period.code, uniques[g], int(n[g]), int(total[g])) for g in np.flatnonzero(total)]
-    queries = [(rows, {p: i for length, paths in _prefix_groups(groups) for p, i in paths.items()})]
-    return _registry_frame(session, queries, "room_coverage")
-
-
-def _facility_coverage(session: Session, period_list: Sequence[m.Period], groups: Sequence[m.Region], code: str,
-                       kinds: tuple[str, ...], point_type: str, listed_only: bool) -> pd.DataFrame:
-    place = aliased(m.Region)
-    period = aliased(m.Period)
-    has_point = exists().where(m.ServicePoint.facility_id == m.Facility.id, m.ServicePoint.type == point_type,
-                               _active_at(m.ServicePoint, period.end_date))
-    queries = []
-    for length, paths in _prefix_groups(groups):
-        key = _prefix(place.path, length)
-        conditions = [key.in_(list(paths)), period.id.in_([p.id for p in period_list]), m.Facility.kind.in_(kinds),
-                      or_(m.Facility.opened_on.is_(None), m.Facility.opened_on <= period.end_date),
-                      or_(m.Facility.closed_on.is_(None), m.Facility.closed_on > period.end_date)]
-        if listed_only:
-            conditions.append(m.Facility.is_listed.is_(True))
-        queries.append((
-            select(period.code, key, func.sum(case((has_point, 1), else_=0)), func.count(m.Facility.id))
-            .select_from(m.Facility)
-            .join(place, m.Facility.region_id == place.id)
-            .join(period, literal(True))
-            .where(*conditions)
-            .group_by(period.code, key), paths))
-    return _registry_frame(session, queries, code)
-
-
-def _school_rooms(session: Session, period_list: Sequence[m.Period], groups: Sequence[m.Region]) -> pd.DataFrame:
-    return _facility_coverage(session, period_list, groups, "school_rooms", SCHOOL_KINDS, "school_room", False)
-
-
-def _hospital_clinics(session: Session, period_list: Sequence[m.Period], groups: Sequence[m.Region]) -> pd.DataFrame:
-    return _facility_coverage(session, period_list, groups, "hospital_clinics", ("hospital",), "hospital_clinic",
-                              True)
-
-
-def _hotline(session: Session, period_list: Sequence[m.Period], groups: Sequence[m.Region]) -> pd.DataFrame:
-    """Counties (at or below the group) with a hotline in service: 1/1 for a county that has one."""
-    county, place = aliased(m.Region), aliased(m.Region)
-    period = aliased(m.Period)
-    point = aliased(m.ServicePoint)
-    # A hotline belongs to the county whose path prefixes the point's place.
-    has_line = (exists().where(point.region_id == place.id, place.path.startswith(county.path),
-                               point.type == "hotline", _active_at(point, period.end_date)))
-    queries = []
-    for length, paths in _prefix_groups(groups):
-        key = _prefix(county.path, length)
-        queries.append((
-            select(period.code, key, func.sum(case((has_line, 1), else_=0)), func.count(county.id))
-            .select_from(county)
-            .join(period, literal(True))
-            .where(county.level == "county", key.in_(list(paths)), period.id.in_([p.id for p in period_list]))
-            .group_by(period.code, key), paths))
-    return _registry_frame(session, queries, "hotline_24h")
-
-
-REGISTRY_COUNTERS = {
-    "room_coverage": _room_coverage,
-    "school_rooms": _school_rooms,
-    "hospital_clinics": _hospital_clinics,
-    "hotline_24h": _hotline,
-}
+def _registry_values(session: Session, period_list: Sequence[m.Period], groups: Sequence[m.Region],
+                     indicator: m.Indicator) -> pd.DataFrame:
+    return rule_values.compute(session, indicator, period_list, groups)
 
 
 # --- summaries --------------------------------------------------------------------------------
@@ -419,6 +312,9 @@ class IndicatorStatus:
     target: TargetInfo | None
     expected: float | None
     status: str
+    group_zh: str | None = None       # the heading it shares with others (双百计划)
+    group_en: str | None = None
+    compare_with: str = "previous"    # previous quarter, or "year_ago"
 
     @property
     def change(self) -> float | None:
@@ -442,17 +338,17 @@ def region_summary(session: Session, period: m.Period, region: m.Region,
     """Every indicator for one area and quarter: value, last quarter's value, target in force, status.
     `values`: an indicator_values frame already holding this area's period and previous period (so a
     page that needs several views of the same figures queries once)."""
-    before = previous_period(session, period)
-    period_list = [period] + ([before] if before else [])
-    if values is None:
-        values = indicator_values(session, period_list, [region])
+    catalogue = indicator_catalogue(session)
+    compared = compared_periods(session, period, catalogue)
+    values = _with_compared(session, values, period, [region], compared, [i.code for i in catalogue])
     values = values[values["region_id"] == region.id]
     lookup = {(r.indicator, r.period): r for r in values.itertuples(index=False)}
     targets = targets_in_force(session, period.end_date)
     counties = _counties_under(session, [region]).get(region.id) or 1
     out = []
-    for ind in indicator_catalogue(session):
+    for ind in catalogue:
         row = lookup.get((ind.code, period.code))
+        before = compared[ind.code]
         prev = lookup.get((ind.code, before.code)) if before else None
         target = targets.get(ind.code) if target_applies(ind, region.level) else None
         value = _number(row.value) if row else None
@@ -464,7 +360,8 @@ def region_summary(session: Session, period: m.Period, region: m.Region,
             is_target=ind.is_target, higher_is_better=ind.higher_is_better, value=value,
             numerator=_number(row.numerator) if row else None, denominator=_number(row.denominator) if row else None,
             previous=_number(prev.value) if prev else None, target=target, expected=expected,
-            status=classify(value, target, ind.kind, ind.higher_is_better, expected)))
+            status=classify(value, target, ind.kind, ind.higher_is_better, expected),
+            group_zh=ind.group_zh, group_en=ind.group_en, compare_with=ind.compare_with or "previous"))
     return out
 
 
@@ -614,9 +511,8 @@ def group_statuses(session: Session, period: m.Period, groups: Sequence[m.Region
     wanted = [c for c in (codes or catalogue) if c in catalogue]
     if not groups or not wanted:
         return pd.DataFrame(columns=STATUS_COLUMNS)
-    before = previous_period(session, period)
-    if values is None:
-        values = indicator_values(session, [period] + ([before] if before else []), groups, wanted)
+    compared = compared_periods(session, period, [catalogue[c] for c in wanted])
+    values = _with_compared(session, values, period, groups, compared, wanted)
     lookup = {(r.indicator, r.period, r.region_id): r for r in values.itertuples(index=False)}
     targets = targets_in_force(session, period.end_date)
     counties = _counties_under(session, groups) if any(catalogue[c].kind == "count" for c in wanted) else {}
@@ -624,6 +520,7 @@ def group_statuses(session: Session, period: m.Period, groups: Sequence[m.Region
     for code in wanted:
         ind = catalogue[code]
         target = targets.get(code)
+        before = compared[code]
         block = []
         for g in groups:
             row = lookup.get((code, period.code, g.id))

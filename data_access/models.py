@@ -35,6 +35,8 @@ LEVELS = ("province", "city", "county", "township", "village")
 # Township-level kinds: 镇 / 乡 / 街道 / 园区 (an industrial park is administered like a township).
 TOWNSHIP_KINDS = ("town", "township", "street", "park")
 
+# The standard service-point types (the point_types table holds a deployment's own list, these
+# included: an administrator adds, renames and retires types and edits their import aliases).
 SERVICE_POINT_TYPES = (
     "county_centre",        # 县级社会心理服务中心
     "township_station",     # 乡镇(街道)社会心理服务站
@@ -49,9 +51,12 @@ SERVICE_POINT_TYPES = (
     "grid_point",           # 网格服务点
     "hotline",              # 24小时心理援助热线
 )
+# The standard facility kinds (the facility_kinds table holds a deployment's own list).
 FACILITY_KINDS = ("primary_school", "secondary_school", "hospital")
+FACILITY_CATEGORIES = ("school", "hospital", "other")
 ROLES = ("admin", "leader", "liaison", "display")
-INDICATOR_KINDS = ("ratio", "count", "yesno")
+# "rate": a computed figure per population (points per 10,000 residents): neither a share nor a sum.
+INDICATOR_KINDS = ("ratio", "count", "yesno", "rate")
 INDICATOR_SOURCES = ("report", "registry")
 
 
@@ -127,6 +132,38 @@ class ServicePoint(Base):
     facility: Mapped[Optional[Facility]] = relationship()
 
 
+class PointType(Base):
+    """A kind of service point (村心理咨询室, 学校心理辅导室, 机关心理服务室 ...). Data, not code: coverage
+    rules name the types they count, and a county adds its own."""
+
+    __tablename__ = "point_types"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name_zh: Mapped[str] = mapped_column(String(64))
+    name_en: Mapped[str] = mapped_column(String(128))
+    # Other names a registry sheet may use for this type ("社工室", "心理咨询室").
+    aliases: Mapped[Optional[list[str]]] = mapped_column(JSON)
+    # A point of this type belongs to a facility of one of these kinds (a school room to a school).
+    facility_kinds: Mapped[Optional[list[str]]] = mapped_column(JSON)
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    retired_on: Mapped[Optional[dt.date]] = mapped_column(Date)
+
+
+class FacilityKind(Base):
+    """A kind of facility (小学, 幼儿园, 乡镇卫生院 ...); category says whether the school sheet lists it."""
+
+    __tablename__ = "facility_kinds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(24), unique=True)
+    name_zh: Mapped[str] = mapped_column(String(64))
+    name_en: Mapped[str] = mapped_column(String(128))
+    category: Mapped[str] = mapped_column(String(16), default="other")  # school / hospital / other
+    aliases: Mapped[Optional[list[str]]] = mapped_column(JSON)
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class Department(Base):
     __tablename__ = "departments"
 
@@ -169,6 +206,16 @@ class Indicator(Base):
     denominator_label_en: Mapped[Optional[str]] = mapped_column(String(128))
     description_zh: Mapped[Optional[str]] = mapped_column(Text)
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    # How a registry indicator is computed (data_access.rules): share of villages/townships/facilities
+    # with a point of given types, a point exists, points per 10,000 residents, units meeting a minimum.
+    rule: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
+    # What "change" compares with: the previous quarter, or the same quarter a year before (petitions).
+    compare_with: Mapped[str] = mapped_column(String(16), default="previous")
+    # Retired indicators leave the pages and templates; their observations and targets stay.
+    retired_on: Mapped[Optional[dt.date]] = mapped_column(Date)
+    # A heading several indicators share (双百计划: counsellors and instructors, two targets).
+    group_zh: Mapped[Optional[str]] = mapped_column(String(64))
+    group_en: Mapped[Optional[str]] = mapped_column(String(128))
 
     owner: Mapped[Optional[Department]] = relationship()
     targets: Mapped[list["Target"]] = relationship(back_populates="indicator", order_by="Target.effective_from")
@@ -192,6 +239,9 @@ class Target(Base):
     set_by: Mapped[Optional[str]] = mapped_column(String(64))
     set_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
     note: Mapped[Optional[str]] = mapped_column(Text)
+    # Dated steps as a plan writes them ([{"date": "2019-12-31", "value": 0.3}, ...], oldest first);
+    # None: the one step (value, target_date). A quarter is judged against the next step due.
+    steps: Mapped[Optional[list[dict[str, Any]]]] = mapped_column(JSON)
 
     indicator: Mapped[Indicator] = relationship(back_populates="targets")
 

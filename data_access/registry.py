@@ -23,13 +23,13 @@ from data_access import access, audit, db
 from data_access import indicators as ix
 from data_access import models as m
 from data_access import coords
+from data_access.catalogue import point_types
 from data_access.geo import covers_point, shape_of
 from i18n import name_of, t
 
 STATUSES = ("active", "building", "retired")
 EDITABLE = ("type", "name_zh", "name_en", "township", "village", "facility_code", "lon", "lat", "opened_on",
             "status", "staff_full", "staff_part", "phone", "note", "coords")
-FACILITY_FOR_TYPE = {"school_room": ix.SCHOOL_KINDS, "hospital_clinic": ("hospital",)}
 LIST_COLUMNS = ["id", "code", "type", "type_label", "name", "name_zh", "name_en", "township_code", "township",
                 "village_code", "village", "facility", "lon", "lat", "opened_on", "retired_on", "status",
                 "status_label", "staff_full", "staff_part", "phone", "note"]
@@ -137,13 +137,14 @@ def points_page(session: Session, lang: str = "zh", area_code: str | None = None
     if limit is not None:
         stmt = stmt.limit(limit)
     rows = []
+    labels = point_types.type_labels(session, lang)
     for sp, r_code, r_zh, r_en, level, p_code, p_zh, p_en, f_zh, f_en in session.execute(stmt):
         if level == "village":
             t_code, t_name, v_code, v_name = p_code, (p_en if lang == "en" else p_zh), r_code, (r_en if lang == "en" else r_zh)
         else:
             t_code, t_name, v_code, v_name = r_code, (r_en if lang == "en" else r_zh), None, ""
         rows.append(dict(
-            id=sp.id, code=sp.code, type=sp.type, type_label=t(f"sptype.{sp.type}", lang), name=name_of(sp, lang),
+            id=sp.id, code=sp.code, type=sp.type, type_label=labels.get(sp.type, sp.type), name=name_of(sp, lang),
             name_zh=sp.name_zh, name_en=sp.name_en, township_code=t_code, township=t_name, village_code=v_code,
             village=v_name, facility=(f_en if lang == "en" else f_zh) or "", lon=sp.lon, lat=sp.lat,
             opened_on=sp.opened_on, retired_on=sp.retired_on, status=sp.status,
@@ -183,7 +184,8 @@ def point_detail(session: Session, point_id: int, lang: str = "zh") -> dict[str,
                                                          m.AuditEntry.entity_id == sp.code)
                               .order_by(m.AuditEntry.at)).all()
     return dict(
-        **snapshot(sp), id=sp.id, name=name_of(sp, lang), type_label=t(f"sptype.{sp.type}", lang),
+        **snapshot(sp), id=sp.id, name=name_of(sp, lang),
+        type_label=point_types.type_labels(session, lang).get(sp.type, sp.type),
         township_code=township.code if township else None, township=name_of(township, lang) if township else "",
         village_code=region.code if region.level == "village" else None,
         village=name_of(region, lang) if region.level == "village" else "",
@@ -212,6 +214,27 @@ class Places:
         self._villages: dict[int, dict[str, Any]] = {}
         self._all_facilities: dict[str, m.Facility] | None = None
         self._shapes: dict[int, Any] = {}
+        self._types: tuple[list[str], dict[str, tuple[str, ...]], dict[str, str]] | None = None
+
+    def _point_types(self) -> tuple[list[str], dict[str, tuple[str, ...]], dict[str, str]]:
+        if self._types is None:
+            self._types = (point_types.type_codes(self.session), point_types.facility_kinds_for_types(self.session),
+                           point_types.type_labels(self.session, "zh"))
+        return self._types
+
+    @property
+    def type_codes(self) -> list[str]:
+        """Types a point may be given (the point_types table, retired types left out)."""
+        return self._point_types()[0]
+
+    @property
+    def facility_kinds_for(self) -> dict[str, tuple[str, ...]]:
+        """type -> the facility kinds a point of it must belong to."""
+        return self._point_types()[1]
+
+    @property
+    def type_labels_zh(self) -> dict[str, str]:
+        return self._point_types()[2]
 
     @staticmethod
     def _lookup(regions: Iterable[Any]) -> dict[str, Any]:
@@ -314,7 +337,7 @@ def check_entry(session: Session, data: dict[str, Any], today: dt.date, places: 
     sp_type = data.get("type")
     if _blank(sp_type):
         problems.append(("registry.error.type_missing", {}))
-    elif sp_type not in m.SERVICE_POINT_TYPES:
+    elif sp_type not in places.type_codes:
         problems.append(("registry.error.type", dict(value=sp_type)))
     name_zh = (data.get("name_zh") or "").strip()
     name_en = (data.get("name_en") or "").strip()
@@ -338,14 +361,14 @@ def check_entry(session: Session, data: dict[str, Any], today: dt.date, places: 
         if facility is None:
             problems.append(("registry.error.facility_unknown", dict(value=data["facility_code"])))
         else:
-            kinds = FACILITY_FOR_TYPE.get(sp_type or "")
+            kinds = places.facility_kinds_for.get(sp_type or "")
             if kinds and facility.kind not in kinds:
                 problems.append(("registry.error.facility_kind", dict(facility=facility.name_zh)))
             if township is not None and not facility.region.path.startswith(township.path):
                 problems.append(("registry.error.facility_place", dict(facility=facility.name_zh,
                                                                        township=township.name_zh)))
-    elif sp_type in FACILITY_FOR_TYPE:
-        problems.append(("registry.error.facility_missing", dict(type=t(f"sptype.{sp_type}", "zh"))))
+    elif sp_type in places.facility_kinds_for:
+        problems.append(("registry.error.facility_missing", dict(type=places.type_labels_zh.get(sp_type, sp_type))))
     lon = _as_float(data.get("lon"), "经度", problems)
     lat = _as_float(data.get("lat"), "纬度", problems)
     if (lon is None) != (lat is None):
@@ -601,6 +624,15 @@ def village_gaps(session: Session, period: m.Period, lang: str = "zh", area_code
     return frame.sort_values(["population", "code"], ascending=[False, True]).reset_index(drop=True)
 
 
+def _school_rule(session: Session) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(facility kinds, point types) of the catalogue's school coverage rule (school_rooms), else
+    the school kinds and the school counselling room."""
+    rule = session.scalar(select(m.Indicator.rule).where(m.Indicator.code == "school_rooms"))
+    if isinstance(rule, dict) and rule.get("unit") == "facility" and rule.get("point_types"):
+        return tuple(rule.get("facility_kinds") or point_types.school_kinds(session)), tuple(rule["point_types"])
+    return point_types.school_kinds(session), ("school_room",)
+
+
 def school_gaps(session: Session, period: m.Period, lang: str = "zh", area_code: str | None = None,
                 township_code: str | None = None) -> pd.DataFrame:
     """Schools open at the period end without a school counselling room in service then.
@@ -612,19 +644,21 @@ def school_gaps(session: Session, period: m.Period, lang: str = "zh", area_code:
         return pd.DataFrame(columns=cols)
     end = period.end_date
     # The same "in service at the period end" rule as the school_rooms counter in indicators.
-    has_room = exists().where(m.ServicePoint.facility_id == m.Facility.id, m.ServicePoint.type == "school_room",
+    kinds, room_types = _school_rule(session)
+    has_room = exists().where(m.ServicePoint.facility_id == m.Facility.id, m.ServicePoint.type.in_(room_types),
                               ix._active_at(m.ServicePoint, end))
     place = m.Region
     stmt = (select(m.Facility, place)
             .join(place, place.id == m.Facility.region_id)
-            .where(place.path.startswith(area.path), m.Facility.kind.in_(ix.SCHOOL_KINDS),
+            .where(place.path.startswith(area.path), m.Facility.kind.in_(kinds),
                    or_(m.Facility.opened_on.is_(None), m.Facility.opened_on <= end),
                    or_(m.Facility.closed_on.is_(None), m.Facility.closed_on > end), ~has_room))
     rows = []
+    kind_labels = point_types.facility_kind_labels(session, lang)
     for facility, region in session.execute(stmt):
         township = region if region.level == "township" else region.parent
         rows.append(dict(code=facility.code, township=name_of(township, lang) if township else "",
-                         school=name_of(facility, lang), kind=t(f"registry.kind.{facility.kind}", lang),
+                         school=name_of(facility, lang), kind=kind_labels.get(facility.kind, facility.kind),
                          population=(township.population if township else 0) or 0))
     frame = pd.DataFrame(rows, columns=cols)
     return frame.sort_values(["population", "code"], ascending=[False, True]).reset_index(drop=True)

@@ -195,7 +195,6 @@ STRINGS = {
     "setup.cli.departments": ("已新增 {count} 个部门。", "{count} departments added."),
     "setup.cli.quarters": ("已开设 {count} 个季度：{codes}。", "{count} quarters opened: {codes}."),
     "setup.cli.catalogue": ("已按预设“{preset}”建立指标目录。", "Catalogue set up from preset “{preset}”."),
-    "setup.cli.no_presets": ("本版本尚不支持指标目录预设。", "This version has no catalogue presets yet."),
     "setup.cli.unknown_preset": ("没有名为“{preset}”的预设（可用：{presets}）。", "No preset “{preset}” (there are: {presets})."),
     "setup.cli.crs": ("坐标系：{crs}", "Coordinate system: {crs}"),
     "setup.status.matched": ("已匹配", "Matched"),
@@ -315,12 +314,11 @@ STRINGS = {
     "setup.catalogue.help": ("指标目录决定各部门报表的列、总览和简报的内容。从预设开始，之后可在“指标与目标”中修改。",
                              "The catalogue decides the departments' sheets, the overview and the briefing. Start "
                              "from a preset; edit it later under Indicators and targets."),
-    "setup.catalogue.none": ("本版本尚无指标目录预设：请在“指标与目标”中维护指标。",
-                             "This version has no catalogue presets yet: maintain indicators under Indicators and targets."),
     "setup.catalogue.preset": ("预设", "Preset"),
     "setup.preset.national-pilot": ("全国试点工作方案目标（含县级实施方案常见指标）", "National pilot plan targets"),
+    "setup.preset.seed-003": ("县级实施方案（分年度目标、双百计划、每乡镇至少一名持证咨询师）",
+                              "County plan (staged targets, two-hundred plan, a counsellor in every township)"),
     "setup.catalogue.apply": ("按预设建立指标目录", "Set up the catalogue from the preset"),
-    "setup.catalogue.applied": ("已按预设“{preset}”建立指标目录。", "Catalogue set up from “{preset}”."),
     "setup.catalogue.edit": ("修改指标与目标", "Edit indicators and targets"),
     "setup.periods.help": ("从本县开始报送的季度起，开设到当前季度；报送截止日期为季度结束后若干天，可逐季调整。",
                            "Open the quarters from the first one the county reports up to the running one; each is "

@@ -80,7 +80,7 @@ if county_view and data_map.indicator_level(version, colour_indicator) == "villa
 
 with st.expander(tr("map.types"), expanded=False):
     f1, f2 = st.columns([3, 1])
-    type_labels = {tp: tr(f"sptype.{tp}") for tp in geo.POINT_TYPES}
+    type_labels = data.point_type_labels(lang())
     state_labels = {s: tr(f"map.state.{s}") for s in geo.POINT_STATES}
     types = f1.multiselect(tr("map.types"), list(type_labels), default=list(type_labels), format_func=type_labels.get,
                            key="map_types", label_visibility="collapsed")
@@ -118,9 +118,10 @@ with left:
                 unsafe_allow_html=True)
     if payload.scale == "county":
         shown = {tp for tp in payload.points}
+        point_labels = data.point_type_labels(lang())
         st.markdown(f"**{tr('map.legend.points')}** · {tr('map.points_shown', count=payload.point_count)}<br>"
-                    + "".join(swatch(geo.TYPE_COLOURS[tp], tr(f"sptype.{tp}"), round_=True)
-                              for tp in geo.POINT_TYPES if tp in shown),
+                    + "".join(swatch(geo.type_colour(tp), point_labels.get(tp, tp), round_=True)
+                              for tp in point_labels if tp in shown),
                     unsafe_allow_html=True)
     else:
         st.caption(tr("map.legend.bubbles") + " · " + tr("map.points_shown", count=payload.point_count))

@@ -13,7 +13,6 @@ import streamlit as st
 from data_access import coords, registry
 from data_access.access import PermissionDenied
 from data_access.db import session_scope
-from data_access.models import SERVICE_POINT_TYPES
 from ui import data, data_map
 from ui import auth
 from ui.auth import current_actor, current_role
@@ -38,7 +37,8 @@ if flash:
 township_list = data_map.townships(version, None)
 township_names = {tw["code"]: name(tw) for tw in township_list}
 # Selectors format with dict lookups, never tr() calls: AppTest formats values outside the script run.
-type_labels = {tp: tr(f"sptype.{tp}") for tp in SERVICE_POINT_TYPES}
+type_labels = data.point_type_labels(lg)
+active_types = data.active_point_types()
 status_labels = {s: tr(f"registry.status.{s}") for s in registry.STATUSES}
 filter_townships = {"": tr("common.all"), **township_names}
 
@@ -148,7 +148,7 @@ def _place_inputs(prefix: str, sp_type: str, current: dict | None = None) -> dic
     v_code = c2.selectbox(tr("registry.col.village"), v_options, index=v_index, format_func=v_names.get,
                           key=f"{prefix}_village")
     f_code = None
-    kinds = registry.FACILITY_FOR_TYPE.get(sp_type)
+    kinds = data.facility_kinds_for_types().get(sp_type)
     if kinds and t_code:
         f_list = data_map.facilities(version, t_code, tuple(kinds))
         f_names = {"": tr("registry.facility.none"), **{f["code"]: name(f) for f in f_list}}
@@ -197,8 +197,9 @@ def _detail_inputs(prefix: str, current: dict | None = None) -> dict:
 if is_admin:
     st.page_link("pages/admin_import.py", label=tr("registry.bulk_import"), icon=":material/upload_file:")
     with st.expander(tr("registry.add"), icon=":material/add_location:"):
-        add_type = st.selectbox(tr("map.col.type"), list(type_labels), format_func=type_labels.get,
-                                index=list(type_labels).index("village_room"), key="reg_add_type")
+        add_type = st.selectbox(tr("map.col.type"), active_types, format_func=type_labels.get,
+                                index=active_types.index("village_room") if "village_room" in active_types else 0,
+                                key="reg_add_type")
         entry = dict(type=add_type, **_place_inputs("reg_add", add_type), **_detail_inputs("reg_add"))
         if st.button(tr("common.save"), key="reg_add_save", type="primary"):
             if _save(registry.add_point, entry):
@@ -207,7 +208,7 @@ if is_admin:
     if detail and detail["retired_on"] is None:
         with st.expander(tr("registry.edit"), icon=":material/edit_location:"):
             prefix = f"reg_edit_{detail['id']}"  # keyed by point: switching points resets the inputs
-            types_ = list(SERVICE_POINT_TYPES)
+            types_ = active_types if detail["type"] in active_types else [*active_types, detail["type"]]
             edit_type = st.selectbox(tr("map.col.type"), types_, index=types_.index(detail["type"]),
                                      format_func=type_labels.get, key=f"{prefix}_type")
             changes = dict(type=edit_type, **_place_inputs(prefix, edit_type, detail),

@@ -247,22 +247,19 @@ with expander("departments", 4):
 with expander("catalogue", 5):
     st.caption(tr("setup.catalogue.help"))
     presets = data_setup.presets()
-    if presets is None:
-        st.info(tr("setup.catalogue.none"), icon=":material/info:")
-    else:
-        preset = st.selectbox(tr("setup.catalogue.preset"), presets,
-                              format_func=lambda p: tr(f"setup.preset.{p}"),
-                              key="setup_preset")
-        if st.button(tr("setup.catalogue.apply"), type="primary", key="setup_preset_go"):
-            try:
-                data_setup.apply_preset(preset)
-            except PermissionDenied as exc:
-                st.error(tr(exc.key))
-            except InvalidInput as exc:
-                st.error(exc.text(lang()))
-            else:
-                flash("setup.catalogue.applied", preset=preset)
-                st.rerun()
+    preset_names = {p: tr(f"setup.preset.{p}") for p in presets}
+    preset = st.selectbox(tr("setup.catalogue.preset"), presets, format_func=preset_names.get, key="setup_preset")
+    if st.button(tr("setup.catalogue.apply"), type="primary", key="setup_preset_go"):
+        try:
+            applied = data_setup.apply_preset(preset)
+        except PermissionDenied as exc:
+            st.error(tr(exc.key))
+        except InvalidInput as exc:
+            st.error(exc.text(lang()))
+        else:
+            flash("catalogue.preset.applied", created=len(applied.created), targets=len(applied.targets),
+                  kept=len(applied.kept))
+            st.rerun()
     st.page_link("pages/admin_indicators.py", label=tr("setup.catalogue.edit"), icon=":material/flag:")
 
 # --- 6. quarters and deadlines --------------------------------------------------------------------------

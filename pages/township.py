@@ -71,7 +71,8 @@ with points_col:
     if not points:
         st.info(tr("township.points_none"))
     else:
-        frame = pd.DataFrame([{tr("township.point_type"): tr(f"sptype.{t}"), tr("township.point_count"): n}
+        point_labels = data.point_type_labels(lang())
+        frame = pd.DataFrame([{tr("township.point_type"): point_labels.get(t, t), tr("township.point_count"): n}
                               for t, n in sorted(points.items(), key=lambda kv: (-kv[1], kv[0]))])
         st.dataframe(frame, hide_index=True, width="stretch")
 

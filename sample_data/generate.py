@@ -41,10 +41,9 @@ from sample_data import geometry as geo
 from sample_data.reference import (
     DEADLINE_DAYS,
     DEPARTMENTS,
-    INDICATORS,
+    SAMPLE_PRESET,
     TARGET_DATE,
     TARGET_SET_ON,
-    TARGETS,
     period_codes,
     quarter_bounds,
 )
@@ -557,29 +556,26 @@ def write_geography(session: Session, rows: Rows) -> dict[int, int]:
     return region_ids
 
 
-def reference_rows() -> tuple[list[dict], list[dict], list[dict]]:
-    departments = [dict(id=i, code=c, name_zh=zh, name_en=en, reports_by=by, reports_quarterly=q, sort_order=i,
-                        liaison_name=None, liaison_phone=None)
-                   for i, (c, zh, en, by, q) in enumerate(DEPARTMENTS, start=1)]
-    dept_ids = {d["code"]: d["id"] for d in departments}
-    indicators, targets = [], []
-    for i, spec in enumerate(INDICATORS, start=1):
-        num = spec.get("num", (None, None))
-        den = spec.get("den", (None, None))
-        indicators.append(dict(
-            id=i, code=spec["code"], name_zh=spec["name_zh"], name_en=spec["name_en"], kind=spec["kind"],
-            unit=spec["unit"], owner_department_id=dept_ids[spec["owner"]], source=spec["source"],
-            level=spec["level"], is_target=spec.get("is_target", True),
-            higher_is_better=spec.get("higher_is_better", True), accumulate=spec.get("accumulate", "none"),
-            numerator_label_zh=num[0], numerator_label_en=num[1], denominator_label_zh=den[0],
-            denominator_label_en=den[1], description_zh=None, sort_order=i))
-        if spec["code"] in TARGETS:
-            value, comparison, band = TARGETS[spec["code"]]
-            targets.append(dict(id=len(targets) + 1, indicator_id=i, value=value, comparison=comparison,
-                                target_date=TARGET_DATE, near_band=band, effective_from=TARGET_SET_ON,
-                                effective_to=None, set_by="system", set_at=dt.datetime(2024, 1, 1, 9, 0),
-                                note="《社会心理服务体系建设实施方案》目标"))
-    return departments, indicators, targets
+def reference_rows() -> list[dict]:
+    return [dict(id=i, code=c, name_zh=zh, name_en=en, reports_by=by, reports_quarterly=q, sort_order=i,
+                 liaison_name=None, liaison_phone=None)
+            for i, (c, zh, en, by, q) in enumerate(DEPARTMENTS, start=1)]
+
+
+def write_catalogue(session: Session) -> dict[str, int]:
+    """The sample's indicators and targets through the catalogue preset a county's setup applies
+    (data_access.catalogue.apply_preset), dated for the sample's plan. Returns code -> indicator id."""
+    from data_access.catalogue import apply_preset
+
+    apply_preset(session, SAMPLE_PRESET, SAMPLE_ACTOR, target_date=TARGET_DATE, effective_from=TARGET_SET_ON,
+                 note="《社会心理服务体系建设实施方案》目标", set_at=dt.datetime(2024, 1, 1, 9, 0))
+    return {code: i for code, i in session.execute(select(m.Indicator.code, m.Indicator.id))}
+
+
+def _preset_indicators() -> list[dict]:
+    from data_access.catalogue.presets import PRESETS
+
+    return PRESETS[SAMPLE_PRESET].indicators
 
 
 def period_rows(first: str, count: int) -> list[dict]:
@@ -651,9 +647,10 @@ def generate(engine: Engine, counties: int = 1, seed: int = SEED, quarters: int 
     if province:  # end on the same latest quarter as the county history
         first = period_codes("2023Q4", 1)[0] if quarters == PROVINCE_QUARTERS else first
     periods = period_rows(first, quarters + 1)  # the running quarter exists, with no sheets yet
-    departments, indicators, targets = reference_rows()
+    departments = reference_rows()
     dept_ids = {d["code"]: d["id"] for d in departments}
-    ind_ids = {i["code"]: i["id"] for i in indicators}
+    # Figures are generated against indicator codes; the ids come from the catalogue once written.
+    ind_ids = {spec["code"]: spec["code"] for spec in _preset_indicators()}
 
     all_townships: list[TownshipInfo] = []
     if not province:
@@ -686,8 +683,9 @@ def generate(engine: Engine, counties: int = 1, seed: int = SEED, quarters: int 
     with Session(engine) as session, session.begin():
         conn = session.connection()
         _insert(conn, m.Department, departments)
-        _insert(conn, m.Indicator, indicators)
-        _insert(conn, m.Target, targets)
+        stored_ids = write_catalogue(session)
+        for row in rows.observations:
+            row["indicator_id"] = stored_ids[row["indicator_id"]]
         _insert(conn, m.Period, periods)
         # The geography goes through the setup steps a county uses (regions, boundaries, points).
         region_ids = write_geography(session, rows)

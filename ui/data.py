@@ -137,3 +137,42 @@ def root_summary(data_version: int, period_code: str) -> dict | None:
             rows.append(row)
         return dict(region=dict(code=root.code, name_zh=root.name_zh, name_en=root.name_en, level=root.level),
                     period=period_code, rows=rows)
+
+
+@st.cache_data(show_spinner=False)
+def _point_types(data_version: int, lang: str) -> list[tuple[str, str]]:
+    from data_access.catalogue import point_types
+
+    with session_scope() as s:
+        return list(point_types.type_labels(s, lang).items())
+
+
+def point_type_labels(lang: str) -> dict[str, str]:
+    """code -> the type's name in the reader's language, every type (retired ones label old points)."""
+    return dict(_point_types(version(), lang))
+
+
+@st.cache_data(show_spinner=False)
+def _active_point_types(data_version: int) -> list[str]:
+    from data_access.catalogue import point_types
+
+    with session_scope() as s:
+        return point_types.type_codes(s)
+
+
+def active_point_types() -> list[str]:
+    """Types a new point may have, in the administrator's order."""
+    return _active_point_types(version())
+
+
+@st.cache_data(show_spinner=False)
+def _facility_kinds_for_types(data_version: int) -> dict[str, tuple[str, ...]]:
+    from data_access.catalogue import point_types
+
+    with session_scope() as s:
+        return point_types.facility_kinds_for_types(s)
+
+
+def facility_kinds_for_types() -> dict[str, tuple[str, ...]]:
+    """type -> the facility kinds a point of that type belongs to (school room -> schools)."""
+    return _facility_kinds_for_types(version())

@@ -98,21 +98,19 @@ def periods() -> list[dict]:
         return admin.periods_for_admin(s)
 
 
-def presets() -> list[str] | None:
-    """The catalogue presets, or None while this version has none (data_access.catalogue)."""
-    try:
-        from data_access import catalogue
-    except ImportError:
-        return None
-    found = getattr(catalogue, "PRESETS", None)
-    return list(found) if found is not None else (["national-pilot"] if hasattr(catalogue, "apply_preset") else None)
+def presets() -> list[str]:
+    """The catalogue presets a county may start from (data_access.catalogue.presets)."""
+    from data_access import catalogue
+
+    return list(catalogue.PRESETS)
 
 
-def apply_preset(preset: str) -> None:
+def apply_preset(preset: str) -> Any:
+    """Add the preset's indicators and targets the database lacks (a PresetResult: what was added)."""
     from data_access import catalogue
 
     with session_scope() as s:
-        catalogue.apply_preset(s, preset, current_actor())
+        return catalogue.apply_preset(s, preset, current_actor())
 
 
 def points_template() -> tuple[str, bytes]:

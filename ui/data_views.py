@@ -110,10 +110,11 @@ def overview(data_version: int, period_code: str, today: dt.date | None = None) 
             behind.append(dict(r, region=_region_dict(area), ind=_ind_dict(ind)))
         reports = [asdict(d) for d in ix.department_reports(s, period, today)]
         flags = warn.early_warnings(s, period, kids, values=values)
+        registry_codes = {c for c, i in cat.items() if i.source == "registry"}
         return dict(region=_region_dict(root), period=period_code, periods=[p.code for p in history],
                     rows=rows, behind=behind, child_level=kids[0].level if kids else None,
                     reports=reports, warnings=len(flags),
-                    has_data=any(r["value"] is not None for r in rows if r["code"] not in ix.REGISTRY_COUNTERS))
+                    has_data=any(r["value"] is not None for r in rows if r["code"] not in registry_codes))
 
 
 @st.cache_data(show_spinner=False)

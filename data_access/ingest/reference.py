@@ -31,6 +31,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, aliased
 
+from data_access.catalogue import point_types
 from data_access import access, audit, coords, db, registry
 from data_access import indicators as ix
 from data_access import models as m
@@ -255,20 +256,26 @@ def _label(kind: str, key: str, lang: str = "zh") -> str:
     return (col.label_en if lang == "en" else col.label_zh) if col else key
 
 
-def _type_options() -> dict[str, str]:
-    """Type names as written in sheets: the catalogue's Chinese/English label, the code, short forms."""
+def _type_options(session: Session) -> dict[str, str]:
+    """Type names as written in sheets: each type's code, Chinese and English name and the aliases the
+    administrator keeps for it (point_types; "社工室", "心理咨询室"). Names win over aliases."""
     out: dict[str, str] = {}
-    for code in m.SERVICE_POINT_TYPES:
-        for text in (code, t(f"sptype.{code}", "zh"), t(f"sptype.{code}", "en")):
+    names = point_types.type_names(session)
+    for code, (_zh, _en, aliases) in names.items():
+        for text in aliases:
+            out.setdefault(norm_label(text), code)
+    for code, (zh, en, _aliases) in names.items():
+        for text in (code, zh, en):
             out[norm_label(text)] = code
-    short = {"县级中心": "county_centre", "心理服务中心": "county_centre", "乡镇服务站": "township_station",
-             "街道服务站": "township_station", "心理服务站": "township_station", "心理咨询室": "village_room",
-             "村心理咨询室": "village_room", "社区心理咨询室": "village_room", "社会工作室": "social_work_room",
-             "社工室": "social_work_room", "心理辅导室": "school_room", "学校心理辅导室": "school_room",
-             "心理门诊": "hospital_clinic", "公安": "police_room", "信访": "petition_room", "法院": "court_room",
-             "爱心驿站": "enterprise_station", "网格": "grid_point", "网格员": "grid_point", "热线": "hotline"}
-    out.update({norm_label(k): v for k, v in short.items()})
     return out
+
+
+def _type_label(session: Session, code: str) -> str:
+    """A type's Chinese name, read once per session (an import shows hundreds of rows)."""
+    labels = session.info.get("point_type_labels_zh")
+    if labels is None:
+        labels = session.info["point_type_labels_zh"] = point_types.type_labels(session, "zh")
+    return labels.get(code, code)
 
 
 def _place_index(regions: list[m.Region]) -> EntityIndex:
@@ -389,7 +396,7 @@ def _point_checker(session: Session, today: dt.date, system: str = coords.WGS84,
         select(m.ServicePoint.name_zh, place.level, place.code, parent.code)
         .join(place, place.id == m.ServicePoint.region_id).outerjoin(parent, parent.id == place.parent_id)
         .where(m.ServicePoint.retired_on.is_(None)))}
-    types = _type_options()
+    types = _type_options(session)
     seen_codes: dict[str, int] = {}
     seen_names: dict[tuple[str, str], int] = {}
 
@@ -505,7 +512,7 @@ def _point_display(session: Session, values: dict[str, Any]) -> dict[str, Any]:
     region = session.get(m.Region, values["region_id"])
     facility = session.get(m.Facility, values["facility_id"]) if values.get("facility_id") else None
     return {
-        "type": t(f"sptype.{values['type']}", "zh"), "name_zh": values["name_zh"], "name_en": values["name_en"],
+        "type": _type_label(session, values["type"]), "name_zh": values["name_zh"], "name_en": values["name_en"],
         "township": (region.parent.name_zh if region.level == "village" and region.parent else region.name_zh)
         if region else "",
         "village": region.name_zh if region and region.level == "village" else "",
@@ -756,7 +763,7 @@ def template(session: Session, actor: Actor | None, kind: str) -> tuple[str, byt
             elif col.key in ("code", "phone"):
                 cell.number_format = "@"
     lists = wb.create_sheet(LIST_SHEET)
-    choices = {SERVICE_POINTS: {"type": [t(f"sptype.{c}", "zh") for c in m.SERVICE_POINT_TYPES],
+    choices = {SERVICE_POINTS: {"type": [p.name_zh for p in point_types.point_types(session)],
                                 "status": [t("registry.status.active", "zh"), t("registry.status.building", "zh")],
                                 "township": [r.name_zh for r in towns]},
                REGIONS: {"parent": [r.name_zh for r in towns], "kind": ["村", "社区"], "is_urban": ["城镇", "农村"]}}[kind]
@@ -796,7 +803,7 @@ def _point_rows(session: Session) -> list[dict[str, Any]]:
                               .order_by(m.ServicePoint.code)):
         region = sp.region
         township = region.parent if region.level == "village" else region
-        out.append(dict(code=sp.code, name_zh=sp.name_zh, name_en=sp.name_en, type=t(f"sptype.{sp.type}", "zh"),
+        out.append(dict(code=sp.code, name_zh=sp.name_zh, name_en=sp.name_en, type=_type_label(session, sp.type),
                         township=township.name_zh if township else "",
                         village=region.name_zh if region.level == "village" else "",
                         facility_code=sp.facility.code if sp.facility else "", lon=sp.lon, lat=sp.lat,

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from data_access import models as m
-from data_access.indicators import SCHOOL_KINDS
+from data_access.catalogue.point_types import school_kinds
 
 TEMPLATE_VERSION = "2026.1"
 REGION_LEVELS = ("township", "village")  # reports_by values read as regions
@@ -141,7 +141,8 @@ def place_keys(name: str) -> set[str]:
 
 def report_indicators(session: Session, department_id: int) -> list[m.Indicator]:
     return list(session.scalars(
-        select(m.Indicator).where(m.Indicator.owner_department_id == department_id, m.Indicator.source == "report")
+        select(m.Indicator).where(m.Indicator.owner_department_id == department_id, m.Indicator.source == "report",
+                                  m.Indicator.retired_on.is_(None))
         .order_by(m.Indicator.sort_order, m.Indicator.id)))
 
 
@@ -224,7 +225,7 @@ def _school_spec(session: Session, department: m.Department, period: m.Period) -
                       group_zh="心理教师", group_en="Psychology teachers", aliases=("兼职心理教师", "兼职教师数"))]
     rows = session.execute(
         select(m.Facility, m.Region.name_zh).join(m.Region, m.Region.id == m.Facility.region_id)
-        .where(m.Facility.kind.in_(SCHOOL_KINDS), m.Facility.closed_on.is_(None))
+        .where(m.Facility.kind.in_(school_kinds(session)), m.Facility.closed_on.is_(None))
         .order_by(m.Region.code, m.Facility.code)).all()
     entities = [Entity(f.id, f.code, f.name_zh, f.name_en, f.region_id, region_name_zh=t_name) for f, t_name in rows]
     return SheetSpec(department.id, department.code, department.name_zh, department.name_en, period.id, period.code,

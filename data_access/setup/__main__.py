@@ -179,18 +179,18 @@ def _run(args: argparse.Namespace, engine, lang: str) -> int:  # noqa: ANN001
 
 
 def _catalogue(engine, actor, preset: str, lang: str) -> int:  # noqa: ANN001
-    try:
-        from data_access import catalogue
-    except ImportError:
-        print(t("setup.cli.no_presets", lang), file=sys.stderr)
-        return USAGE
-    presets = getattr(catalogue, "PRESETS", None)
-    if presets is not None and preset not in presets:
-        print(t("setup.cli.unknown_preset", lang, preset=preset, presets=", ".join(presets)), file=sys.stderr)
+    from data_access import catalogue
+
+    if preset not in catalogue.PRESETS:
+        print(t("setup.cli.unknown_preset", lang, preset=preset, presets=", ".join(catalogue.PRESETS)), file=sys.stderr)
         return USAGE
     with db.session_scope(engine) as s:
-        catalogue.apply_preset(s, preset, actor)
+        result = catalogue.apply_preset(s, preset, actor)
     print(t("setup.cli.catalogue", lang, preset=preset))
+    print(t("catalogue.preset.applied", lang, created=len(result.created), targets=len(result.targets),
+            kept=len(result.kept)))
+    if result.no_owner:
+        print(t("catalogue.preset.no_owner", lang, codes=", ".join(result.no_owner)))
     return DONE
 
 

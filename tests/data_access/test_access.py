@@ -146,6 +146,45 @@ if importlib.util.find_spec("data_access.setup") is not None:
               ADMIN_ONLY, audited=False),
     ]
 
+# The catalogue as data (data_access/catalogue): indicators, point types, facility kinds, presets.
+from data_access.catalogue import apply_preset
+from data_access.catalogue import edit as catalogue_edit
+
+
+def _new_rule_indicator(c: Ctx, a: Actor | None) -> Any:
+    return catalogue_edit.create_indicator(
+        c.engine, a, f"office_share_{c.n()}", "registry", name_zh=f"机关心理服务室覆盖率{c.n()}", name_en="Offices",
+        rule={"type": "share", "unit": "township", "point_types": ["office_room"]})
+
+
+def _fresh_indicator(c: Ctx) -> int:
+    return _new_rule_indicator(c, SETUP)
+
+
+WRITES += [
+    Write("catalogue.create_indicator", _new_rule_indicator, ADMIN_ONLY),
+    Write("catalogue.edit_indicator", lambda c, a: catalogue_edit.edit_indicator(
+        c.engine, a, c.ids["smd_managed"], unit=f"人{c.n() % 7}"), ADMIN_ONLY),
+    Write("catalogue.retire_indicator", lambda c, a: catalogue_edit.retire_indicator(c.engine, a, c.ids["prepared"]),
+          ADMIN_ONLY, prepare=_fresh_indicator),
+    Write("catalogue.restore_indicator", lambda c, a: catalogue_edit.restore_indicator(c.engine, a, c.ids["prepared"]),
+          ADMIN_ONLY, prepare=lambda c: (lambda i: (catalogue_edit.retire_indicator(c.engine, SETUP, i), i)[1])(
+              _fresh_indicator(c))),
+    Write("catalogue.move_indicator", lambda c, a: catalogue_edit.move_indicator(
+        c.engine, a, c.ids["smd_managed"], 1 if c.n() % 2 else -1), ADMIN_ONLY),
+    Write("catalogue.save_point_type", lambda c, a: catalogue_edit.save_point_type(
+        c.engine, a, code=f"own_type_{c.n()}", name_zh=f"自设阵地{c.n()}", name_en=f"Own type {c.n()}"), ADMIN_ONLY),
+    Write("catalogue.retire_point_type", lambda c, a: catalogue_edit.retire_point_type(c.engine, a, c.ids["prepared"]),
+          ADMIN_ONLY, prepare=lambda c: catalogue_edit.save_point_type(
+              c.engine, SETUP, code=f"temp_type_{c.n()}", name_zh=f"临时阵地{c.n()}", name_en=f"Temp {c.n()}")),
+    Write("catalogue.save_facility_kind", lambda c, a: catalogue_edit.save_facility_kind(
+        c.engine, a, code=f"own_kind_{c.n()}", name_zh=f"自设机构{c.n()}", name_en="Own kind", category="other"),
+        ADMIN_ONLY),
+    # The sample has the national-pilot catalogue; seed-003 adds its two indicators once (later calls add nothing).
+    Write("catalogue.apply_preset", lambda c, a: _session_write(lambda s, actor: apply_preset(s, "seed-003", actor))(
+        c, a), ADMIN_ONLY, audited=False),
+]
+
 # Other areas' write paths, included as they land in the tree.
 if importlib.util.find_spec("data_access.registry") is not None:
     from data_access import registry

@@ -76,7 +76,8 @@ def test_a_new_target_closes_the_old_one_and_keeps_it(county: Engine, admin_acto
         # The quarter before the change is judged against the old target, after it against the new.
         assert indicators.targets_in_force(s, dt.date(2026, 12, 31))[code].value == old_value
         assert indicators.targets_in_force(s, dt.date(2027, 3, 31))[code].value == 0.95
-        entry = s.scalars(select(m.AuditEntry).where(m.AuditEntry.action == "target.set")).one()
+        entry = s.scalars(select(m.AuditEntry).where(m.AuditEntry.action == "target.set",
+                                                     m.AuditEntry.username == admin_actor.username)).one()
         assert entry.username == "admin" and entry.entity_id == code
         assert entry.before[0]["value"] == old_value and entry.after["value"] == 0.95
     # Back-dating before the current target would rewrite history: refused.

@@ -11,6 +11,9 @@ from data_access import indicators as ix
 from data_access import models as m
 from data_access.db import session_scope
 
+# The sample catalogue's room-coverage rule counts these types (national-pilot preset).
+ROOM_TYPES = ("village_room", "social_work_room")
+
 T80 = ix.TargetInfo(0.80, ">=", dt.date(2026, 12, 31), 0.05, dt.date(2024, 1, 1))
 T200 = ix.TargetInfo(200, ">=", dt.date(2026, 12, 31), 0.10, dt.date(2024, 1, 1))
 
@@ -69,7 +72,7 @@ def test_room_coverage_comes_from_the_registry_at_period_end(sample_engine) -> N
     with session_scope(sample_engine) as s:
         end = ix.period_by_code(s, "2025Q2").end_date
         villages = list(s.scalars(select(m.Region).where(m.Region.level == "village")))
-        points = list(s.scalars(select(m.ServicePoint).where(m.ServicePoint.type.in_(ix.ROOM_TYPES))))
+        points = list(s.scalars(select(m.ServicePoint).where(m.ServicePoint.type.in_(ROOM_TYPES))))
     active = {p.region_id for p in points
               if p.opened_on and p.opened_on <= end and (p.retired_on is None or p.retired_on > end)}
     expected = sum(v.id in active for v in villages) / len(villages)
@@ -223,7 +226,7 @@ def test_village_drill_down_for_room_coverage(sample_engine) -> None:
         df = ix.village_values(s, period, town, "room_coverage")
         assert ix.village_values(s, period, town, "smd_managed") is None  # township-level indicator
         villages = list(s.scalars(select(m.Region).where(m.Region.parent_id == town.id)))
-        points = list(s.scalars(select(m.ServicePoint).where(m.ServicePoint.type.in_(ix.ROOM_TYPES))))
+        points = list(s.scalars(select(m.ServicePoint).where(m.ServicePoint.type.in_(ROOM_TYPES))))
         town_value = ix.indicator_values(s, [period], [town], ["room_coverage"]).value.iloc[0]
     end = period.end_date
     with_room = {p.region_id for p in points

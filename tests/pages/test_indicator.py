@@ -8,6 +8,9 @@ from data_access import indicators as ix
 from data_access import models as m
 from data_access.db import session_scope
 
+# The sample catalogue's room-coverage rule counts these types (national-pilot preset).
+ROOM_TYPES = ("village_room", "social_work_room")
+
 PAGE = "pages/indicator.py"
 
 
@@ -63,7 +66,7 @@ def test_village_drill_down_for_room_coverage(app_engine) -> None:
         villages = s.scalar(select(func.count(m.Region.id)).where(m.Region.parent_id == town.id))
         with_room = s.scalar(select(func.count(func.distinct(m.ServicePoint.region_id)))
                              .join(m.Region, m.Region.id == m.ServicePoint.region_id)
-                             .where(m.Region.parent_id == town.id, m.ServicePoint.type.in_(ix.ROOM_TYPES),
+                             .where(m.Region.parent_id == town.id, m.ServicePoint.type.in_(ROOM_TYPES),
                                     m.ServicePoint.opened_on <= period.end_date,
                                     (m.ServicePoint.retired_on.is_(None)) | (m.ServicePoint.retired_on > period.end_date)))
         code = town.code

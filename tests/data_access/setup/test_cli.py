@@ -69,10 +69,21 @@ def test_a_second_county_from_files_through_the_commands(engine: Engine, files: 
             assert shapely.geometry.shape(place).covers(shapely.Point(stored.lon, stored.lat))
     assert periods[0] == "2026Q1" and reporting == 7 and trail and all(u.startswith("cli:") for u in trail)
     capsys.readouterr()
-    # The catalogue comes from engineer E's presets; until then the status says it is missing.
-    assert run(engine, "status") in (0, 1)
+    assert run(engine, "status") == 1             # no catalogue yet
+    assert "✖ 5." in capsys.readouterr().out
+    assert run(engine, "catalogue", "--preset", "national-pilot") == 0
+    assert "15" in capsys.readouterr().out
+    assert run(engine, "catalogue", "--preset", "national-pilot") == 0   # again: adds nothing, changes nothing
+    with session_scope(engine) as s:
+        inds = {i.code: i for i in s.scalars(select(m.Indicator))}
+        targets = s.scalar(select(func.count()).select_from(m.Target))
+        trail = {e.username for e in s.scalars(select(m.AuditEntry).where(m.AuditEntry.action == "indicator.create"))}
+    assert len(inds) == 15 and targets == 11 and all(u.startswith("cli:") for u in trail)
+    assert inds["room_coverage"].rule["point_types"] == ["village_room", "social_work_room"]
+    assert inds["smd_managed"].owner_department_id is not None   # the departments step came first
+    assert run(engine, "status") == 0
     status = capsys.readouterr().out
-    assert "✔ 1." in status and "✔ 2." in status and "✔ 3." in status and "✔ 7." in status
+    assert all(f"✔ {n}." in status for n in range(1, 8))
 
 
 def test_refused_and_usage(engine: Engine, files: dict[str, Path], tmp_path: Path,
