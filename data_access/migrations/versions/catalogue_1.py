@@ -2,14 +2,14 @@
 comparison quarter, indicator groups, dated target steps
 
 Revision ID: catalogue_1
-Revises: accounts_sessions_1
+Revises: tasks_1
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = "catalogue_1"
-down_revision = "accounts_sessions_1"
+down_revision = "tasks_1"
 branch_labels = None
 depends_on = None
 
