@@ -31,6 +31,8 @@ def change_text(change: float | None, kind: str) -> str:
     if is_missing(change):
         return "—"
     assert change is not None
+    if kind == "rate":  # points per 10,000 residents: a fraction of a point matters
+        return f"{change:+,.1f}"
     return f"{change * 100:+.1f} pp" if kind == "ratio" else f"{change:+,.0f}"
 
 

@@ -14,7 +14,7 @@ from ui.format import change_text, is_missing, status_label, target_text, value_
 from ui.frame import page_title, sample_banner
 from ui.auth import guard_page
 from ui.state import lang, name, tr
-from ui.views import link_query, period_label, period_picker, status_styler
+from ui.views import grouped_name, link_query, period_label, period_picker, status_styler
 
 # Streamlit can run a page file without app.py (first request after a start): check here too.
 guard_page(__file__)
@@ -80,7 +80,7 @@ def target_table(items: list[dict]) -> pd.DataFrame:
         tgt = r["target"]
         scale = 100 if r["kind"] == "ratio" else 1
         out.append({
-            tr("common.indicator"): name(r),
+            tr("common.indicator"): grouped_name(r),
             tr("common.value"): value_text(r["value"], r["kind"], r["unit"], lg),
             tr("common.target"): target_text(tgt["value"] if tgt else None, tgt["comparison"] if tgt else ">=",
                                              r["kind"], r["unit"], lg),
@@ -99,7 +99,7 @@ st.markdown(f"#### {tr('home.targets')}")
 frame = target_table(targeted)
 ROW = 38
 # On a phone the eight columns do not fit: a compact list instead (name, value, target, status).
-phone.status_list([phone.Item(name(r), phone.figures(
+phone.status_list([phone.Item(grouped_name(r), phone.figures(
     value_text(r["value"], r["kind"], r["unit"], lg),
     tr("common.target") + " " + target_text(r["target"]["value"] if r["target"] else None,
                                             r["target"]["comparison"] if r["target"] else ">=",

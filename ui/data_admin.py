@@ -111,3 +111,31 @@ def commit_import(preview: reference.ImportPreview) -> reference.ImportResult:
 
 def import_annotated(preview: reference.ImportPreview) -> bytes:
     return annotated_read(preview.data, preview.read, preview.problems, lang())
+
+
+# ---------------------------------------------------------------- the catalogue (指标与目标)
+
+def point_type_rows() -> list[dict]:
+    """Every service-point type, retired ones included, in the administrator's order."""
+    from data_access.catalogue import point_types
+
+    with session_scope() as s:
+        return [dict(id=p.id, code=p.code, name_zh=p.name_zh, name_en=p.name_en, aliases=list(p.aliases or []),
+                     facility_kinds=list(p.facility_kinds or []), retired_on=p.retired_on)
+                for p in point_types.point_types(s, include_retired=True)]
+
+
+def facility_kind_rows() -> list[dict]:
+    from data_access.catalogue import point_types
+
+    with session_scope() as s:
+        return [dict(id=k.id, code=k.code, name_zh=k.name_zh, name_en=k.name_en, category=k.category,
+                     aliases=list(k.aliases or [])) for k in point_types.facility_kinds(s)]
+
+
+def rule_text(rule: dict | None) -> str:
+    """A registry rule or per-unit minimum in one sentence, in the reader's language."""
+    from data_access.catalogue import rules
+
+    with session_scope() as s:
+        return rules.describe(s, rule, lang())

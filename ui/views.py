@@ -189,3 +189,10 @@ def link_query(**values: str) -> dict:
     if lang() != "zh":
         out["lang"] = lang()
     return out
+
+
+def grouped_name(row: dict) -> str:
+    """An indicator's name under its group heading ("双百计划 · 家庭教育指导师人数"); the plain name
+    when it has no group."""
+    group = (row.get("group_en") if lang() == "en" else None) or row.get("group_zh")
+    return f"{group} · {name(row)}" if group else name(row)
