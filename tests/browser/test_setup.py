@@ -122,6 +122,10 @@ def test_a_county_set_up_from_files_on_the_setup_page(empty_server, browser, pag
     page.get_by_text("已保存").first.wait_for(timeout=30_000)
     settle(page)
 
+    # The catalogue from the national-pilot preset (data_access.catalogue.apply_preset).
+    step(page, "5. 指标目录和目标")
+    confirm(page, "按预设建立指标目录", "已新增 15 项指标、11 个目标")
+
     box = step(page, "6. 季度和报送截止日期")
     box.get_by_role("textbox", name="首个报送季度").fill("2026Q1")
     confirm(page, "开设季度", "已开设 4 个季度")
@@ -149,12 +153,13 @@ def test_a_county_set_up_from_files_on_the_setup_page(empty_server, browser, pag
         trail = set(s.scalars(select(m.AuditEntry.action).where(m.AuditEntry.username == ADMIN[0])))
     engine.dispose()
     assert {"setup.county", "setup.regions", "setup.population", "setup.boundaries", "department.create",
-            "department.update", "period.create", "registry.add"} <= trail
+            "department.update", "indicator.create", "target.set", "period.create", "registry.add"} <= trail
+    _county_reports_and_shows(page, url, db_file, artifacts, tmp_path)
 
     # The same page on a phone.
     phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, locale="zh-CN")
     small = phone.new_page()
-    small.goto(url)
+    small.goto(f"{url}/setup")  # setup is complete now: the landing is the overview, the page stays
     settle(small)
     # A phone opens with the sidebar over the page (FIELD-NOTES): close it to reach the sign-in form.
     collapse = small.locator('[data-testid="stSidebarCollapseButton"] button')
@@ -165,6 +170,73 @@ def test_a_county_set_up_from_files_on_the_setup_page(empty_server, browser, pag
     small.get_by_role("heading", name="首次配置本县").wait_for(timeout=30_000)
     small.screenshot(path=str(artifacts / "setup-390.png"), full_page=True)
     phone.close()
+
+
+def _county_reports_and_shows(page, url: str, db_file: Path, artifacts: Path, tmp_path: Path) -> None:  # noqa: ANN001
+    """The county just set up: the health commission's template for 2026Q3 is downloaded, filled and
+    uploaded (the administrator may upload for any department); the overview, the map and the
+    meeting briefing then show this county and its figures."""
+    import io
+    import subprocess
+
+    import openpyxl
+
+    page.locator('[data-testid="stSidebarNavLink"]', has_text="上传报表").first.click()
+    settle(page, quiet=1.5)
+    page.locator('[data-testid="stSelectbox"]').filter(has_text="部门").first.locator("input").click()
+    page.keyboard.type("县卫生健康委员会")
+    page.get_by_role("option", name="县卫生健康委员会", exact=True).click()
+    settle(page, quiet=1.5)
+    page.locator('[data-testid="stSelectbox"]').filter(has_text="报告期").first.locator("input").click()
+    page.get_by_role("option", name="2026年第3季度", exact=True).click()
+    settle(page, quiet=1.5)
+    with page.expect_download() as info:
+        page.get_by_role("button", name="下载模板（.xlsx）").click()
+    wb = openpyxl.load_workbook(io.BytesIO(open(info.value.path(), "rb").read()))
+    ws = wb["数据"]
+    assert ws.max_row - 3 == 4                             # one row per township of this county
+    for r in range(4, ws.max_row + 1):                     # 40 of 50 patients managed, 20 of 40 in rehabilitation...
+        for c, v in zip(range(3, ws.max_column + 1), (40, 50, 20, 40, 500, 1000)):
+            ws.cell(r, c).value = v
+    filled = tmp_path / "卫健委-2026Q3.xlsx"
+    buf = io.BytesIO()
+    wb.save(buf)
+    filled.write_bytes(buf.getvalue())
+    upload(page, filled, page.get_by_role("button", name="确认提交"))
+    page.get_by_role("button", name="确认提交").click()
+    page.get_by_text("已接收").first.wait_for(timeout=30_000)
+    settle(page, quiet=1.5)
+
+    engine = make_engine(f"sqlite:///{db_file}")
+    with session_scope(engine) as s:
+        from data_access import indicators as ix
+
+        root = ix.root_region(s)
+        q3 = ix.period_by_code(s, "2026Q3")
+        managed = next(r for r in ix.region_summary(s, q3, root) if r.code == "smd_managed")
+    engine.dispose()
+    assert (managed.numerator, managed.denominator, managed.value) == (160, 200, 0.8)
+
+    page.locator('[data-testid="stSidebarNavLink"]', has_text="总览").first.click()
+    settle(page, quiet=1.5)
+    page.get_by_text(f"{sc.NAME} · 2026年第3季度").first.wait_for(timeout=30_000)
+    assert page.query_selector('[data-testid="stException"]') is None
+    page.screenshot(path=str(artifacts / "setup-overview.png"), full_page=True)
+    page.locator('[data-testid="stSidebarNavLink"]', has_text="覆盖地图").first.click()
+    settle(page, quiet=2.0)
+    page.wait_for_selector('[data-testid="stDeckGlJsonChart"] canvas', timeout=30_000)
+    assert page.query_selector('[data-testid="stException"]') is None
+    page.screenshot(path=str(artifacts / "setup-map.png"), full_page=True)
+    page.locator('[data-testid="stSidebarNavLink"]', has_text="会议模式").first.click()
+    settle(page, quiet=2.0)
+    page.get_by_text("汇报材料下载").click()
+    with page.expect_download(timeout=60_000) as download:
+        page.get_by_role("button", name="下载 PDF").click()
+    pdf = tmp_path / "briefing.pdf"
+    pdf.write_bytes(open(download.value.path(), "rb").read())
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout.replace(" ", "")
+    assert sc.NAME in text and "严重精神障碍患者规范管理率" in text and "80.0%" in text
 
 
 def test_a_hostile_map_file_is_refused_while_another_session_is_served(empty_server, browser, artifacts,  # noqa: ANN001
