@@ -230,8 +230,11 @@ def assemble(session: Session, period_code: str, lang: str = "zh", today: dt.dat
     summary = ix.region_summary(session, period, root)
     # The same call as the coverage map's public view: both hide exactly the same cells. Last
     # quarter too: a change beside a total hidden last quarter would give that total back.
-    before = ix.previous_period(session, period)
-    safe, safe_totals = sup.public_values(session, [period] + ([before] if before else []), townships, root, th=th)
+    # Each indicator's change is read against its own comparison quarter (the same quarter last year
+    # for petitions): that quarter's hidden total must stay hidden too.
+    compared = ix.compared_periods(session, period, catalogue.values())
+    others = {p.code: p for p in compared.values() if p is not None}
+    safe, safe_totals = sup.public_values(session, [period, *others.values()], townships, root, th=th)
     safe = safe[safe["period"] == period.code]
     total_flags: dict[tuple[str, str], dict] = {}
     if safe_totals is not None:
@@ -239,7 +242,8 @@ def assemble(session: Session, period_code: str, lang: str = "zh", today: dt.dat
             total_flags[(row["indicator"], row["period"])] = {k: row[k] for k in sup.FLAG_COLUMNS}
 
     figures = [_figure(item, lang, th, total_flags.get((item.code, period.code)),
-                       hidden_before=bool(before and (total_flags.get((item.code, before.code)) or {}).get("value_flag")))
+                       hidden_before=bool(compared.get(item.code) and (total_flags.get(
+                           (item.code, compared[item.code].code)) or {}).get("value_flag")))
                for item in summary]
     targets = [f for f in figures if f.code in catalogue and catalogue[f.code].is_target]
     outcomes = [f for f in figures if f.code in catalogue and not catalogue[f.code].is_target]

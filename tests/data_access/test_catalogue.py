@@ -300,3 +300,30 @@ def test_presets_add_what_is_missing_and_never_overwrite(county: Engine) -> None
     with pytest.raises(InvalidInput):
         with session_scope(county) as s:
             apply_preset(s, "no-such-preset", ADMIN)
+
+
+def test_year_on_year_change_stays_hidden_beside_a_hidden_year_ago_total(county: Engine) -> None:
+    """Petitions judged year on year: a year ago only the industrial park reported, its small
+    count was the hidden county total; this quarter's total minus the change would give it back."""
+    from sqlalchemy import delete
+
+    from data_access.briefing import content
+
+    with session_scope(county) as s:
+        ind = s.scalar(select(m.Indicator).where(m.Indicator.code == "petitions"))
+        ind.compare_with = "year_ago"
+        park = s.scalar(select(m.Region).where(m.Region.code == "990101013"))
+        ago = ix.period_by_code(s, "2025Q3")
+        kept = s.scalar(select(m.Observation.value).where(m.Observation.indicator_id == ind.id,
+                                                          m.Observation.period_id == ago.id,
+                                                          m.Observation.region_id == park.id))
+        assert kept is not None and kept < 5
+        s.execute(delete(m.Observation).where(m.Observation.indicator_id == ind.id,
+                                              m.Observation.period_id == ago.id,
+                                              m.Observation.region_id != park.id))
+    with session_scope(county) as s:
+        b = content.assemble(s, "2026Q3", "zh", today=dt.date(2026, 11, 23))
+    petitions = next(f for f in b.outcomes if f.code == "petitions")
+    assert petitions.value is not None and petitions.change_text == "—"
+    people = next(f for f in b.outcomes if f.code == "people_served")
+    assert people.change_text not in ("—", "")
