@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from data_access.indicators import BEHIND, MET, NEAR, NO_DATA, NO_TARGET
-from ui import data, data_views
+from ui import data, data_views, styled_tables
 from ui.format import STATUS_COLOURS, is_missing, status_colours, status_label
 from ui.state import lang, name, tr
 
@@ -92,7 +92,10 @@ def status_styler(frame: pd.DataFrame, statuses: list[str], column: str):  # noq
     # A fixed uuid (pandas picks a random one per Styler): the same table gives the same message to
     # every session and every rerun, so the browser does not redraw an unchanged table.
     uuid = hashlib.sha1("|".join(map(str, frame.columns)).encode()).hexdigest()[:6]
-    return frame.style.set_uuid(uuid).apply(style)
+    # The same table for everyone (the overview's targets for a period and language): marshalled once.
+    styled_tables.install()
+    return styled_tables.keyed(frame.style.set_uuid(uuid).apply(style),
+                               styled_tables.content_key(frame, "status", column, list(statuses), uuid))
 
 
 def scale(kind: str) -> float:
