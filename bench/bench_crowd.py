@@ -59,9 +59,10 @@ async def _phase(sessions: list, servers: Servers, step) -> dict:  # noqa: ANN00
     return dict(latencies=latencies, runs=runs, cpu=cpu / len(sessions), peak=mem.peak)
 
 
-async def crowd(servers: Servers, n: int, floor: bool) -> dict:
+async def crowd(servers: Servers, n: int, floor: bool, typing: float = 0.0) -> dict:
     """n sessions: open, then (app) sign in + overview together, then a warm rerun together. Session i
-    signs in as crowd_user(i): a meeting is n leaders, each with an account of their own."""
+    signs in as crowd_user(i): a meeting is n leaders, each with an account of their own. typing:
+    seconds between the sign-in page and the click (a person typing; the crowds click at once)."""
     sessions = [StreamlitSession(servers.urls[i % len(servers.urls)]) for i in range(n)]
     account = {id(s): crowd_user(i) for i, s in enumerate(sessions)}
     for s in sessions:
@@ -69,6 +70,7 @@ async def crowd(servers: Servers, n: int, floor: bool) -> dict:
     try:
         opened = await _phase(sessions, servers, lambda s: s.open())
         first = {id(s): r for s, r in zip(sessions, opened["runs"])}
+        await asyncio.sleep(typing)
         if floor:
             click = await _phase(sessions, servers, lambda s: s.rerun())
         else:
@@ -81,6 +83,12 @@ async def crowd(servers: Servers, n: int, floor: bool) -> dict:
     return dict(open=opened, click=click, warm=warm)
 
 
+def _fresh(phase: dict) -> dict:
+    lat = phase["latencies"][0]
+    return dict(p50=lat, p95=lat, p95_spread=(lat, lat), max=lat, cpu=phase["cpu"], peak=phase["peak"], same=True,
+                kb=phase["runs"][0].nbytes / 1024, errors=0)
+
+
 def summary(phase: dict) -> dict:
     lat = phase["latencies"]
     return dict(p50=pct(lat, 50), p95=pct(lat, 95), max=max(lat), cpu=phase["cpu"], peak=phase["peak"],
@@ -88,11 +96,15 @@ def summary(phase: dict) -> dict:
                 errors=sum(1 for r in phase["runs"] for k, _ in r.elements if k == "exception"))
 
 
+TYPING = 2.0  # seconds the first person on a fresh server takes to type a name and a password
+
+
 def measure(servers: Servers, sizes: list[int], repeat: int, floor: bool) -> list[dict]:
     # Warm-up: one session through the whole path first, so caches hold what a running server holds.
-    reference = asyncio.run(crowd(servers, 1, floor))
+    # On a freshly started server this is also the first person's experience (printed as "fresh").
+    reference = asyncio.run(crowd(servers, 1, floor, typing=TYPING))
     ref = {k: summary(v)["digests"] for k, v in reference.items()}
-    rows = []
+    rows = [dict(n=1, phase=f"fresh {k}", **_fresh(reference[k])) for k in ("open", "click")]
     for n in sizes:
         reps = [asyncio.run(crowd(servers, n, floor)) for _ in range(repeat)]
         for phase in ("open", "click", "warm"):
@@ -109,7 +121,9 @@ def measure(servers: Servers, sizes: list[int], repeat: int, floor: bool) -> lis
 
 PHASE_NAMES = {("app", "open"): "open (sign-in page)", ("app", "click"): "sign in -> overview",
                ("app", "warm"): "overview again (warm)", ("floor", "open"): "open", ("floor", "click"): "click",
-               ("floor", "warm"): "click again"}
+               ("floor", "warm"): "click again", ("app", "fresh open"): "fresh server: open",
+               ("app", "fresh click"): f"  typed {TYPING:.0f} s, sign in", ("floor", "fresh open"): "fresh server: open",
+               ("floor", "fresh click"): f"  waited {TYPING:.0f} s, click"}
 
 
 def password_check_cpu() -> float:

@@ -152,7 +152,7 @@ def serve(env: dict[str, str], processes: int = 1, script: Path | str = "app.py"
           options: tuple[str, ...] = ()) -> Iterator[Servers]:
     """`streamlit run <script>` × processes on free ports; yields Servers; stops them at the end."""
     procs, urls, logs = [], [], []
-    full_env = {**os.environ, **env}
+    full_env = {"MALLOC_ARENA_MAX": "2", **os.environ, **env}   # as `make run` and `make serve` start it
     try:
         for i in range(processes):
             port = free_port()
