@@ -16,7 +16,7 @@ from pathlib import Path
 import streamlit as st
 
 from i18n import t
-from ui import auth, data, phone
+from ui import auth, data, phone, preload
 from ui.frame import language_switch
 from ui.navigation import SECTIONS, page_specs, pages_for
 from ui.state import lang, tr
@@ -106,6 +106,9 @@ phone.styles()
 st.sidebar.caption(tr("app.title"))
 language_switch()
 auth.sidebar_account()
+
+if user is None:
+    preload.element_code()  # the overview's element code reaches the browser while the person types
 
 try:
     if user is None:
