@@ -6,8 +6,8 @@ PORT       ?= 8501
 SUDO       := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 export PYTHONPATH := $(CURDIR)
 # Two malloc arenas instead of glibc's up to 8 per core: a server whose sessions each run in a thread
-# otherwise keeps ~250 MB more after a meeting's crowd (ui/data.limit_memory_arenas does what it can
-# from inside the process; set it in a systemd unit too).
+# otherwise keeps ~250 MB more after a meeting's crowd (data_access.memory does what it can from
+# inside the process; set it in a systemd unit too).
 export MALLOC_ARENA_MAX ?= 2
 
 .PHONY: run demo serve test install install-dev system-deps seed bench clean

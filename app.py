@@ -26,7 +26,6 @@ log = logging.getLogger("dashboard")
 st.set_page_config(page_title=t("app.title", "zh"), page_icon="assets/favicon.png", layout="wide",
                    initial_sidebar_state="auto")
 
-data.limit_memory_arenas()
 try:
     data.prepare_database()
 except Exception:  # the database is down or misconfigured: say so, in the user's language

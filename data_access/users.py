@@ -23,6 +23,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from data_access import memory
 from data_access import models as m
 from data_access import throttle
 from data_access.access import Actor, require
@@ -39,6 +40,7 @@ from data_access.db import session_scope
 # sign-in (check_needs_rehash in authenticate).
 HASH_TIME_COST, HASH_MEMORY_KIB, HASH_LANES = 2, 19 * 1024, 1
 _hasher = PasswordHasher(time_cost=HASH_TIME_COST, memory_cost=HASH_MEMORY_KIB, parallelism=HASH_LANES)
+memory.tune()  # each check's 19 MiB goes back to the system afterwards (data_access.memory)
 
 # Demo accounts of the sample database, for local trial only (README lists them).
 DEMO_PASSWORD = "demo2026"

@@ -2,10 +2,8 @@
 so an accepted sheet or a registry edit shows at once while repeat views stay fast."""
 from __future__ import annotations
 
-import ctypes
 import datetime as dt
 import gc
-import os
 import importlib
 import logging
 import threading
@@ -15,25 +13,6 @@ import streamlit as st
 
 from data_access import db, indicators
 from data_access.db import session_scope
-
-
-M_ARENA_MAX = -8   # glibc's mallopt parameter number
-ARENAS = 2
-
-
-@st.cache_resource(show_spinner=False)
-def limit_memory_arenas() -> bool:
-    """Once per process, at its first run: at most ARENAS malloc arenas. glibc gives busy threads
-    arenas of their own (up to 8 per core) and keeps what they freed, and every session runs its
-    script in a thread: twenty sessions at once left the process ~250 MB larger for good (peak
-    ~500 MB instead of ~290 MB, bench_crowd), for no speed gained. MALLOC_ARENA_MAX in the
-    environment, if set, is the operator's choice and stays."""
-    if os.environ.get("MALLOC_ARENA_MAX"):
-        return False
-    try:
-        return bool(ctypes.CDLL("libc.so.6").mallopt(M_ARENA_MAX, ARENAS))
-    except (OSError, AttributeError):  # not glibc (musl, macOS): nothing to limit this way
-        return False
 
 
 @st.cache_resource(show_spinner=False)

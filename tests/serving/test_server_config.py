@@ -31,19 +31,21 @@ def test_heap_is_frozen_once_after_a_signed_in_run(app_engine) -> None:  # noqa:
         gc.unfreeze()
 
 
-def test_at_most_two_malloc_arenas_unless_the_operator_says_otherwise() -> None:
-    """Every session's script runs in a thread; glibc's per-thread arenas kept a crowd's memory
-    (bench_crowd: peak ~500 MB for 20 sessions instead of ~290 MB)."""
+def test_allocator_settings_unless_the_operator_says_otherwise() -> None:
+    """Every session's script runs in a thread, and each password check needs 19 MiB: at most two
+    malloc arenas and big buffers given back at once (data_access.memory; bench_crowd: peak ~500 MB
+    for 20 sessions instead of ~290 MB; test_sign_in_memory: +346 MiB for 24 sign-ins instead of
+    +24 MiB). Both are applied as soon as data_access.users is imported."""
     import os
     import subprocess
     import sys
 
     root = CONFIG.parents[1]
-    code = "from ui import data; print(data.limit_memory_arenas())"
-    env = {k: v for k, v in os.environ.items() if k != "MALLOC_ARENA_MAX"}
+    code = "import data_access.users; from data_access import memory; print(sorted(memory.tune().items()))"
+    env = {k: v for k, v in os.environ.items() if k not in ("MALLOC_ARENA_MAX", "MALLOC_MMAP_THRESHOLD_")}
     env["PYTHONPATH"] = str(root)
     run = lambda e: subprocess.run([sys.executable, "-c", code], cwd=root, env=e, capture_output=True,  # noqa: E731
                                    text=True, timeout=120).stdout.strip().splitlines()[-1]
-    assert run(env) == "True"
-    assert run({**env, "MALLOC_ARENA_MAX": "4"}) == "False"
+    assert run(env) == "[('arenas', True), ('mmap_threshold', True)]"
+    assert run({**env, "MALLOC_ARENA_MAX": "4"}) == "[('arenas', False), ('mmap_threshold', True)]"
     assert "MALLOC_ARENA_MAX ?= 2" in (root / "Makefile").read_text()
