@@ -67,6 +67,15 @@ def parse_steps(text: str, is_ratio: bool) -> list[tuple[dt.date, float]] | None
     return steps or None
 
 
+# After a new indicator is created: its tab, with the new indicator picked for its target, and an
+# empty form for the next one (state set before the widgets exist, as Streamlit requires).
+created = st.session_state.pop("catalogue_created", None)
+if created is not None:
+    st.session_state["catalogue_tabs"] = tr("catalogue.tab.indicators")
+    st.session_state["indicator_pick"] = created
+    for key in ("new_code", "new_name_zh", "new_name_en", "new_group_zh", "new_num", "new_den"):
+        st.session_state.pop(key, None)
+
 # A keyed tab bar keeps its place when a choice inside it reruns the page (the kind of a new indicator
 # changes the fields shown): the admin is not thrown back to the first tab.
 tab_ind, tab_new, tab_types, tab_kinds = st.tabs([tr("catalogue.tab.indicators"), tr("catalogue.tab.new"),
@@ -75,8 +84,6 @@ tab_ind, tab_new, tab_types, tab_kinds = st.tabs([tr("catalogue.tab.indicators")
 
 # --- one indicator: targets, settings, order, retire ---------------------------------------------------
 with tab_ind:
-    if "indicator_pick_next" in st.session_state:  # set before the selectbox exists (Streamlit's rule)
-        st.session_state["indicator_pick"] = st.session_state.pop("indicator_pick_next")
     chosen = st.selectbox(tr("common.indicator"), list(by_id), key="indicator_pick",
                           format_func=lambda i: label_of(by_id[i]))
     ind = by_id.get(chosen) if chosen is not None else None
@@ -278,7 +285,7 @@ with tab_new:
                              compare_with=new_compare, higher_is_better=new_higher, is_target=new_target, **fields)
         if ok:
             flash("catalogue.created", name=new_zh)
-            st.session_state["indicator_pick_next"] = new_id  # straight to its target
+            st.session_state["catalogue_created"] = new_id  # straight to its target
             st.rerun()
 
 # --- service-point types and their import aliases --------------------------------------------------------

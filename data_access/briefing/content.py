@@ -193,6 +193,12 @@ def _rings(boundary: dict | None) -> list[list[tuple[float, float]]]:
     return [[(float(x), float(y)) for x, y, *_ in poly[0]] for poly in polygons_of(boundary) if poly]
 
 
+def _grouped(item: ix.IndicatorStatus, lang: str) -> str:
+    """The name under its group heading (双百计划 · 持证心理咨询师人数), as the overview shows it."""
+    group = (item.group_en if lang == "en" else None) or item.group_zh
+    return f"{group} · {name_of(item, lang)}" if group else name_of(item, lang)
+
+
 def _figure(item: ix.IndicatorStatus, lang: str, th: sup.Thresholds, flags: dict | None,
             hidden_before: bool = False) -> Figure:
     flags = flags or {}
@@ -202,7 +208,7 @@ def _figure(item: ix.IndicatorStatus, lang: str, th: sup.Thresholds, flags: dict
     den = None if flags.get("denominator_flag") else item.denominator
     target_value = item.expected if item.target else None
     return Figure(
-        code=item.code, name=name_of(item, lang), kind=item.kind, unit=item.unit, value=value,
+        code=item.code, name=_grouped(item, lang), kind=item.kind, unit=item.unit, value=value,
         text=_value_text(item.value, vflag, item.kind, item.unit, th, lang),
         numerator=num, denominator=den,
         numerator_text=_count_text(item.numerator, flags.get("numerator_flag"), th, lang),

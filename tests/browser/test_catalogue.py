@@ -137,6 +137,9 @@ def test_admin_adds_indicators_that_reach_the_template_pages_and_briefing(own_se
     panel = page.locator('[data-testid="stTabPanel"]:visible')
     _create(page, panel, "每单位最低要求（达标单位数）", "town_instructor", MINIMUM_NAME,
             **{"依据的报送指标": COUNT_NAME})
+    # The page moves on to the new indicator's tab, ready for its target.
+    assert page.get_by_role("tab", name="指标", exact=True).get_attribute("aria-selected") == "true"
+    assert page.get_by_text(f"计算方法：“{COUNT_NAME}”至少为 1 的乡镇（街道）所占比例").is_visible()
     page.screenshot(path=str(artifacts / "catalogue-admin.png"), full_page=True)
     assert page.query_selector('[data-testid="stException"]') is None
     context.close()

@@ -327,3 +327,15 @@ def test_year_on_year_change_stays_hidden_beside_a_hidden_year_ago_total(county:
     assert petitions.value is not None and petitions.change_text == "—"
     people = next(f for f in b.outcomes if f.code == "people_served")
     assert people.change_text not in ("—", "")
+
+
+def test_a_group_heading_reaches_the_briefing(county: Engine) -> None:
+    from data_access.briefing import content
+
+    with session_scope(county) as s:
+        apply_preset(s, "seed-003", ADMIN)
+    with session_scope(county) as s:
+        b = content.assemble(s, "2026Q3", "zh", today=dt.date(2026, 11, 23))
+    names = {f.code: f.name for f in b.targets}
+    assert names["family_instructors"] == "双百计划 · 家庭教育指导师人数"
+    assert names["smd_managed"] == "严重精神障碍患者规范管理率"
