@@ -61,6 +61,7 @@ class Located:
     named_period: str | None = None   # the quarter they name ("2026Q2"), when they name one
     named_by: str = ""                # the sheet name or title that names it
     extra_cols: list[int] = field(default_factory=list)   # labelled columns that are none of ours
+    other_scope: dict[int, str] = field(default_factory=dict)  # 讲座场次（本季度） where 年度累计 is asked
 
 
 @dataclass
@@ -497,6 +498,7 @@ class _Header:
     other_period: list[int] = field(default_factory=list)   # 上季度…, 二季度… when reading the third
     similar: list[int] = field(default_factory=list)        # 上季度在册患者数 beside 在册患者数
     hidden_same: list[int] = field(default_factory=list)    # a hidden column named as a visible one used
+    other_scope: dict[int, str] = field(default_factory=dict)  # column -> key it names, over another scope
 
 
 def _is_group_row(row: list[Any]) -> bool:
@@ -517,6 +519,7 @@ def _score_header(top: list[list[Any]], r: int, index: _LabelIndex,
     found: list[tuple[int, int, list[str], bool]] = []
     extras: list[int] = []
     other_period: list[int] = []
+    other_scope: dict[int, str] = {}
     for c, cell in enumerate(row):
         up_cell = above[c] if c < len(above) else None
         if isinstance(cell, _Continued) and not group_row:
@@ -533,6 +536,11 @@ def _score_header(top: list[list[Any]], r: int, index: _LabelIndex,
         if not keys:
             if bottom and not isinstance(cell, (int, float)):
                 extras.append(c)
+            continue
+        scope = scope_of(" ".join(v for v in (cell if bottom else None, up_cell) if isinstance(v, str)))
+        if scope and all(scope_of(index.columns[k].label_zh) not in (None, scope) for k in keys):
+            # 讲座场次（本季度） where the template asks 讲座场次（年度累计）: another figure, not that one.
+            other_scope[c] = keys[0]
             continue
         if target is not None:
             said = " ".join(show_value(v) for v in (cell if bottom else None, up_cell if group_row or not bottom
@@ -563,7 +571,7 @@ def _score_header(top: list[list[Any]], r: int, index: _LabelIndex,
         else:
             similar.append(c)
     return _Header(len(colmap), r, colmap, extras, sorted(duplicates), own, other_period, sorted(similar),
-                   sorted(hidden_same))
+                   sorted(hidden_same), other_scope)
 
 
 def locate(wb: pc.CalamineWorkbook, spec: SheetSpec, result: ReadResult, limits: Limits = DEFAULT_LIMITS) -> None:
@@ -591,6 +599,16 @@ def locate(wb: pc.CalamineWorkbook, spec: SheetSpec, result: ReadResult, limits:
     # a misspelt header -- nor when nothing of ours is there at all (another department's sheet).
     unknown_figures = [c for c in loc.extra_cols if _column_has_numbers(loc.rows, r, c)]
     absent: list[Column] = []
+    # A column of ours asked over one period scope and given over another (本季度 for 年度累计): that
+    # figure is not in the file, and the one that is must not be taken for it.
+    scoped = {key: c for c, key in loc.other_scope.items() if key not in colmap}
+    for key, c in scoped.items():
+        col = loc.columns[key]
+        result.problems.append(err("ingest.err.other_period_figure", sheet=sheet, row=r, col=c,
+                                   value=show_value(loc.rows[r][c]) if c < len(loc.rows[r]) else "",
+                                   column_label=col.label_zh))
+    missing = {g: [c for c in cols if c.key not in scoped] for g, cols in missing.items()}
+    missing = {g: cols for g, cols in missing.items() if cols}
     for group, cols in missing.items():
         whole = not any(c.key in colmap for c in spec.columns if (c.indicator or c.key) == group)
         if whole and ours and not unknown_figures:
@@ -732,7 +750,8 @@ def locate_columns(wb: pc.CalamineWorkbook, columns: list[Column], title_zh: str
     sheet, r, rows = chosen.sheet, h.row, chosen.rows
     _fill_merged_places(rows, chosen.merged, r, [h.colmap[k] for k in (CODE, NAME) if k in h.colmap])
     result.located = Located(sheet, rows, r, h.colmap, {c.key: c for c in columns}, chosen.relation,
-                             period_code(chosen.named, target[0]) if target else None, chosen.named_by, h.extras)
+                             period_code(chosen.named, target[0]) if target else None, chosen.named_by, h.extras,
+                             h.other_scope)
     header = rows[r]
     above = rows[r - 1] if r else []
 
@@ -742,7 +761,7 @@ def locate_columns(wb: pc.CalamineWorkbook, columns: list[Column], title_zh: str
 
     for c in h.extras:
         result.problems.append(note("ingest.note.extra_column", sheet=sheet, row=r, col=c, value=label(c)))
-    for c in h.other_period:
+    for c in [*h.other_period, *(c for c, k in h.other_scope.items() if k in h.colmap)]:
         result.problems.append(note("ingest.note.other_period_column", sheet=sheet, row=r, col=c, value=label(c)))
     for c in h.similar:
         result.problems.append(note("ingest.note.similar_column", sheet=sheet, row=r, col=c, value=label(c)))
@@ -754,6 +773,23 @@ def locate_columns(wb: pc.CalamineWorkbook, columns: list[Column], title_zh: str
         name_label = next(c.label_zh for c in columns if c.role == NAME)
         result.problems.append(err("ingest.err.missing_column", sheet=sheet, row=r, column_label=name_label))
     return sheet, r, h.colmap
+
+
+# Period scopes a column's label may declare: a count over the year so far, or over the quarter.
+_CUMULATIVE = ("累计", "截至", "截止", "全年", "本年", "年度", "1-")
+_QUARTERLY = ("本季度", "本季", "当季", "季度", "本期", "当期")
+
+
+def scope_of(text: str) -> str | None:
+    """"cumulative" / "quarter" / None: what period a header's figures cover, as far as it says."""
+    n = norm(text)
+    if not n:
+        return None
+    if any(w in n for w in _CUMULATIVE):
+        return "cumulative"
+    if any(w in n for w in _QUARTERLY):
+        return "quarter"
+    return None
 
 
 def _transposed(heads: dict[str, list[list[Any]]], index: _LabelIndex) -> Problem | None:

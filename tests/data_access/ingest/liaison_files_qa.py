@@ -789,3 +789,33 @@ CASES.update({
     "figures_pasted_one_column_right": QaCase(figures_pasted_one_column_right, False, [
         ("ingest.err.whole_column", "C3"), ("ingest.err.columns_swapped", "E3")]),
 })
+
+
+def union_quarter_only_sessions(ctx: Ctx) -> bytes:
+    """Sessions of this quarter only, where the template asks for the year to date (年度累计)."""
+    header = ["乡镇", "持证心理咨询师和家庭教育指导师人数", "心理健康讲座和团体辅导场次（本季度）"]
+    return own_workbook(header, [[t, 20 + i, 1] for i, t in enumerate(TOWNS)], title="县总工会2026年第三季度报表")
+
+
+def education_pasted_school_names(ctx: Ctx) -> bytes:
+    """The bureau's own school list (sorted by name) pasted over the template's names; codes stay."""
+    wb = load(_t(ctx, "education"))
+    ws = wb["数据"]
+    names = [ws.cell(r, 2).value for r in range(4, 4 + 38)]
+    for r, name in enumerate(sorted(names, key=lambda n: n.encode("gbk")), start=4):
+        ws.cell(r, 2).value = name
+        ws.cell(r, 4).value, ws.cell(r, 5).value, ws.cell(r, 6).value = "是", 1, 1
+    return save(wb)
+
+
+def _education_mismatches(ctx: Ctx) -> list[tuple[str, str]]:
+    ws = load(_t(ctx, "education"))["数据"]
+    names = [ws.cell(r, 2).value for r in range(4, 4 + 38)]
+    return [("ingest.err.name_code_mismatch", f"B{r}")
+            for r, name in enumerate(sorted(names, key=lambda n: n.encode("gbk")), start=4) if name != names[r - 4]]
+
+
+CASES.update({
+    "union_quarter_only_sessions": QaCase(union_quarter_only_sessions, False, [("ingest.err.other_period_figure", "C2")],
+                                          department="union"),
+})
