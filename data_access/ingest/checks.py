@@ -380,14 +380,16 @@ def _check_name_against_code(checked: Checked, index: EntityIndex, by_code: Any,
         notes.add("ingest.note.alias", sheet=sheet, row=r, col=name_col, value=name_txt, name=by_code.name_zh)
         return by_code
     checked.rows_read += 1
+    what = "ingest.what.school" if checked.spec.reports_by == "school" else "ingest.what.place"
     if found:
         other = found[0]
         checked.problems.append(err("ingest.err.name_code_mismatch", sheet=sheet, row=r, col=name_col, value=name_txt,
                                     code=code_txt, code_name=by_code.name_zh, name=other.name_zh,
-                                    name_code=other.code, code_cell=a1(r, code_col)))
+                                    name_code=other.code, code_cell=a1(r, code_col), what_key=what))
     else:
         checked.problems.append(err("ingest.err.name_not_code", sheet=sheet, row=r, col=name_col, value=name_txt,
-                                    code=code_txt, code_name=by_code.name_zh, code_cell=a1(r, code_col)))
+                                    code=code_txt, code_name=by_code.name_zh, code_cell=a1(r, code_col),
+                                    what_key=what))
     return None
 
 

@@ -25,7 +25,7 @@ from liaison_files import (CODE_OF, CODES, HEALTH_HEADER, Q1, Q2, Q3, ROW, SHEET
 class QaCase:
     make: Callable[[Ctx], bytes]
     accepted: bool
-    errors: list[tuple[str, str]] = field(default_factory=list)    # (key, cell) of every error, in order
+    errors: Any = field(default_factory=list)    # [(key, cell)] of every error in order, or ctx -> that list
     given: Callable[[Ctx], dict] | None = None                    # figures the file gives (accepted)
     warnings: list[tuple[str, str]] | None = None                # (key, cell) the liaison must be warned of
     department: str = "health"
@@ -816,6 +816,8 @@ def _education_mismatches(ctx: Ctx) -> list[tuple[str, str]]:
 
 
 CASES.update({
+    "education_pasted_school_names": QaCase(education_pasted_school_names, False, _education_mismatches,
+                                            department="education"),
     "union_quarter_only_sessions": QaCase(union_quarter_only_sessions, False, [("ingest.err.other_period_figure", "C2")],
                                           department="union"),
 })
