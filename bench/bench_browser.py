@@ -214,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
             first = app["sign in -> overview (first)"][0]
             registry = statistics.median(app["registry bytes"]) / 1024
             print(f"\ntarget: province overview cold <= 1 s: {first:.2f} s {'OK' if first <= 1 else 'MISSED'}"
-                  f" (sign-in included; a fresh server, empty caches, {TYPING:.0f} s to type the password)")
+                  f" (sign-in included; a fresh server, {TYPING:.0f} s to type the password)")
             print(f"target: province registry <= 500 kB per view: {registry:.0f} kB "
                   f"{'OK' if registry <= 500 else 'MISSED'}")
         else:

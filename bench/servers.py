@@ -91,8 +91,9 @@ def sample_database(backend: str, counties: int = 1) -> tuple[dict[str, str], ca
         DATA.mkdir(parents=True, exist_ok=True)
         path = DATA / f"serve-{scale}.sqlite"
         env["DATABASE_URL"] = f"sqlite:///{path}"
-        if not path.exists():
-            _generate(env, counties)
+        # Also for a database made earlier: --if-empty brings its schema up to date and leaves its
+        # data (the floor page reads it without the app's own migration step).
+        _generate(env, counties)
         return env, lambda: None
     from sqlalchemy import create_engine, text
 
@@ -142,7 +143,7 @@ for i in range({n}):
 
 
 def _generate(env: dict[str, str], counties: int) -> None:
-    print(f"  generating the sample data ({counties} count{'y' if counties == 1 else 'ies'}) ...", flush=True)
+    print(f"  the sample database ({counties} count{'y' if counties == 1 else 'ies'}): made or brought up to date ...", flush=True)
     subprocess.run([sys.executable, "-m", "sample_data.generate", "--counties", str(counties), "--if-empty"],
                    cwd=ROOT, env={**os.environ, **env}, check=True, capture_output=True)
 
