@@ -821,3 +821,20 @@ CASES.update({
     "union_quarter_only_sessions": QaCase(union_quarter_only_sessions, False, [("ingest.err.other_period_figure", "C2")],
                                           department="union"),
 })
+
+
+def last_quarter_block_above(ctx: Ctx) -> bytes:
+    """One sheet: last quarter's table (its own title and header) kept above this quarter's."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for title, rows in (("和安县2026年第二季度严重精神障碍患者管理情况", Q2), ("和安县2026年第三季度严重精神障碍患者管理情况", Q3)):
+        ws.append([title])
+        ws.append(["乡镇", *HEALTH_HEADER[2:]])
+        for row in body_by_name(rows):
+            ws.append(row)
+        ws.append([])
+    return save(wb)
+
+
+# Refused as last quarter's (its title heads the sheet): nothing of either block is stored.
+CASES["last_quarter_block_above"] = QaCase(last_quarter_block_above, False, [("ingest.err.wrong_quarter", "")])
