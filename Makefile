@@ -61,7 +61,7 @@ run: seed
 
 serve: install
 	@echo "心理服务督导平台: http://localhost:$(PORT)"
-	$(PY) -m streamlit run app.py --server.port $(PORT) --server.address 0.0.0.0
+	$(PY) -m streamlit run serve.py --server.port $(PORT) --server.address 0.0.0.0
 
 test: install-dev system-deps
 	$(PY) -m pytest

@@ -77,14 +77,21 @@ else:
         visible = [s for s in visible if s.path == ACCOUNT_PAGE]
     sections: dict[str, list] = {}
     has_default = any(s.default for s in visible)
+    hidden = []
     for i, spec in enumerate(visible):
-        sections.setdefault(tr(spec.section), []).append(
-            st.Page(spec.path, title=tr(spec.title_key), icon=spec.icon,
-                    default=spec.default or (not has_default and i == 0)))
+        is_default = spec.default or (not has_default and i == 0)
+        # The role's first page answers at the root URL; its own name (a link shared by someone
+        # whose first page is another, e.g. /meeting from a leader to the display account) leads
+        # there too, with the link's parameters, instead of "page not found".
+        page = st.Page(spec.path, title=tr(spec.title_key), icon=spec.icon, default=is_default,
+                       url_path=f"{_url_path(spec.path)}-start" if is_default else None)
+        sections.setdefault(tr(spec.section), []).append(page)
+        if is_default:
+            hidden.append(st.Page(lambda start=page: st.switch_page(start, query_params=st.query_params.to_dict()),
+                                  title=tr(spec.title_key), url_path=_url_path(spec.path), visibility="hidden"))
     shown = {s.path for s in visible}
     # Pages the role may not open stay registered, hidden, so their URL says so instead of
     # "page not found"; their code never runs (see below).
-    hidden = []
     for spec in ALL_SPECS:
         if spec.path not in shown:
             denied[_url_path(spec.path)] = spec.title_key

@@ -149,7 +149,7 @@ def _generate(env: dict[str, str], counties: int) -> None:
 
 
 @contextmanager
-def serve(env: dict[str, str], processes: int = 1, script: Path | str = "app.py",
+def serve(env: dict[str, str], processes: int = 1, script: Path | str = "serve.py",
           options: tuple[str, ...] = ()) -> Iterator[Servers]:
     """`streamlit run <script>` × processes on free ports; yields Servers; stops them at the end."""
     procs, urls, logs = [], [], []

@@ -8,7 +8,7 @@ leaders costs the server, without twenty browsers competing for the same two cor
 
     async with StreamlitSession("http://127.0.0.1:8518") as s:
         run = await s.open()                       # the first run (as a browser's page load)
-        run = await sign_in(s, run, "leader", "demo2026")
+        run = await sign_in(s, run, "leader", "demo2026")   # posts the form, reconnects with the cookie
         run.texts()                                # what the page shows
 
 Localhost only: the bench refuses any other host.
@@ -18,6 +18,10 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from http.cookies import SimpleCookie
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlparse
@@ -206,12 +210,42 @@ def trigger_state(widget_id: str) -> WidgetState:
     return w
 
 
+SIGN_IN_PATH = "/session/sign-in"   # serving/routes.py
+SESSION_COOKIE = "dash_session"
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:  # the 303's Set-Cookie is the answer
+        return None
+
+
+def session_cookie(base_url: str, username: str, password: str, next_path: str = "/") -> str:
+    """Post the sign-in form as the browser does (same Origin) and return the session cookie's value.
+    Raises PermissionError with the route's answer when the sign-in is refused."""
+    _check_local(base_url)
+    body = urllib.parse.urlencode(dict(username=username, password=password, next=next_path)).encode()
+    request = urllib.request.Request(f"{base_url.rstrip('/')}{SIGN_IN_PATH}", data=body, method="POST",
+                                     headers={"Origin": base_url.rstrip("/"),
+                                              "Content-Type": "application/x-www-form-urlencoded"})
+    opener = urllib.request.build_opener(_NoRedirect)
+    try:
+        response = opener.open(request, timeout=120)
+    except urllib.error.HTTPError as exc:  # the 303 comes back as an "error" without redirects
+        response = exc
+    jar = SimpleCookie()
+    for header in response.headers.get_all("Set-Cookie") or []:
+        jar.load(header)
+    if SESSION_COOKIE not in jar or not jar[SESSION_COOKIE].value:
+        raise PermissionError(f"sign-in refused: {response.status} {response.headers.get('Location')}")
+    return jar[SESSION_COOKIE].value
+
+
 async def sign_in(session: StreamlitSession, run: Run, username: str, password: str) -> Run:
-    """Sign in as a person does today: fill the login form's two fields and press its submit
-    button (one rerun). The one place the benches know how sign-in works."""
-    inputs = run.widgets("text_input")
-    user_box = next(w for w in inputs if w.id.endswith("login_username"))
-    pass_box = next(w for w in inputs if w.id.endswith("login_password"))
-    submit = next(b for b in run.widgets("button") if b.is_form_submitter)
-    return await session.rerun([text_state(user_box.id, username), text_state(pass_box.id, password),
-                                trigger_state(submit.id)])
+    """Sign in as a person does: the login form posts to /session/sign-in (HttpOnly cookie back), and
+    the browser loads the page again with the cookie, a new websocket whose first run is the page
+    signed in. The one place the benches know how sign-in works."""
+    token = await asyncio.to_thread(session_cookie, session.base_url, username, password)
+    session.cookies[SESSION_COOKIE] = token
+    await session.ws.close()
+    await session.__aenter__()
+    return await session.open()

@@ -29,6 +29,7 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "meeting.edit_notes": ("admin",),
     "settings.edit": ("admin",),
     "account.change_password": ("admin", "leader", "liaison", "display"),  # one's own password only
+    "account.sign_out": ("admin", "leader", "liaison", "display"),         # one's own session only
     # Steering follow-up (督办): leaders and the office assign tasks and record meetings; the owner
     # department's liaison reports progress on its own tasks only.
     "task.create": ("admin", "leader"),

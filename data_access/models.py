@@ -341,6 +341,27 @@ class SignInThrottle(Base):
     last_success: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
 
 
+class UserSession(Base):
+    """A password sign-in that lasts across reloads, tabs and shared links: the browser holds a
+    random id in an HttpOnly cookie, the database only its SHA-256 (a copy of this table cannot be
+    replayed as a cookie). Every app process on the database sees the same sessions. A session ends
+    when revoked (sign-out, password change, reset, disabling) or idle / past its lifetime
+    (data_access.user_sessions)."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    last_seen: Mapped[dt.datetime] = mapped_column(DateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    revoked_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    # sign_out / idle / password_changed / password_reset / disabled
+    revoked_reason: Mapped[Optional[str]] = mapped_column(String(32))
+    client: Mapped[Optional[str]] = mapped_column(String(100))   # network address at sign-in
+
+
 class AuditEntry(Base):
     """Append-only: the app inserts rows and never updates or deletes them, and database triggers
     refuse UPDATE and DELETE (migration accounts_sessions_1)."""

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from data_access import memory
 from data_access import models as m
-from data_access import throttle
+from data_access import throttle, user_sessions
 from data_access.access import Actor, require
 from data_access.admin import InvalidInput, clean_text, row_or_refuse
 from data_access.audit import record
@@ -60,6 +60,7 @@ SECURITY_DEFAULTS = {
     "security.trusted_days": 90,    # a client that signed in as a name this recently is not held back
                                     # by other clients' failures on that name
     "security.idle_minutes": 30,
+    "security.session_hours": 12,   # a password sign-in ends after this long, however active
 }
 PASSWORD_MIN = 8
 # "@" so that an e-mail address can be the username an identity platform signs in with.
@@ -133,14 +134,17 @@ class SignIn:
     user: dict[str, Any] | None = None
     error: str | None = None                 # catalogue key
     values: dict[str, Any] = field(default_factory=dict)
+    token: str | None = None                 # the new session's token (start_session=True), once
 
 
 def authenticate(engine: Engine, username: str, password: str, now: dt.datetime | None = None,
-                 client: str | None = None, devices: tuple[str, ...] = ()) -> SignIn:
+                 client: str | None = None, devices: tuple[str, ...] = (), start_session: bool = False) -> SignIn:
     """Check a sign-in from `client` (its network address; None when unknown). Every attempt leaves
     an audit row. Failures make the name, the client and the pair wait (data_access.throttle); the
     attempt is counted before the password is checked, and a waiting key costs no password hash.
-    An unknown name is answered exactly like a real one."""
+    An unknown name is answered exactly like a real one. start_session: a success also opens a
+    session (data_access.user_sessions) in the same transaction as its audit row; its token is in
+    the result, once."""
     now = now or dt.datetime.now()
     name = (username or "").strip()
     where = f" from {client}" if client else ""
@@ -179,7 +183,8 @@ def authenticate(engine: Engine, username: str, password: str, now: dt.datetime 
         if _hasher.check_needs_rehash(user.password_hash):
             user.password_hash = hash_password(password)
         record(s, actor, "auth.sign_in", "user", user.username, detail=f"password{where}" if client else None)
-        return SignIn(True, user=user_dict(user))
+        token = user_sessions.start(s, user.id, now, cfg, client) if start_session else None
+        return SignIn(True, user=user_dict(user), token=token)
 
 
 # Claims tried in order to find the local account of someone the identity platform signed in.
@@ -214,12 +219,38 @@ def authenticate_identity(engine: Engine, claims: dict[str, Any], now: dt.dateti
         return SignIn(True, user={**user_dict(user), "must_change_password": False, "sso": True})
 
 
-def sign_out(engine: Engine, actor: Actor | None, reason: str = "sign_out") -> None:
-    """Audit a sign-out or an expired session (reason "expired")."""
-    if actor is None:
-        return
+def sign_out(engine: Engine, actor: Actor | None, reason: str = "sign_out", token: str | None = None,
+             now: dt.datetime | None = None) -> None:
+    """The actor leaves (or their session expired: reason "expired"): the session of `token`, if it
+    is theirs, ends for good, and the trail says so."""
+    require(actor, "account.sign_out")
+    now = now or dt.datetime.now()
     with session_scope(engine) as s:
+        if token and user_sessions.user_of_token(s, token) == actor.user_id:
+            user_sessions.end(s, token, now, "idle" if reason == "expired" else "sign_out")
         record(s, actor, "auth.session_expired" if reason == "expired" else "auth.sign_out", "user", actor.username)
+
+
+def session_user(engine: Engine, token: str | None, now: dt.datetime | None = None) -> user_sessions.Resolved:
+    """Who the sign-in cookie's token belongs to now (data_access.user_sessions.resolve); a session
+    found idle or past its lifetime is ended here, with its audit row, once."""
+    now = now or dt.datetime.now()
+    with session_scope(engine) as s:
+        resolved = user_sessions.resolve(s, token, now, security_settings(s))
+        if resolved.just_ended and resolved.ended in ("idle", "expired"):
+            row = s.get(m.UserSession, resolved.session_id)
+            user = s.get(m.User, row.user_id) if row else None
+            if user is not None:
+                record(s, _actor_of(user), "auth.session_expired", "user", user.username, detail=resolved.ended)
+        return resolved
+
+
+def session_actor(engine: Engine, token: str | None) -> Actor | None:
+    """The account a session token was issued to (live or ended), e.g. for its sign-out."""
+    with session_scope(engine) as s:
+        user_id = user_sessions.user_of_token(s, token)
+        user = s.get(m.User, user_id) if user_id is not None else None
+        return _actor_of(user) if user else None
 
 
 def current_state(engine: Engine, user_id: int) -> dict[str, Any] | None:
@@ -243,8 +274,10 @@ def check_password_rules(password: str, username: str) -> None:
         raise InvalidInput("auth.err.password_weak")
 
 
-def change_password(engine: Engine, actor: Actor, old_password: str, new_password: str, repeat: str) -> None:
-    """A user changes their own password (also after an admin's reset)."""
+def change_password(engine: Engine, actor: Actor, old_password: str, new_password: str, repeat: str,
+                    keep_token: str | None = None) -> None:
+    """A user changes their own password (also after an admin's reset). Their other sessions end
+    (another browser, a forgotten PC): only the one of `keep_token`, where they changed it, goes on."""
     require(actor, "account.change_password")
     if actor.user_id is None:
         raise InvalidInput("admin.err.not_found")
@@ -263,7 +296,9 @@ def change_password(engine: Engine, actor: Actor, old_password: str, new_passwor
         user.password_hash = hash_password(new_password)
         user.password_changed_at = dt.datetime.now()
         user.must_change_password = False
-        record(s, actor, "user.password_changed", "user", user.username)
+        ended = user_sessions.end_all(s, user.id, dt.datetime.now(), "password_changed", keep_token=keep_token)
+        record(s, actor, "user.password_changed", "user", user.username,
+               detail=f"other sessions ended: {ended}" if ended else None)
 
 
 def reset_password(engine: Engine, actor: Actor, user_id: int, new_password: str) -> None:
@@ -276,7 +311,10 @@ def reset_password(engine: Engine, actor: Actor, user_id: int, new_password: str
         user.password_changed_at = dt.datetime.now()
         user.must_change_password = True
         throttle.lift(s, user.username)
-        record(s, actor, "user.password_reset", "user", user.username)
+        # Whoever holds a session of the account (the reason for a reset, often) is out.
+        ended = user_sessions.end_all(s, user.id, dt.datetime.now(), "password_reset")
+        record(s, actor, "user.password_reset", "user", user.username,
+               detail=f"sessions ended: {ended}" if ended else None)
 
 
 def unlock(engine: Engine, actor: Actor, user_id: int) -> None:
@@ -358,10 +396,14 @@ def set_active(engine: Engine, actor: Actor, user_id: int, active: bool) -> None
         if bool(user.is_active) == bool(active):
             return
         user.is_active = bool(active)
+        ended = 0
         if active:
             throttle.lift(s, user.username)
+        else:
+            ended = user_sessions.end_all(s, user.id, dt.datetime.now(), "disabled")
         record(s, actor, "user.enable" if active else "user.disable", "user", user.username,
-               before=dict(is_active=not active), after=dict(is_active=bool(active)))
+               before=dict(is_active=not active), after=dict(is_active=bool(active)),
+               detail=f"sessions ended: {ended}" if ended else None)
 
 
 def list_users(session: Session, now: dt.datetime | None = None) -> list[dict[str, Any]]:

@@ -23,19 +23,18 @@ if user.get("department_code"):
 
 st.subheader(tr("auth.change_password"))
 st.caption(tr("account.rules", min=users.PASSWORD_MIN))
+st.caption(tr("account.other_sessions"))
 with st.form("change_password", clear_on_submit=True):
     old = st.text_input(tr("account.old"), type="password", autocomplete="current-password")
     new = st.text_input(tr("account.new"), type="password", autocomplete="new-password")
     repeat = st.text_input(tr("account.repeat"), type="password", autocomplete="new-password")
     submitted = st.form_submit_button(tr("account.submit"), type="primary")
 if submitted:
-    ok, _ = attempt(users.change_password, old, new, repeat)
+    ok, _ = attempt(users.change_password, old, new, repeat, keep_token=auth.session_token())
     if ok:
         st.session_state["user"] = {**user, "must_change_password": False}
         flash("account.changed")
         st.rerun()
 
 st.divider()
-if st.button(tr("auth.sign_out"), icon=":material/logout:", key="account_sign_out"):
-    auth.sign_out()
-    st.rerun()
+auth.sign_out_button(key="account_sign_out")

@@ -9,16 +9,28 @@ from helpers import open_path, settle
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def sign_in(page, base_url: str, username: str, password: str = DEMO_PASSWORD, path: str = "") -> None:  # noqa: ANN001
-    """Through the login form at base_url/path (the session then stays on that page)."""
-    open_path(page, base_url, path)
-    page.locator('[data-testid="stTextInput"] input').first.fill(username)
-    page.locator('[data-testid="stTextInput"] input[type="password"]').fill(password)
-    page.locator('[data-testid="stFormSubmitButton"] button').click()
-    if password == DEMO_PASSWORD:
-        # Signed in (in either language): the login form is gone.
-        page.wait_for_selector('[data-testid="stTextInput"] input[type="password"]', state="detached", timeout=30_000)
+FORM = "form.dash-signin"
+
+
+def submit_sign_in(page, username: str, password: str = DEMO_PASSWORD, signed_in: bool | None = None) -> None:  # noqa: ANN001
+    """Fill the sign-in form already on the page and send it (a real form post to /session/sign-in;
+    the browser then loads the page it came from, with the cookie). signed_in: wait until the form is
+    gone (default: when the password is the demo one)."""
+    page.locator(f'{FORM} input[name="username"]').wait_for(timeout=60_000)
+    page.locator(f'{FORM} input[name="username"]').fill(username)
+    page.locator(f'{FORM} input[name="password"]').fill(password)
+    with page.expect_navigation(timeout=60_000):
+        page.locator(f'{FORM} button[type="submit"]').click()
+    if signed_in if signed_in is not None else password == DEMO_PASSWORD:
+        page.wait_for_selector('[data-testid="stSidebarNav"], .mt-slide', state="attached", timeout=60_000)
+        page.wait_for_selector(FORM, state="detached", timeout=60_000)
     settle(page, quiet=1.5)
+
+
+def sign_in(page, base_url: str, username: str, password: str = DEMO_PASSWORD, path: str = "") -> None:  # noqa: ANN001
+    """Through the login form at base_url/path (the browser then comes back to that page)."""
+    open_path(page, base_url, path)
+    submit_sign_in(page, username, password)
 
 
 def nav_titles(page) -> list[str]:  # noqa: ANN001

@@ -1,4 +1,4 @@
-"""Serving the app for the real-browser tests: `streamlit run` on a free port over a fresh sample
+"""Serving the app for the real-browser tests: `streamlit run serve.py` on a free port over a fresh sample
 database (imported by name: tests/conftest.py shadows "conftest")."""
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def free_port() -> int:
 @contextmanager
 def running_app(folder: Path, *extra: str, port: int | None = None, admin: tuple[str, str] | None = None
                 ) -> Iterator[str]:
-    """`streamlit run app.py` on a free port over a fresh sample database in `folder`; yields its URL.
+    """`streamlit run serve.py` (app.py with the sign-in routes) on a free port over a fresh sample database in `folder`; yields its URL.
     extra: more `streamlit run` options (e.g. --secrets.files). admin=(username, password): an empty
     database with only that administrator, as `create-admin` leaves a new deployment."""
     db_file = folder / "app.sqlite"
@@ -42,7 +42,7 @@ def running_app(folder: Path, *extra: str, port: int | None = None, admin: tuple
     port = port or free_port()
     log = open(folder / "streamlit.log", "w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+        [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true", *extra],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"

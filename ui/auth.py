@@ -2,19 +2,31 @@
 
 Contract every page uses: st.session_state["user"] holds a dict with
 id, username, display_name, role, department_id, department_code.
-Tests may pre-set it (tests/helpers.signed_in); a missing last-activity stamp counts as "now".
+
+Where it comes from, on every run:
+- the sign-in cookie (a password sign-in, serving/routes.py): st.context.cookies holds the session
+  id, the database says whose it is and whether it still lives (data_access.user_sessions). So a
+  reload, a second tab and a shared link open signed in, on any app process of the database, and an
+  ended session (sign-out, idle, password change, disabling) shows the sign-in form with the reason;
+- the county's identity platform (st.login / st.user), when configured;
+- tests may pre-set it (tests/helpers.signed_in); a missing last-activity stamp counts as "now".
+The password form itself is a plain HTML form posting to /session/sign-in: no token ever passes
+through a page script or the websocket.
 """
 from __future__ import annotations
 
+import html
 import logging
 import time
 from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
 import streamlit as st
 
-from data_access import db, users
+from data_access import db, user_sessions, users
 from data_access.access import Actor
 from data_access.db import session_scope
-from ui.state import tr
+from ui.state import lang, tr
 
 log = logging.getLogger("dashboard.auth")
 
@@ -44,6 +56,52 @@ def current_role() -> str | None:
 def security_settings() -> dict[str, int]:
     with session_scope() as s:
         return users.security_settings(s)
+
+
+# ---------------------------------------------------------------- the sign-in cookie
+
+COOKIE = user_sessions.COOKIE_NAME
+DEAD_KEY = "dead_session"        # digest of a cookie found ended: its reason is shown once
+ENDED_NOTICES = {                # why a cookie's session ended -> what the sign-in page says
+    "idle": "auth.expired",
+    "expired": "auth.session_over",
+    "sign_out": "auth.signed_out",
+    "password_changed": "auth.session_password_changed",
+    "password_reset": "auth.session_reset",
+    "disabled": "auth.account_gone",
+}
+
+
+def session_token() -> str | None:
+    """The session id the browser sent with this connection (HttpOnly: page scripts never see it)."""
+    try:
+        value = st.context.cookies.get(COOKIE)
+    except Exception:  # no browser context (a bare script run)
+        return None
+    return value if isinstance(value, str) and value else None
+
+
+def _cookie_user(token: str) -> dict | None:
+    """The user of the cookie's session, fresh from the database; None (with the reason, once) when
+    it has ended."""
+    digest = user_sessions.token_hash(token)[:16]
+    if st.session_state.get(DEAD_KEY) == digest:
+        return None
+    resolved = users.session_user(db.get_engine(), token)
+    if resolved.user is not None:
+        user = {**resolved.user, "via": "cookie"}
+        st.session_state[USER_KEY] = user
+        st.session_state[ACTIVITY_KEY] = time.time()
+        return user
+    st.session_state[DEAD_KEY] = digest
+    key = ENDED_NOTICES.get(resolved.ended or "")
+    values = dict(minutes=resolved.idle_minutes) if resolved.ended == "idle" else {}
+    if resolved.ended == "expired":
+        values = dict(hours=security_settings()["security.session_hours"])
+    previous = current_user()
+    if previous is None or previous.get("via") == "cookie":
+        _clear((key, values) if key else None)
+    return None
 
 
 def _clear(notice: tuple[str, dict] | None) -> None:
@@ -105,10 +163,19 @@ def _end_sso(user: dict | None) -> None:
 
 
 def enforce_session(now: float | None = None) -> dict | None:
-    """Run before the page: sign in whom the identity platform vouches for, expire an idle
-    session, drop a user the admin disabled meanwhile, and stamp this click. Returns the user
-    still signed in, or None."""
+    """Run before the page: the user of the sign-in cookie's session, else whom the identity
+    platform vouches for; expire an idle session, drop a user the admin disabled meanwhile, and
+    stamp this click. Returns the user still signed in, or None."""
+    token = session_token()
+    if token:
+        user = _cookie_user(token)
+        if user is not None:
+            return user
     user = current_user()
+    if user and user.get("via") == "cookie":
+        # A cookie session that is not this connection's cookie (cannot happen in a browser): out.
+        _clear(None)
+        user = None
     if not user:
         return _sso_sign_in()
     now = now if now is not None else time.time()
@@ -147,19 +214,12 @@ def client_address() -> str | None:
         return None
 
 
-def sign_in(username: str, password: str) -> users.SignIn:
-    result = users.authenticate(db.get_engine(), username, password, client=client_address())
-    if result.ok:
-        st.session_state[USER_KEY] = result.user
-        st.session_state[ACTIVITY_KEY] = time.time()
-        st.session_state.pop(NOTICE_KEY, None)
-    return result
-
-
 def sign_out() -> None:
+    """Sign-out of a session without the cookie (the identity platform's; tests). A password
+    sign-in leaves through the sign-out form (sign_out_button), which also removes the cookie."""
     user = current_user()
     try:
-        users.sign_out(db.get_engine(), current_actor())
+        users.sign_out(db.get_engine(), current_actor(), token=session_token())
     except Exception:
         log.exception("could not record the sign-out")
     _clear(("auth.signed_out", {}))
@@ -178,6 +238,111 @@ def show_denied(title_key: str) -> None:
     st.page_link(home_path(), label=tr("auth.go_home"), icon=":material/home:")
 
 
+# What /session/sign-in answered (serving/routes.py adds ?_signin=<code>[&_wait=<minutes>]).
+RESULT_PARAM, WAIT_PARAM = "_signin", "_wait"
+RESULT_MESSAGES = {
+    "wrong": "auth.err.wrong_credentials",
+    "locked": "auth.err.locked",
+    "now_locked": "auth.err.now_locked",
+    "disabled": "auth.err.disabled",
+    "busy": "auth.err.busy",
+    "empty": "auth.err.empty",
+    "error": "app.db_error",
+}
+SIGN_IN_ACTION, SIGN_OUT_ACTION = "session/sign-in", "session/sign-out"
+
+
+def _base_path() -> str:
+    from streamlit import config
+
+    base = (config.get_option("server.baseUrlPath") or "").strip("/")
+    return f"/{base}" if base else ""
+
+
+def _here() -> str:
+    """This page's path and query string: where the sign-in sends the browser back to."""
+    path = ""
+    try:
+        path = urlsplit(st.context.url or "").path
+    except Exception:
+        pass
+    query = {k: v for k, v in st.query_params.to_dict().items() if k not in (RESULT_PARAM, WAIT_PARAM)}
+    return (path or f"{_base_path()}/") + (f"?{urlencode(query)}" if query else "")
+
+
+def _sign_in_result() -> tuple[str, dict] | None:
+    """The outcome the sign-in route reported in the URL, taken out of the URL (shown once)."""
+    code = st.query_params.get(RESULT_PARAM)
+    wait = st.query_params.get(WAIT_PARAM)
+    for key in (RESULT_PARAM, WAIT_PARAM):
+        if key in st.query_params:
+            del st.query_params[key]
+    if code == "signed_out":
+        return "auth.signed_out", {}
+    if code not in RESULT_MESSAGES:
+        return None
+    minutes = int(wait) if isinstance(wait, str) and wait.isdigit() else 15
+    return RESULT_MESSAGES[code], dict(minutes=minutes)
+
+
+# The form is plain HTML (st.html, no script): the browser posts it to the route itself, so the
+# password and the new cookie never pass through a page script. Styled like Streamlit's inputs.
+_FORM_CSS = """<style>
+.dash-signin {display: flex; flex-direction: column; gap: .9rem; margin: .25rem 0 .5rem 0;}
+.dash-signin label {display: flex; flex-direction: column; gap: .3rem; font-size: .875rem; color: #1f2933;}
+.dash-signin input {font: inherit; font-size: 1rem; height: 2.6rem; padding: 0 .75rem; border-radius: .5rem;
+  border: 1px solid #d0d7e2; background: #f3f6fa; color: #1f2933; box-sizing: border-box; width: 100%;}
+.dash-signin input:focus {outline: none; border-color: #1f5fa8; box-shadow: 0 0 0 1px #1f5fa8;}
+.dash-signin button, .dash-signout button {font: inherit; font-size: 1rem; min-height: 2.6rem; border-radius: .5rem;
+  cursor: pointer; padding: .25rem .75rem;}
+.dash-signin button {border: 1px solid #1f5fa8; background: #1f5fa8; color: #fff; width: 100%; margin-top: .35rem;}
+.dash-signin button:hover {background: #184c87;}
+.dash-signout {margin: 0;}
+.dash-signout button {border: 1px solid rgba(49, 51, 63, .2); background: #fff; color: #1f2933; font-size: .9rem;
+  min-height: 2.3rem;}
+.dash-signout button:hover {border-color: #1f5fa8; color: #1f5fa8;}
+</style>"""
+
+
+def _sign_in_form_html() -> str:
+    # The fields and the button carry the test ids of Streamlit's own form widgets (stTextInput,
+    # stFormSubmitButton), so browser tools that sign in as a person does keep finding them.
+    e = html.escape
+    return (f'{_FORM_CSS}<form class="dash-signin" method="post" action="{e(_base_path())}/{SIGN_IN_ACTION}" '
+            f'accept-charset="utf-8" autocomplete="on">'
+            f'<label data-testid="stTextInput">{e(tr("auth.username"))}<input name="username" '
+            f'autocomplete="username" autocapitalize="none" spellcheck="false" maxlength="200"></label>'
+            f'<label data-testid="stTextInput">{e(tr("auth.password"))}<input type="password" name="password" '
+            f'autocomplete="current-password" maxlength="1024"></label>'
+            f'<input type="hidden" name="next" value="{e(_here())}">'
+            f'<div data-testid="stFormSubmitButton"><button type="submit">{e(tr("auth.submit"))}</button></div>'
+            f'</form>')
+
+
+def sign_out_button(key: str = "auth_sign_out") -> None:
+    """Sign out: a password sign-in posts to /session/sign-out (the session ends in the database and
+    the cookie goes); a platform sign-in (or a test's) leaves through st.logout."""
+    user = current_user() or {}
+    if user.get("via") != "cookie":
+        if st.button(tr("auth.sign_out"), icon=":material/logout:", key=key):
+            sign_out()
+            st.rerun()
+        return
+    back = f"{_base_path()}/" + ("?" + urlencode({"lang": lang()}) if lang() != "zh" else "")
+    e = html.escape
+    st.html(f'{_FORM_CSS}<form class="dash-signout" method="post" action="{e(_base_path())}/{SIGN_OUT_ACTION}">'
+            f'<input type="hidden" name="next" value="{e(back)}">'
+            f'<button type="submit">{e(tr("auth.sign_out"))}</button></form>')
+
+
+def routes_installed() -> bool:
+    """Whether this process serves the sign-in routes (started through serve.py)."""
+    import sys
+
+    routes = sys.modules.get("serving.routes")
+    return bool(routes and routes.INSTALLED)
+
+
 def login_form() -> None:
     """The sign-in page (also shown at any page's URL before signing in)."""
     from ui import data
@@ -186,6 +351,7 @@ def login_form() -> None:
     st.title(tr("app.title"))
     sample_banner()
     notice = take_notice()
+    result = _sign_in_result()
     if notice:
         key, values = notice
         if key == "auth.signed_out":
@@ -195,23 +361,12 @@ def login_form() -> None:
     left, _ = st.columns([2, 3])
     with left:
         st.subheader(tr("auth.login.title"))
-        with st.form("login", enter_to_submit=True):
-            username = st.text_input(tr("auth.username"), key="login_username", autocomplete="username")
-            password = st.text_input(tr("auth.password"), type="password", key="login_password",
-                                     autocomplete="current-password")
-            submitted = st.form_submit_button(tr("auth.submit"), type="primary", width="stretch")
-        if submitted:
-            if not username.strip() or not password:
-                st.error(tr("auth.err.empty"))
-            else:
-                result = sign_in(username, password)
-                if result.ok:
-                    if _page_run_without_app():
-                        # Let app.py build the role's navigation; it then opens the page that was
-                        # asked for (AFTER_LOGIN), with the link's query parameters kept.
-                        st.switch_page("app.py", query_params=st.query_params.to_dict())
-                    st.rerun()
-                st.error(tr(result.error, **result.values))
+        if result:
+            key, values = result
+            (st.info if key == "auth.signed_out" else st.error)(tr(key, **values))
+        st.html(_sign_in_form_html())
+        if not routes_installed():
+            st.error(tr("auth.not_served"))
         st.caption(tr("auth.login.caption"))
         _sso_choice()
         if data.is_sample_database():
@@ -236,15 +391,6 @@ def _sso_choice() -> None:
     st.caption(tr("auth.sso.or"))
     if st.button(tr("auth.sso.login"), key="sso_login", icon=":material/badge:", width="stretch"):
         st.login(provider or None)
-
-
-def _page_run_without_app() -> bool:
-    """True while Streamlit runs pages/<name>.py directly (v1 multipage mode, see guard_page)."""
-    try:
-        from streamlit.runtime.pages_manager import PagesManager
-    except ImportError:  # a later Streamlit without the v1 mode
-        return False
-    return bool(getattr(PagesManager, "uses_pages_directory", False))
 
 
 AFTER_LOGIN = "after_login_page"
@@ -294,6 +440,4 @@ def sidebar_account() -> None:
         st.caption(tr("auth.signed_in_as", name=user.get("display_name") or user["username"],
                       role=tr(f"role.{user['role']}")))
         st.page_link("pages/account.py", label=tr("auth.change_password"), icon=":material/key:")
-        if st.button(tr("auth.sign_out"), icon=":material/logout:", key="auth_sign_out"):
-            sign_out()
-            st.rerun()
+        sign_out_button()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from browser_auth import submit_sign_in
 from helpers import open_path
 
 pytestmark = pytest.mark.browser
@@ -12,13 +13,10 @@ pytestmark = pytest.mark.browser
 def _sign_in(page, server: str, path: str, user: str = "display", wait: str = ".mt-slide") -> None:  # noqa: ANN001
     """Every URL shows the sign-in form first; after signing in the browser stays on the page."""
     open_path(page, server, path)
-    password = page.query_selector('[data-testid="stTextInput"] input[type="password"]')
+    password = page.query_selector('form.dash-signin input[type="password"]')
     if password is None:
         return
-    page.locator('[data-testid="stTextInput"] input').first.fill(user)
-    page.locator('[data-testid="stTextInput"] input[type="password"]').fill("demo2026")
-    page.locator('[data-testid="stFormSubmitButton"] button').click()
-    page.wait_for_selector('[data-testid="stTextInput"] input[type="password"]', state="detached", timeout=30_000)
+    submit_sign_in(page, user, "demo2026")
     page.wait_for_selector(wait, timeout=30_000)
 
 

@@ -14,6 +14,7 @@ from data_access import geo
 from data_access import indicators as ix
 from data_access.db import session_scope
 from data_access.users import DEMO_PASSWORD
+from browser_auth import submit_sign_in
 from helpers import settle
 from i18n.numbers import status_label
 
@@ -93,11 +94,7 @@ def test_a_leader_reads_every_page_on_a_phone(server, phone, artifacts, sample_s
     assert not _sidebar_open(page)
     page.screenshot(path=str(artifacts / "phone-sign-in.png"))
     assert not _covered(page, 'input[type="password"]')
-    page.locator('[data-testid="stTextInput"] input').first.fill("leader")
-    page.locator('input[type="password"]').fill(DEMO_PASSWORD)
-    page.locator('[data-testid="stFormSubmitButton"] button').click()
-    page.wait_for_selector('input[type="password"]', state="detached", timeout=30_000)
-    settle(page, quiet=1.5)
+    submit_sign_in(page, "leader", DEMO_PASSWORD)
 
     with session_scope(sample_sqlite) as s:
         period = ix.default_period(s)
@@ -190,11 +187,7 @@ def test_meeting_mode_reads_on_a_tablet(server, browser, artifacts) -> None:  # 
     try:
         page.goto(f"{server}/meeting?period=2026Q3")
         settle(page, quiet=1.5)
-        page.locator('[data-testid="stTextInput"] input').first.fill("display")
-        page.locator('input[type="password"]').fill(DEMO_PASSWORD)
-        page.locator('[data-testid="stFormSubmitButton"] button').click()
-        page.wait_for_selector('input[type="password"]', state="detached", timeout=30_000)
-        settle(page, quiet=1.5)
+        submit_sign_in(page, "display", DEMO_PASSWORD)
         for n in range(1, 8):
             assert page.locator('[data-testid="stException"]').count() == 0
             sizes = page.evaluate("""() => ({scroll: document.querySelector('[data-testid=stMain]').scrollWidth,

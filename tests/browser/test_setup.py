@@ -14,6 +14,7 @@ import shapely.geometry
 from sqlalchemy import func, select
 
 import setup_county as sc
+from browser_auth import submit_sign_in
 from browser_server import running_app
 from data_access import coords
 from data_access import models as m
@@ -60,11 +61,7 @@ def sign_in(page, url: str) -> None:  # noqa: ANN001
     if not page.url.startswith(url):
         page.goto(url)
         settle(page)
-    page.locator('[data-testid="stTextInput"] input').first.fill(ADMIN[0])
-    page.locator('[data-testid="stTextInput"] input[type="password"]').fill(ADMIN[1])
-    page.locator('[data-testid="stFormSubmitButton"] button').click()
-    page.wait_for_selector('[data-testid="stTextInput"] input[type="password"]', state="detached", timeout=30_000)
-    settle(page, quiet=1.5)
+    submit_sign_in(page, ADMIN[0], ADMIN[1], signed_in=True)
 
 
 def test_a_county_set_up_from_files_on_the_setup_page(empty_server, browser, page, artifacts,  # noqa: ANN001

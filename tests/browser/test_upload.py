@@ -7,7 +7,7 @@ import io
 import openpyxl
 import pytest
 
-from browser_auth import sign_in
+from browser_auth import sign_in, submit_sign_in
 from helpers import settle, upload
 
 pytestmark = pytest.mark.browser
@@ -123,11 +123,7 @@ def _open_upload(browser, url: str, width: int, height: int):  # noqa: ANN001, A
         closer = page.locator('[data-testid="stSidebarCollapseButton"] button')
         if closer.count() and closer.first.is_visible():
             closer.first.click(force=True)
-    page.locator('[data-testid="stTextInput"] input').first.fill("liaison_health")
-    page.locator('input[type="password"]').fill("demo2026")
-    page.locator('[data-testid="stFormSubmitButton"] button').click()
-    page.wait_for_selector('input[type="password"]', state="detached", timeout=30_000)
-    settle(page, quiet=1.5)
+    submit_sign_in(page, "liaison_health", "demo2026")
     page.get_by_text("① 选择部门和季度，下载模板").wait_for(timeout=30_000)
     return context, page
 

@@ -77,12 +77,17 @@ WRITES: list[Write] = [
         c.engine, a, c.ids["target_user"], display_name=f"改名{c.n()}", role="display", department_id=None),
         ADMIN_ONLY),
     Write("users.reset_password", lambda c, a: users.reset_password(c.engine, a, c.ids["target_user"],
-                                                                    f"Temp-pass-{c.n()}"), ADMIN_ONLY),
+                                                                    f"Temp-pass-{c.n()}"), ADMIN_ONLY,
+          prepare=lambda c: _session_of(c, "target_user")),
     Write("users.unlock", lambda c, a: users.unlock(c.engine, a, c.ids["target_user"]), ADMIN_ONLY),
     Write("users.set_active", lambda c, a: (users.set_active(c.engine, a, c.ids["target_user"], False),
-                                            users.set_active(c.engine, a, c.ids["target_user"], True)), ADMIN_ONLY),
+                                            users.set_active(c.engine, a, c.ids["target_user"], True)), ADMIN_ONLY,
+          prepare=lambda c: _session_of(c, "target_user")),
     Write("users.change_password (own)", lambda c, a: users.change_password(
         c.engine, a, users.DEMO_PASSWORD, "Changed-pass-1", "Changed-pass-1"), SIGNED_IN),
+    # Ends the actor's own session (the sign-out route), with its audit row.
+    Write("users.sign_out (own session)", lambda c, a: users.sign_out(c.engine, a, token=c.ids["prepared"].get(
+        a.username if a else None)), SIGNED_IN, prepare=lambda c: _sessions_of_everyone(c)),
     # reference data (data_access/admin.py)
     Write("admin.rename_region", lambda c, a: admin.rename_region(
         c.engine, a, c.ids["township"], f"测试镇{c.n()}", "Test town"), ADMIN_ONLY),
@@ -103,6 +108,28 @@ WRITES: list[Write] = [
     # Each allowed call opens the year before the earliest quarter there.
     Write("admin.open_quarters", lambda c, a: admin.open_quarters(c.engine, a, _year_before(c)), ADMIN_ONLY),
 ]
+
+
+def _session_of(c: Ctx, username: str) -> str:
+    """A live session of the account (a refused reset or disabling must leave it live)."""
+    from data_access import user_sessions
+
+    with session_scope(c.engine) as s:
+        user_id = s.scalar(select(m.User.id).where(m.User.username == username))
+        return user_sessions.start(s, user_id, dt.datetime.now(), users.security_settings(s))
+
+
+def _sessions_of_everyone(c: Ctx) -> dict[str, str]:
+    """A live session for every actor's account (prepared outside the comparison): username -> token."""
+    from data_access import user_sessions
+
+    tokens = {}
+    with session_scope(c.engine) as s:
+        cfg = users.security_settings(s)
+        for name in USERNAMES.values():
+            user_id = s.scalar(select(m.User.id).where(m.User.username == name))
+            tokens[name] = user_sessions.start(s, user_id, dt.datetime.now(), cfg)
+    return tokens
 
 
 def _year_before(c: Ctx) -> str:
@@ -360,8 +387,9 @@ def fingerprint(engine: Engine) -> dict[str, Any]:
     with session_scope(engine) as s:
         for table in m.Base.metadata.sorted_tables:
             out[f"count:{table.name}"] = s.scalar(select(func.count()).select_from(table))
-        for model, cols in ((m.User, None), (m.Department, None), (m.Target, None), (m.Period, None),
-                            (m.Indicator, None), (m.Setting, None), (m.ServicePoint, None), (m.Task, None), (m.Comment, None),
+        for model, cols in ((m.User, None), (m.UserSession, None), (m.Department, None), (m.Target, None),
+                            (m.Period, None), (m.Indicator, None), (m.Setting, None), (m.ServicePoint, None),
+                            (m.Task, None), (m.Comment, None),
                             (m.Region, ("id", "name_zh", "name_en", "aliases", "retired_on"))):
             columns = [c for c in model.__table__.columns if cols is None or c.name in cols]
             out[model.__tablename__] = sorted(
@@ -403,7 +431,7 @@ def test_write_matrix(county: Ctx, write: Write) -> None:
 
 
 # Functions with (engine, actor) that are not permission-checked writes, and why.
-NOT_IN_MATRIX = {"users.sign_out": "only appends the actor's own sign-out to the audit trail; changes no data"}
+NOT_IN_MATRIX: dict[str, str] = {}
 
 
 def test_matrix_covers_every_write_function() -> None:
@@ -434,6 +462,6 @@ def test_permission_rules() -> None:
         require(None, "audit.read")
     assert nobody.value.key == "access.signed_out"
     for action, roles in PERMISSIONS.items():
-        assert not allowed(Actor(9, "x", "display"), action) or action in ("briefing.export",
-                                                                           "account.change_password"), action
+        assert not allowed(Actor(9, "x", "display"), action) or action in (
+            "briefing.export", "account.change_password", "account.sign_out"), action
         assert "admin" in roles, action

@@ -1,0 +1,28 @@
+"""ASGI entry: the Streamlit app (app.py) with the sign-in cookie routes and the health check.
+
+    streamlit run serve.py --server.port 8501            # what `make run` does
+    uvicorn serve:app --host 127.0.0.1 --port 8501       # the same app under uvicorn (systemd, supervisor)
+
+Both serve the same thing: app.py's pages, POST /session/sign-in and /session/sign-out (the session
+cookie, serving/routes.py) and GET /healthz (200 when the database answers, else 503). Several
+processes may serve one PostgreSQL database: sessions live in the database (README, "Deploy on the
+county intranet").
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from serving.routes import routes
+
+try:
+    # app.py builds the navigation (st.navigation); the pages/ folder only holds its page files. Left
+    # to itself, Streamlit treats a folder named pages/ as an old-style multipage app until the first
+    # run of app.py in the process, and runs a deep link's page file alone, with a sidebar listing
+    # files (ui.auth.guard_page keeps that safe, not pretty). A shared link is often the first request.
+    from streamlit.runtime.pages_manager import PagesManager
+
+    PagesManager.uses_pages_directory = False
+except ImportError:  # a later Streamlit without the old mode
+    pass
+
+app = st.App("app.py", routes=routes())
