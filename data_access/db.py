@@ -142,14 +142,39 @@ def data_version(engine: Engine | None = None) -> int:
 
 
 def bump_data_version(session: Session) -> None:
-    """Call inside the transaction of any write that changes figures, targets or the registry."""
+    """Call inside the transaction of any write that changes figures, targets or the registry.
+
+    One UPDATE that adds 1 in the database, not a read in Python and a write of n + 1: two
+    overlapping commits would both read n and both write n + 1 (on PostgreSQL the second UPDATE waits
+    for the first and then re-evaluates value + 1 on the committed row), and a page would keep the
+    figures it cached under n + 1 from before the second write. The value is JSON (the settings
+    table), so the arithmetic is spelled per database."""
+    from sqlalchemy.exc import IntegrityError
+
     from data_access.models import Setting
 
-    row = session.get(Setting, DATA_VERSION_KEY)
-    if row is None:
-        session.add(Setting(key=DATA_VERSION_KEY, value=1))
-    else:
-        row.value = int(row.value or 0) + 1
+    if session.get_bind().dialect.name == "postgresql":
+        bump = text("UPDATE settings SET value = to_json(COALESCE((value #>> '{}')::bigint, 0) + 1) WHERE key = :k")
+    else:  # SQLite keeps JSON as text: '41' -> '42'
+        bump = text("UPDATE settings SET value = CAST(COALESCE(CAST(value AS INTEGER), 0) + 1 AS TEXT) WHERE key = :k")
+    if session.execute(bump, {"k": DATA_VERSION_KEY}).rowcount:
+        _expire_counter(session)
+        return
+    try:
+        with session.begin_nested():  # the first write of a new database: one inserts, another counts on
+            session.add(Setting(key=DATA_VERSION_KEY, value=1))
+    except IntegrityError:
+        session.execute(bump, {"k": DATA_VERSION_KEY})
+    _expire_counter(session)
+
+
+def _expire_counter(session: Session) -> None:
+    """A Setting row of the counter the session holds is stale after the UPDATE: read it again."""
+    from data_access.models import Setting
+
+    row = session.identity_map.get(session.identity_key(Setting, DATA_VERSION_KEY))
+    if row is not None:
+        session.expire(row)
 
 
 # ---------------------------------------------------------------- deployment: owner and app roles

@@ -33,6 +33,43 @@ def test_data_version_counts_writes(engine) -> None:
     assert db.data_version(engine) == 2
 
 
+def test_overlapping_commits_each_count(engine) -> None:  # noqa: ANN001
+    # Four writers commit at overlapping times (a sheet accepted while a registry edit and two
+    # admin changes are saved): the counter moves by four, not one.
+    import threading
+    import time
+
+    with db.session_scope(engine) as s:
+        db.bump_data_version(s)
+    start = db.data_version(engine)
+    gate = threading.Barrier(4)
+    errors: list[BaseException] = []
+
+    def writer() -> None:
+        try:
+            gate.wait()
+            with db.session_scope(engine) as s:
+                db.bump_data_version(s)
+                time.sleep(0.15)  # the rest of the write's transaction: all four overlap here
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer) for _ in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(30)
+    assert errors == []
+    assert db.data_version(engine) == start + 4
+
+
+def test_first_bump_of_a_new_database_inserts_the_counter_once(engine) -> None:  # noqa: ANN001
+    with db.session_scope(engine) as s:
+        db.bump_data_version(s)
+        db.bump_data_version(s)  # twice in one transaction: the row it just made, locked and counted
+    assert db.data_version(engine) == 2
+
+
 def test_failed_unit_of_work_changes_nothing(engine) -> None:
     try:
         with db.session_scope(engine) as s:
