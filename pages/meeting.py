@@ -17,7 +17,7 @@ from data_access.indicators import BEHIND, MET, NEAR, NO_DATA
 from ui import data, data_meeting
 from ui.auth import current_actor, guard_page
 from ui.format import status_colours
-from ui.meeting import download_buttons
+from ui.meeting import download_buttons, leave_page
 from ui.state import lang, tr
 
 # Streamlit can run a page file without app.py (first request after a start): check here too.
@@ -199,7 +199,7 @@ number_col.markdown(f'<div class="mt-num">{e(tr("meeting.slide_number", n=index 
 next_col.button(tr("meeting.next"), on_click=go, args=(1,), disabled=index == total - 1, width="stretch",
                 icon=":material/arrow_forward:", key="meeting_next", type="primary")
 if exit_col.button(tr("meeting.exit"), width="stretch", key="meeting_exit"):
-    st.switch_page("pages/home.py", query_params={"period": period})
+    st.switch_page(leave_page(), query_params={"period": period})
 
 # The handout: on the cover slide only, so the other slides stay clean on the projector.
 if key == "title":

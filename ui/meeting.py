@@ -31,6 +31,16 @@ def download_buttons(period: str, key_prefix: str) -> None:
             width="stretch", icon=":material/download:", on_click="ignore")
 
 
+def leave_page() -> str:
+    """Where 退出会议模式 goes: the overview for staff, the coverage map for the display account
+    (which may not open the overview), else any other page this role may open."""
+    paths = [s.path for s in pages_for(current_role()) if s.path != MEETING_PAGE]
+    for wanted in ("pages/home.py", "pages/map.py"):
+        if wanted in paths:
+            return wanted
+    return paths[0] if paths else MEETING_PAGE
+
+
 def overview_action(period: str) -> None:
     """Meeting-mode button and the briefing downloads, for roles that may open the meeting page."""
     if not any(s.path == MEETING_PAGE for s in pages_for(current_role())):

@@ -123,3 +123,18 @@ def test_display_account_cannot_open_unsuppressed_township_figures(app_engine) -
         assert not at.exception, page
         assert not at.dataframe, page
         assert not at.get("arrow_data_frame"), page
+
+
+def test_leaving_meeting_mode_opens_a_page_the_role_may_open(app_engine) -> None:  # noqa: ANN001
+    # The display account may not open the overview: 退出会议模式 took it to "无权打开此页面".
+    for role, title in (("display", "服务阵地覆盖地图"), ("leader", None)):
+        at = open_page("pages/meeting.py", state=signed_in(app_engine, role), query={"period": "2026Q2"})
+        _button(at, "meeting_exit").click().run()
+        assert not at.exception, role
+        text = _markdown(at) + "\n".join(w.value for w in at.warning)
+        assert "无权" not in text, role
+        if title:
+            assert any(title in t.value for t in at.title), role
+        else:
+            assert at.get("metric"), role  # the overview's figures
+        assert at.query_params.get("period") in ("2026Q2", ["2026Q2"]), role
