@@ -30,6 +30,7 @@ from data_access import models as m
 from data_access import suppression as sup
 from data_access.catalogue import point_types
 from i18n import name_of, t
+from i18n.numbers import count_text, percent
 
 # Geometry is rounded to 4 decimals (~11 m): finer than one screen pixel even at township zoom,
 # and it keeps the county payload small. Douglas-Peucker drops vertices closer than TOLERANCE.
@@ -235,7 +236,7 @@ def _number(x: object) -> float | None:
 
 
 def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.1f}%"
+    return "—" if value is None else f"{percent(value)}%"
 
 
 # --- the payload ----------------------------------------------------------------------------------
@@ -292,16 +293,16 @@ def _legend(colouring: Colouring, lang: str, target: ix.TargetInfo | None, villa
                        ix.NO_DATA: "map.legend.unknown_or_hidden" if public else "status.unknown"}[status], lang)
             if target is not None and status in (ix.MET, ix.NEAR, ix.BEHIND):
                 met_from, near_from = ix.status_thresholds(target, "ratio")
-                bound = {ix.MET: f"≥ {met_from * 100:.0f}%",
-                         ix.NEAR: f"{near_from * 100:.0f}%–{met_from * 100:.0f}%",
-                         ix.BEHIND: f"< {near_from * 100:.0f}%"}[status]
+                bound = {ix.MET: f"≥ {percent(met_from, 0)}%",
+                         ix.NEAR: f"{percent(near_from, 0)}%–{percent(met_from, 0)}%",
+                         ix.BEHIND: f"< {percent(near_from, 0)}%"}[status]
                 label = f"{label}（{bound}）" if lang == "zh" else f"{label} ({bound})"
             out.append(dict(label=label, colour=status_colour(status)))
         return out
     out, lower = [], 0.0
     for upper, rgb in RAMP:
         top = min(upper, 1.0)
-        out.append(dict(label=f"{lower * 100:.0f}%–{top * 100:.0f}%", colour=rgb + [FILL_ALPHA]))
+        out.append(dict(label=f"{percent(lower, 0)}%–{percent(top, 0)}%", colour=rgb + [FILL_ALPHA]))
         lower = upper
     out.append(dict(label=t("map.legend.no_data_or_hidden" if public else "common.no_data", lang),
                     colour=NO_DATA_FILL))
@@ -476,7 +477,7 @@ def _label(data: MapData, region: m.Region, lang: str) -> None:
 
 def _fmt_count(x: object) -> str:
     n = _number(x)
-    return "—" if n is None else f"{n:,.0f}"
+    return "—" if n is None else count_text(n)
 
 
 def _area_dict(area: m.Region) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from data_access import indicators as ix
 from data_access import models as m
 from i18n import t
+from i18n.numbers import count_text, fixed, percent
 
 OFF_TRACK, DROP, IMPOSSIBLE, JUMP = "off_track", "drop", "impossible", "jump"
 KINDS = (IMPOSSIBLE, OFF_TRACK, DROP, JUMP)
@@ -55,11 +56,11 @@ class Flag:
 
 
 def _pct(value: float) -> str:
-    return f"{value * 100:.1f}%"
+    return f"{percent(value)}%"
 
 
 def _num(value: float) -> str:
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+    return count_text(value)
 
 
 def _movement(kind: str, now: float, before: float) -> float | None:
@@ -145,16 +146,16 @@ def early_warnings(session: Session, period: m.Period, groups: Sequence[m.Region
         if worse > 0 and (worse > DROP_POINTS or (typical is not None and worse > 2 * typical and worse >= DROP_FLOOR)):
             direction = "down" if last < 0 else "up"
             flags.append(Flag(DROP, **base, reason_key=f"warn.reason.drop.{unit}.{direction}", severity=worse,
-                              values=dict(change=f"{abs(last):.1f}", before=fmt(points[-2][1]), value=fmt(value),
-                                          typical=f"{typical:.1f}" if typical is not None else "—")))
+                              values=dict(change=fixed(abs(last)), before=fmt(points[-2][1]), value=fmt(value),
+                                          typical=fixed(typical) if typical is not None else "—")))
         elif worse < 0 and ind.source == "report":  # registry counts move when rooms open: real, not typos
             better = -worse
             limit = JUMP_POINTS if ind.kind == "ratio" else JUMP_POINTS_COUNT
             if better > limit and (typical is None or better > 3 * typical):
                 direction = "up" if last > 0 else "down"
                 flags.append(Flag(JUMP, **base, reason_key=f"warn.reason.jump.{unit}.{direction}", severity=better,
-                                  values=dict(change=f"{abs(last):.1f}", before=fmt(points[-2][1]), value=fmt(value),
-                                              typical=f"{typical:.1f}" if typical is not None else "—")))
+                                  values=dict(change=fixed(abs(last)), before=fmt(points[-2][1]), value=fmt(value),
+                                              typical=fixed(typical) if typical is not None else "—")))
 
     flags += _impossible(session, period, groups, catalogue)
     order = {k: i for i, k in enumerate(KINDS)}
@@ -163,7 +164,7 @@ def early_warnings(session: Session, period: m.Period, groups: Sequence[m.Region
 
 
 def _signed(change: float, kind: str) -> str:
-    return f"{change * 100:+.1f}" if kind == "ratio" else f"{change:+,.1f}"
+    return percent(change, 1, sign=True) if kind == "ratio" else fixed(change, 1, sign=True, grouping=True)
 
 
 def _impossible(session: Session, period: m.Period, groups: Sequence[m.Region],

@@ -40,6 +40,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "common.no_target": ("未设目标", "No target set"),
     "common.download_excel": ("下载 Excel", "Download Excel"),
     "common.yes": ("是", "Yes"),
+    # A rate's change since last quarter, in percentage points: "+2.0 个百分点" / "+2.0 pp".
+    "numbers.points_change": ("{value} 个百分点", "{value} pp"),
     "common.no": ("否", "No"),
     "common.all": ("全部", "All"),
     "common.save": ("保存", "Save"),

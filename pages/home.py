@@ -10,7 +10,7 @@ import streamlit as st
 
 from data_access.indicators import BEHIND, LATE, MET, MISSING, NEAR, NO_DATA, NOT_DUE
 from ui import data, data_views, phone
-from ui.format import change_text, is_missing, status_label, target_text, value_text
+from ui.format import change_text, count_text, is_missing, percent, status_label, target_text, value_text
 from ui.frame import page_title, sample_banner
 from ui.auth import guard_page
 from ui.state import lang, name, tr
@@ -86,7 +86,7 @@ def target_table(items: list[dict]) -> pd.DataFrame:
                                              r["kind"], r["unit"], lg),
             tr("common.target_date"): str(tgt["target_date"]) if tgt else "",
             tr("common.status"): status_label(r["status"], lg),
-            tr("common.change"): change_text(r["change"], r["kind"]),
+            tr("common.change"): change_text(r["change"], r["kind"], lg),
             tr("home.col.thresholds"): thresholds(r),
             # Missing quarters are left out of the sparkline (a gap would turn the cell into text).
             tr("home.col.trend"): [round(v * scale, 2) for v in r["trend"] if not is_missing(v)],
@@ -132,7 +132,7 @@ def outcome(code: str, label_key: str, detail: str | None = None, inverse: bool 
     if r is None:
         return
     with next(outcome_cols):
-        delta = None if is_missing(r["change"]) else change_text(r["change"], r["kind"])
+        delta = None if is_missing(r["change"]) else change_text(r["change"], r["kind"], lg)
         st.metric(tr(label_key), value_text(r["value"], r["kind"], r["unit"], lg), delta=delta,
                   delta_color="inverse" if inverse else "normal", border=True,
                   help=f"{tr('home.outcome.vs_last')}: {delta or '—'}")
@@ -144,11 +144,11 @@ med = by_code.get("mediation_success")
 mh = by_code.get("mh_records")
 outcome("people_served", "home.outcome.people_served")
 outcome("mediation_success", "home.outcome.mediation",
-        tr("home.outcome.mediation_detail", disputes=f"{med['denominator']:,.0f}", resolved=f"{med['numerator']:,.0f}")
+        tr("home.outcome.mediation_detail", disputes=count_text(med['denominator']), resolved=count_text(med['numerator']))
         if med and not is_missing(med["denominator"]) else None)
 outcome("petitions", "home.outcome.petitions", inverse=True)
 outcome("mh_records", "home.outcome.mh_records",
-        tr("home.outcome.mh_detail", records=f"{mh['numerator']:,.0f}") if mh and not is_missing(mh["numerator"])
+        tr("home.outcome.mh_detail", records=count_text(mh['numerator'])) if mh and not is_missing(mh["numerator"])
         else None)
 
 st.divider()
@@ -161,8 +161,8 @@ if not behind:
 else:
     def gap_text(r: dict) -> str:
         if r["ind"]["kind"] == "ratio":
-            return tr("home.gap.points", gap=f"{r['shortfall'] * 100:.1f}")
-        return tr("home.gap.share", gap=f"{r['shortfall'] * 100:.0f}")
+            return tr("home.gap.points", gap=percent(r['shortfall']))
+        return tr("home.gap.share", gap=percent(r['shortfall'], 0))
 
     table = pd.DataFrame([{
         tr("common.township"): name(r["region"]),

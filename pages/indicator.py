@@ -7,7 +7,7 @@ import streamlit as st
 
 from data_access.indicators import NO_TARGET
 from ui import data, data_views, phone
-from ui.format import change_text, is_missing, status_label, target_text, value_text
+from ui.format import change_text, count_text, fixed, is_missing, percent, status_label, target_text, value_text
 from ui.frame import page_title, sample_banner
 from ui.auth import guard_page
 from ui.state import lang, name, tr
@@ -36,7 +36,7 @@ st.subheader(f"{name(ind)} · {period_label(period)}")
 value = county.get("value")
 cols = phone.one_row("indicator_cards").columns(3)
 cols[0].metric(tr("indicator.county_value"), value_text(value, kind, unit, lg),
-               delta=None if is_missing(county.get("change")) else change_text(county["change"], kind),
+               delta=None if is_missing(county.get("change")) else change_text(county["change"], kind, lg),
                delta_color="normal" if ind["higher_is_better"] else "inverse", border=True)
 if target:
     cols[1].metric(tr("common.target"), target_text(target["value"], target["comparison"], kind, unit, lg),
@@ -49,7 +49,7 @@ if target:
 if kind == "ratio" and not is_missing(county.get("denominator")):
     num_label = (ind["numerator_en"] if lg == "en" else ind["numerator_zh"]) or tr("common.numerator")
     den_label = (ind["denominator_en"] if lg == "en" else ind["denominator_zh"]) or tr("common.denominator")
-    facts.append(f"{num_label} / {den_label}: {county['numerator']:,.0f} / {county['denominator']:,.0f}")
+    facts.append(f"{num_label} / {den_label}: {count_text(county['numerator'])} / {count_text(county['denominator'])}")
 if facts:
     st.caption(" · ".join(facts))
 
@@ -63,8 +63,8 @@ def per_quarter(x: float | None) -> str:
     if is_missing(x):
         return "—"
     if kind == "ratio":
-        return tr("indicator.unit.points", value=f"{x * 100:+.1f}")
-    return f"{x:+,.1f}"
+        return tr("indicator.unit.points", value=percent(x, 1, sign=True))
+    return fixed(x, 1, sign=True, grouping=True)
 
 
 if traj:
@@ -109,15 +109,15 @@ for r in ordered:
     if kind == "ratio":
         num_col = (ind["numerator_en"] if lg == "en" else ind["numerator_zh"]) or tr("common.numerator")
         den_col = (ind["denominator_en"] if lg == "en" else ind["denominator_zh"]) or tr("common.denominator")
-        row[num_col] = "—" if is_missing(r["numerator"]) else f"{r['numerator']:,.0f}"
-        row[den_col] = "—" if is_missing(r["denominator"]) else f"{r['denominator']:,.0f}"
+        row[num_col] = "—" if is_missing(r["numerator"]) else count_text(r['numerator'])
+        row[den_col] = "—" if is_missing(r["denominator"]) else count_text(r['denominator'])
     row[tr("common.value")] = value_text(r["value"], kind, unit, lg)
-    row[tr("common.change")] = change_text(r["change"], kind)
+    row[tr("common.change")] = change_text(r["change"], kind, lg)
     row[tr("common.status")] = status_label(r["status"], lg)
     table_rows.append(row)
 phone.status_list([phone.Item(
     (tr("views.rank_of", rank=r["rank"], total=r["ranked"]) + " · " if r["rank"] else "") + name(r["region"]),
-    phone.figures(value_text(r["value"], kind, unit, lg), change_text(r["change"], kind)),
+    phone.figures(value_text(r["value"], kind, unit, lg), change_text(r["change"], kind, lg)),
     r["status"], status_label(r["status"], lg), r["region"]["code"]) for r in ordered], "indicator_areas")
 phone.wide("indicator_areas").dataframe(
              status_styler(pd.DataFrame(table_rows), [r["status"] for r in ordered], tr("common.status")),

@@ -11,6 +11,7 @@ from data_access import geo
 from data_access.suppression import shows_raw
 from data_access.registry import gaps_workbook
 from ui import auth, data, data_map, phone
+from ui.format import percent
 from ui.frame import page_title, sample_banner
 from ui.state import lang, name, tr
 
@@ -136,7 +137,7 @@ with right:
     if not summary.empty:
         shown = summary.copy()
         for col in ("room_coverage", "school_rooms"):
-            shown[col] = shown[col].map(lambda v: "—" if pd.isna(v) else f"{v * 100:.1f}%")
+            shown[col] = shown[col].map(lambda v: "—" if pd.isna(v) else f"{percent(v)}%")
         shown = shown.drop(columns=["code"]).rename(columns={
             "township": tr("common.township") if county_view else tr("map.area"), "rooms": tr("map.summary.rooms"),
             "villages": tr("map.summary.villages"), "room_coverage": tr("map.summary.room_coverage"),

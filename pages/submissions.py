@@ -6,7 +6,7 @@ import streamlit as st
 
 from ui import data, data_ingest
 from ui.auth import current_actor, guard_page
-from ui.format import value_text
+from ui.format import count_text, value_text
 from ui.frame import page_title, sample_banner
 from ui.state import lang, name, tr
 
@@ -72,8 +72,8 @@ else:
             if v is None:
                 return "—"
             if num is not None and den:
-                return f"{value_text(v, 'ratio', '%', lg)} ({num:,.0f}/{den:,.0f})"
-            return f"{v:,.0f}" if isinstance(v, (int, float)) else str(v)
+                return f"{value_text(v, 'ratio', '%', lg)} ({count_text(num)}/{count_text(den)})"
+            return count_text(v) if isinstance(v, (int, float)) else str(v)
         kinds = {k: tr(f"upload.kind.{k}") for k in ("new", "changed", "removed")}
         st.dataframe(pd.DataFrame([{
             tr("upload.col.change"): kinds[c["kind"]], tr("upload.col.area"): c["name"],

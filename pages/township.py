@@ -50,7 +50,7 @@ for r in rows:
                     target=target_text(tgt["value"], tgt["comparison"], ind["kind"], ind["unit"], lg))),
         tr("common.status"): status_label(r["status"], lg),
         tr("township.rank"): tr("views.rank_of", rank=r["rank"], total=r["ranked"]) if r["rank"] else "—",
-        tr("common.change"): change_text(r["change"], ind["kind"]),
+        tr("common.change"): change_text(r["change"], ind["kind"], lg),
     })
 phone.status_list([phone.Item(
     name(r["ind"]),

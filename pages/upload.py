@@ -10,7 +10,7 @@ import streamlit as st
 from data_access.access import PermissionDenied
 from ui import data, data_ingest
 from ui.auth import current_actor, guard_page
-from ui.format import value_text
+from ui.format import count_text, value_text
 from ui.frame import page_title, sample_banner
 from ui.problems import show_problems
 from ui.state import lang, name, tr
@@ -139,7 +139,7 @@ def shown(value: object, indicator: str) -> str:
         return value_text(value, "ratio", "%", lg)
     if indicator == "has_room":
         return tr("common.yes") if value else tr("common.no")
-    return f"{value:,.0f}" if isinstance(value, (int, float)) else str(value)
+    return count_text(value) if isinstance(value, (int, float)) else str(value)
 
 
 show_same = st.toggle(tr("upload.show_unchanged"), value=False, key="show_same")

@@ -3,8 +3,8 @@ with the briefing export so a page and a slide never disagree."""
 from __future__ import annotations
 
 from data_access.indicators import BEHIND, MET, NEAR, NO_DATA, NO_TARGET
-from i18n.numbers import (STATUS_KEYS, STATUS_SYMBOLS, change_text, is_missing, status_label,  # noqa: F401  (re-exported for pages)
-                          target_text, value_text)
+from i18n.numbers import (STATUS_KEYS, STATUS_SYMBOLS, change_text, count_text, fixed, is_missing,  # noqa: F401  (re-exported for pages)
+                          percent, round_half_up, status_label, target_text, value_text)
 
 # (text colour, background colour) per status, on the light theme; readable on a projector.
 STATUS_COLOURS: dict[str, tuple[str, str]] = {

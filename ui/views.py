@@ -14,7 +14,7 @@ import streamlit as st
 
 from data_access.indicators import BEHIND, MET, NEAR, NO_DATA, NO_TARGET
 from ui import data, data_views, styled_tables
-from ui.format import STATUS_COLOURS, is_missing, status_colours, status_label
+from ui.format import STATUS_COLOURS, fixed, is_missing, status_colours, status_label
 from ui.state import lang, name, tr
 
 STATUS_ORDER = [MET, NEAR, BEHIND, NO_DATA, NO_TARGET]
@@ -152,7 +152,7 @@ def trend_chart(detail: dict) -> alt.Chart | None:
     layers.append(base.mark_line(strokeWidth=3, point=alt.OverlayMarkDef(size=70)))
     if target is not None:
         rule = pd.DataFrame([dict(value=target["value"] * k, label=f"{tr('views.series.target')} "
-                                  f"{target['value'] * k:,.0f}{'%' if ind['kind'] == 'ratio' else ''}")])
+                                  f"{fixed(target['value'] * k, 0, grouping=True)}{'%' if ind['kind'] == 'ratio' else ''}")])
         layers.append(alt.Chart(rule).mark_rule(color="#1a7f37", strokeWidth=2).encode(y="value:Q"))
         layers.append(alt.Chart(rule).mark_text(align="left", dx=4, dy=-8, color="#1a7f37", fontSize=13,
                                                 fontWeight="bold")
@@ -164,7 +164,7 @@ def ranking_chart(rows: list[dict], ind: dict, target_value: float | None) -> al
     """Areas as horizontal bars, best first, coloured and labelled by status, the target as a rule."""
     k = scale(ind["kind"])
     frame = pd.DataFrame([dict(area=name(r["region"]), value=r["value"] * k,
-                               label=f"{r['value'] * k:,.1f}{'%' if ind['kind'] == 'ratio' else ''}",
+                               label=f"{fixed(r['value'] * k, 1, grouping=True)}{'%' if ind['kind'] == 'ratio' else ''}",
                                status=status_label(r["status"], lang()), rank=r["rank"], code=r["status"])
                           for r in rows if not is_missing(r["value"])])
     if frame.empty:

@@ -19,7 +19,7 @@ from data_access import models as m
 from data_access import suppression as sup
 from data_access.briefing.notes import next_steps
 from i18n import name_of, t
-from i18n.numbers import change_text, is_missing, status_label, target_text, value_text
+from i18n.numbers import change_text, count_text, is_missing, status_label, target_text, value_text
 
 SLIDES = ("title", "overview", "behind", "map", "departments", "outcomes", "next_steps")
 TOP_BEHIND = 3  # townships named per indicator behind target: what fits on a projector line
@@ -128,7 +128,7 @@ def _count_text(value: float | None, flag: str | None, th: sup.Thresholds, lang:
         return sup.flag_text(flag, th, lang) or ""
     if is_missing(value):
         return ""
-    return f"{value:,.0f}"
+    return count_text(value)
 
 
 def _value_text(value: float | None, flag: str | None, kind: str, unit: str, th: sup.Thresholds, lang: str) -> str:
@@ -219,7 +219,7 @@ def _figure(item: ix.IndicatorStatus, lang: str, th: sup.Thresholds, flags: dict
         # A hidden county value cannot carry a status either: the status would hint at it.
         status=ix.NO_DATA if vflag else item.status,
         status_text=status_label(ix.NO_DATA if vflag else item.status, lang),
-        change_text="—" if vflag or hidden_before else change_text(item.change, item.kind), flag=vflag)
+        change_text="—" if vflag or hidden_before else change_text(item.change, item.kind, lang), flag=vflag)
 
 
 def assemble(session: Session, period_code: str, lang: str = "zh", today: dt.date | None = None) -> Briefing | None:

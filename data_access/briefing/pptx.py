@@ -21,6 +21,7 @@ from data_access.briefing.content import SLIDES, Briefing, Figure, worst_text
 from data_access.briefing.mapimage import render_map
 from data_access.indicators import BEHIND, MET, NEAR, NO_DATA
 from i18n import t
+from i18n.numbers import percent
 
 FONT = "Microsoft YaHei"
 FONT_EA = "微软雅黑"
@@ -149,7 +150,7 @@ def _bar_chart(slide, categories: list[str], series: list[tuple[str, list[float 
 
 
 def _pct(f: Figure) -> float | None:
-    return None if f.value is None else round(f.value * 100, 1)
+    return None if f.value is None else float(percent(f.value))
 
 
 def build_deck(b: Briefing) -> bytes:
@@ -177,7 +178,7 @@ def build_deck(b: Briefing) -> bytes:
     rates = [f for f in b.targets if f.kind == "ratio"]
     _bar_chart(slide, [f.name for f in rates],
                [(t("meeting.chart.value", b.lang), [_pct(f) for f in rates]),
-                (t("meeting.chart.target", b.lang), [None if f.target is None else round(f.target * 100, 1)
+                (t("meeting.chart.target", b.lang), [None if f.target is None else float(percent(f.target))
                                                     for f in rates])],
                Inches(8.3), Inches(1.6), Inches(4.7), Inches(5.3))
 
@@ -199,7 +200,7 @@ def build_deck(b: Briefing) -> bytes:
             areas.sort(key=lambda a: (a["value"] is None, a["value"] if a["value"] is not None else 0))
             top = Inches(1.5) + Inches(0.42) * len(rows)
             _bar_chart(slide, [a["region"] + (f" ({a['value_text']})" if a["value"] is None else "") for a in areas],
-                       [(first.figure.name, [None if a["value"] is None else round(a["value"] * 100, 1)
+                       [(first.figure.name, [None if a["value"] is None else float(percent(a["value"]))
                                              for a in areas])],
                        Inches(0.5), top, Inches(12.3), max(Inches(6.5) - top, Inches(2.5)))
 

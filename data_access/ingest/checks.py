@@ -24,10 +24,10 @@ from data_access.ingest.file_origin import other_department, wrong_quarter
 from data_access.ingest.places import EntityIndex, is_footer
 from data_access.ingest.problems import ERROR, NOTICE, WARNING, Problem, a1, as_shown, err, note, show_value, warn
 from data_access.ingest.reader import PARSERS, Parsed, ReadResult, excel_error_key, header_labels, parse_rate
-from i18n.numbers import value_text
 from data_access.ingest.templates import FIRST_DATA_ROW, HEADER_ROWS
 from data_access.ingest.spec import (CODE, COUNT, DEN, NAME, NUM, RATE, REGION_LEVELS, TEMPLATE_VERSION,
                                      SheetSpec, norm_label)
+from i18n.numbers import percent, value_text
 
 NOTICE_PER_KEY = 20            # individual notices per kind; the rest are counted in one line
 JUMP_RATIO_POINTS = 0.30       # a rate that moves more than 30 points in a quarter
@@ -605,7 +605,7 @@ def _region_rows(session: Session, checked: Checked, parsed_rows: list, key_col:
                         and abs(rate_p.value - value) > 0.005:
                     checked.problems.append(warn("ingest.warn.rate_mismatch", sheet=sheet, row=r, col=rate_c,
                                                  value=show_value(values[f"{code}:rate"][0].value),
-                                                 computed=f"{value * 100:.1f}%"))
+                                                 computed=f"{percent(value)}%"))
                 checked.observations.append(dict(indicator_id=info.id, region_id=entity.region_id,
                                                  period_id=spec.period_id, numerator=num, denominator=den,
                                                  value=value))
@@ -696,7 +696,7 @@ def _jump_warnings(session: Session, checked: Checked, parsed_rows: list, period
         info = kinds[o["indicator_id"]]
         if info.kind == "ratio":
             jumped = abs(new - prev) > JUMP_RATIO_POINTS
-            shown_new, shown_old = f"{new * 100:.1f}%", f"{prev * 100:.1f}%"
+            shown_new, shown_old = f"{percent(new)}%", f"{percent(prev)}%"
             key = f"{info.code}:num"
         else:
             jumped = abs(new - prev) >= JUMP_COUNT_MIN and (

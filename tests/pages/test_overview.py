@@ -28,7 +28,8 @@ def test_change_status_and_thresholds_per_indicator(app_engine) -> None:
     n2, d2, _ = _sums(app_engine, "awareness_rural", "2026Q2")
     row = frame.loc["农村普通人群心理健康核心知识知晓率"]
     assert row["当前值"] == f"{n3 / d3 * 100:.1f}%"
-    assert row["较上季度"] == f"{(n3 / d3 - n2 / d2) * 100:+.1f} pp"
+    from i18n.numbers import percent
+    assert row["较上季度"] == f"{percent(n3 / d3 - n2 / d2, 1, sign=True)} 个百分点"
     assert row["达标线 / 接近线"] == "≥ 60% / ≥ 55%"   # target 60 %, near band 5 points
     expected = "达标" if n3 / d3 >= 0.6 else ("接近" if n3 / d3 >= 0.55 else "滞后")
     assert expected in row["状态"]
