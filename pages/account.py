@@ -7,7 +7,7 @@ from data_access import users
 from ui import auth
 from ui.data_admin import attempt, flash, show_flash
 from ui.frame import page_title
-from ui.state import tr
+from ui.state import tr, trm
 
 auth.guard_page(__file__)
 page_title("account.title")
@@ -16,10 +16,10 @@ user = auth.current_user() or {}
 if user.get("must_change_password"):
     st.warning(tr("auth.must_change"))
 
-st.markdown(tr("account.who", name=user.get("display_name", ""), username=user.get("username", ""),
+st.markdown(trm("account.who", name=user.get("display_name", ""), username=user.get("username", ""),
                role=tr(f"role.{user.get('role')}")))
 if user.get("department_code"):
-    st.caption(tr("account.department", code=user["department_code"]))
+    st.caption(trm("account.department", code=user["department_code"]))
 
 st.subheader(tr("auth.change_password"))
 st.caption(tr("account.rules", min=users.PASSWORD_MIN))

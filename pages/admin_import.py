@@ -13,7 +13,7 @@ from ui import auth, data, data_admin, data_ingest
 from ui.data_admin import flash, show_flash
 from ui.frame import page_title
 from ui.problems import show_problems
-from ui.state import lang, tr
+from ui.state import lang, tr, trm
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PREVIEW_KEY = "import_preview"
@@ -70,7 +70,7 @@ st.markdown(tr("refimport.summary_refused", rows=preview.rows_read, errors=count
             if count["error"] else tr("refimport.summary", rows=preview.rows_read, errors=count["error"],
                                       warnings=count["warning"], notices=count["notice"]))
 if preview.read.located is not None:
-    st.caption(tr("upload.sheet_used", sheet=preview.read.located.sheet, row=preview.read.located.header_row + 1))
+    st.caption(trm("upload.sheet_used", sheet=preview.read.located.sheet, row=preview.read.located.header_row + 1))
 show_problems(problems)
 if count["error"] or count["warning"]:
     st.download_button(tr("upload.download_annotated"), data_admin.import_annotated(preview),

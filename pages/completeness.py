@@ -9,7 +9,7 @@ import streamlit as st
 from ui import data, data_ingest
 from ui.frame import page_title, sample_banner
 from ui.auth import guard_page
-from ui.state import lang, name, tr
+from ui.state import lang, md, name, tr, trm
 
 # Streamlit can run a page file without app.py (first request after a start): check here too.
 guard_page(__file__)
@@ -67,6 +67,6 @@ else:
     for o in owing[::-1]:
         status = tr("completeness.overdue_days", days=o["days_overdue"]) if o["status"] == "missing" \
             else tr("completeness.due_short")
-        who = f" · {o['liaison_name']} {o['liaison_phone'] or ''}" if o["liaison_name"] else ""
-        st.markdown("- " + tr("completeness.owing_line", department=o["name_en"] if lg == "en" else o["name_zh"],
+        who = f" · {md(o['liaison_name'])} {md(o['liaison_phone'] or '')}" if o["liaison_name"] else ""
+        st.markdown("- " + trm("completeness.owing_line", department=o["name_en"] if lg == "en" else o["name_zh"],
                               period=o["period"], deadline=o["deadline"].isoformat(), status=status) + who)

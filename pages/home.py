@@ -13,7 +13,7 @@ from ui import data, data_views, phone
 from ui.format import change_text, count_text, is_missing, percent, status_label, target_text, value_text
 from ui.frame import page_title, sample_banner
 from ui.auth import guard_page
-from ui.state import lang, name, tr
+from ui.state import lang, md, name, tr, trm
 from ui.views import grouped_name, link_query, period_label, period_picker, status_styler
 
 # Streamlit can run a page file without app.py (first request after a start): check here too.
@@ -41,7 +41,7 @@ if view is None:
 actions[2].page_link("pages/warnings.py", label=tr("home.open_warnings", count=view["warnings"]),
                      icon=":material/warning:", query_params=link_query(period=period))
 
-st.subheader(tr("home.heading", region=name(view["region"]), period=period_label(period)))
+st.subheader(trm("home.heading", region=name(view["region"]), period=period_label(period)))
 if not view["has_data"]:
     st.info(tr("home.period_no_data", period=period_label(period)))
 
@@ -206,4 +206,4 @@ for r in shown:
     else:
         state = tr("home.attention.not_due")
     colour = {MISSING: "red", LATE: "orange"}.get(r["state"], "gray")
-    st.markdown(f"- **{name(r)}** — :{colour}[{state}]")
+    st.markdown(f"- **{md(name(r))}** — :{colour}[{state}]")

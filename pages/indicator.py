@@ -10,7 +10,7 @@ from ui import data, data_views, phone
 from ui.format import change_text, count_text, fixed, is_missing, percent, status_label, target_text, value_text
 from ui.frame import page_title, sample_banner
 from ui.auth import guard_page
-from ui.state import lang, name, tr
+from ui.state import lang, md, name, tr, trm
 from ui.views import (link_query, period_label, period_picker, ranking_chart, status_styler, township_picker,
                       indicator_picker, trend_chart)
 
@@ -31,7 +31,7 @@ if detail is None:
 
 kind, unit = ind["kind"], ind["unit"]
 target, county, traj = detail["target"], detail["county"] or {}, detail["trajectory"]
-st.subheader(f"{name(ind)} · {period_label(period)}")
+st.subheader(f"{md(name(ind))} · {period_label(period)}")
 
 value = county.get("value")
 cols = phone.one_row("indicator_cards").columns(3)
@@ -132,7 +132,7 @@ else:
     town = township_picker("detail_township", "indicator.villages_pick")
     rows = data_views.villages(data.version(), period, ind["code"], town["code"]) or []
     with_value = sum(1 for r in rows if not is_missing(r["value"]) and r["value"] >= 1)
-    st.markdown(tr("indicator.villages_summary", township=name(town), count=len(rows), with_value=with_value))
+    st.markdown(trm("indicator.villages_summary", township=name(town), count=len(rows), with_value=with_value))
     village_table = pd.DataFrame([{
         tr("common.village"): name(r),
         tr("indicator.has_room") if ind["code"] == "room_coverage" else tr("common.value"):

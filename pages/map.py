@@ -13,7 +13,7 @@ from data_access.registry import gaps_workbook
 from ui import auth, data, data_map, phone
 from ui.format import percent
 from ui.frame import page_title, sample_banner
-from ui.state import lang, name, tr
+from ui.state import lang, md, name, tr, trm
 
 auth.guard_page(__file__)
 
@@ -114,7 +114,7 @@ def swatch(colour: list[int], label: str, round_: bool = False) -> str:
 left, right = st.columns([2, 1.3])
 with left:
     st.pydeck_chart(view[1], height=data_map.PHONE_MAP[1] if on_phone else 620, key="coverage_map")
-    st.markdown(f"**{tr('map.legend')}** · {html.escape(colour_labels[colouring])}<br>"
+    st.markdown(f"**{tr('map.legend')}** · {md(colour_labels[colouring])}<br>"
                 + "".join(swatch(item["colour"], item["label"]) for item in payload.legend),
                 unsafe_allow_html=True)
     if payload.scale == "county":
@@ -129,7 +129,7 @@ with left:
     if public:
         st.caption(tr("map.suppressed_note"))
     if tile:
-        st.caption(tr("map.tiles_on", url=tile))
+        st.caption(trm("map.tiles_on", url=tile))
 
 with right:
     st.markdown(f"#### {tr('map.summary') if county_view else tr('map.summary.counties')}")

@@ -17,7 +17,7 @@ from ui import data, data_map
 from ui import auth
 from ui.auth import current_actor, current_role
 from ui.frame import page_title, sample_banner
-from ui.state import lang, name, tr
+from ui.state import lang, md, name, tr, trm
 
 auth.guard_page(__file__)
 
@@ -121,15 +121,15 @@ def _save(action, *args) -> bool:  # noqa: ANN001
             point = action(s, current_actor(), *args)
             saved = (point.name_en if lg == "en" else point.name_zh, point.retired_on)
     except registry.RegistryError as err:
-        st.error(tr("registry.failed") + "\n\n" + "\n".join(f"- {msg}" for msg in err.messages(lg)))
+        st.error(tr("registry.failed") + "\n\n" + "\n".join(f"- {md(msg)}" for msg in err.messages(lg)))
         return False
     except PermissionDenied as err:
         st.error(tr(err.key))
         return False
     if saved[1] is not None and action is registry.retire_point:
-        st.session_state["registry_flash"] = tr("registry.retired_ok", name=saved[0], date=saved[1].isoformat())
+        st.session_state["registry_flash"] = trm("registry.retired_ok", name=saved[0], date=saved[1].isoformat())
     else:
-        st.session_state["registry_flash"] = tr("registry.saved", name=saved[0])
+        st.session_state["registry_flash"] = trm("registry.saved", name=saved[0])
     return True
 
 

@@ -17,7 +17,7 @@ from ui import auth, data_setup
 from ui.data_admin import attempt, flash, show_flash
 from ui.frame import page_title
 from ui.problems import show_problems
-from ui.state import lang, name, tr
+from ui.state import lang, name, tr, trm
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -41,10 +41,10 @@ with overview:
     for n, step in enumerate(found, start=1):
         mark = ":green[:material/check_circle:]" if step.done else ":orange[:material/radio_button_unchecked:]"
         has_facts = step.facts and (step.done or any(v for v in step.facts.values() if isinstance(v, int)))
-        facts = tr(f"setup.facts.{step.key}", **step.facts) if has_facts else ""
+        facts = trm(f"setup.facts.{step.key}", **step.facts) if has_facts else ""
         st.markdown(f"{mark} **{n}. {tr(f'setup.step.{step.key}')}**" + (f"  \n{facts}" if facts else ""))
         if step.missing:
-            st.caption("\n".join(f"- {tr(key, **values)}" for key, values in step.missing))
+            st.caption("\n".join(f"- {trm(key, **values)}" for key, values in step.missing))
 
 
 def expander(key: str, n: int):  # noqa: ANN201
@@ -165,7 +165,7 @@ with expander("boundaries", 3):
         raw, checked = remembered("setup_boundaries", upload, options, lambda b, n: data_setup.load_boundaries(
             b, n, crs=options[0], level=options[1], repair=options[2], write=False))
         if checked.crs_name:
-            st.caption(tr(f"setup.crs.how.{checked.crs_how or 'file'}", crs=checked.crs_name))
+            st.caption(trm(f"setup.crs.how.{checked.crs_how or 'file'}", crs=checked.crs_name))
         counts = checked.counts
         if checked.features:
             m1, m2, m3, m4 = st.columns(4)

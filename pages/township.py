@@ -10,7 +10,7 @@ from ui import data, data_views, phone
 from ui.format import change_text, is_missing, status_label, target_text, value_text
 from ui.frame import page_title, sample_banner
 from ui.auth import guard_page
-from ui.state import lang, name, tr
+from ui.state import lang, md, name, tr
 from ui.views import link_query, period_label, period_picker, status_styler, township_picker
 
 # Streamlit can run a page file without app.py (first request after a start): check here too.
@@ -29,7 +29,7 @@ if profile is None:
     st.stop()
 
 region = profile["region"]
-st.subheader(f"{name(region)} · {period_label(period)}")
+st.subheader(f"{md(name(region))} · {period_label(period)}")
 kind = tr(f"township.kind.{region['kind']}") if region.get("kind") else ""
 st.caption(tr("township.facts", kind=kind, population=f"{region['population'] or 0:,}", villages=profile["villages"]))
 st.page_link("pages/warnings.py", label=tr("township.open_warnings", count=profile["warnings"]),

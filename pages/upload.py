@@ -13,7 +13,7 @@ from ui.auth import current_actor, guard_page
 from ui.format import count_text, value_text
 from ui.frame import page_title, sample_banner
 from ui.problems import show_problems
-from ui.state import lang, name, tr
+from ui.state import lang, name, tr, trm
 
 # Streamlit can run a page file without app.py (first request after a start): check here too.
 guard_page(__file__)
@@ -64,7 +64,7 @@ if period_info["end_date"] >= today:
     st.warning(tr("upload.period_open", period=labels[period]))
 current = data_ingest.current_version(dept["id"], period)
 if current:
-    st.caption(tr("upload.current", version=current["version"], at=f"{current['uploaded_at']:%Y-%m-%d %H:%M}",
+    st.caption(trm("upload.current", version=current["version"], at=f"{current['uploaded_at']:%Y-%m-%d %H:%M}",
                   who=current["who"]))
 else:
     st.caption(tr("upload.none_yet"))
@@ -104,7 +104,7 @@ st.markdown(tr("upload.summary_refused", rows=rows_read, errors=len(errors), war
             tr("upload.summary", rows=rows_read, errors=len(errors), warnings=len(warnings), notices=len(notices)))
 loc = preview.checked.read.located if preview.checked else None
 if loc is not None:
-    st.caption(tr("upload.sheet_used", sheet=loc.sheet, row=loc.header_row + 1))
+    st.caption(trm("upload.sheet_used", sheet=loc.sheet, row=loc.header_row + 1))
 # First thing a liaison reads about a file that can go in: what happens to the quarter's figures it
 # does not give. By default they stay; deleting them is its own button behind its own confirmation.
 if preview.ok and not preview.identical and preview.not_in_file:
@@ -172,7 +172,7 @@ if mode is not None:
         st.stop()
     if result.status == "accepted":
         st.session_state.pop(PREVIEW_KEY, None)
-        message = tr("ingest.result.accepted", department=name(dept), period=labels[period],
+        message = trm("ingest.result.accepted", department=name(dept), period=labels[period],
                      version=result.version_no)
         if result.deleted:
             message += " " + tr("upload.result_deleted", count=result.deleted)

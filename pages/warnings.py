@@ -9,7 +9,7 @@ from data_access.warnings import KINDS
 from ui import data, data_views, phone
 from ui.frame import page_title, sample_banner
 from ui.auth import guard_page
-from ui.state import lang, name, tr
+from ui.state import lang, name, tr, trm
 from ui.views import period_label, period_picker
 
 # Streamlit can run a page file without app.py (first request after a start): check here too.
@@ -39,7 +39,7 @@ kids = data_views.children(data.version())["children"]
 by_code = {k["code"]: k for k in kids}
 asked_town = st.query_params.get("township")
 if asked_town and asked_town not in by_code:
-    st.warning(tr("views.unknown_township", asked=asked_town))
+    st.warning(trm("views.unknown_township", asked=asked_town))
     asked_town = None
 options = [""] + list(by_code)
 town_labels = {c: tr("common.all") if not c else name(by_code[c]) for c in options}

@@ -26,7 +26,7 @@ import streamlit as st
 from data_access import db, user_sessions, users
 from data_access.access import Actor
 from data_access.db import session_scope
-from ui.state import lang, tr
+from ui.state import lang, tr, trm
 
 log = logging.getLogger("dashboard.auth")
 
@@ -437,7 +437,7 @@ def sidebar_account() -> None:
         return
     with st.sidebar:
         st.divider()
-        st.caption(tr("auth.signed_in_as", name=user.get("display_name") or user["username"],
+        st.caption(trm("auth.signed_in_as", name=user.get("display_name") or user["username"],
                       role=tr(f"role.{user['role']}")))
         st.page_link("pages/account.py", label=tr("auth.change_password"), icon=":material/key:")
         sign_out_button()

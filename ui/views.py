@@ -15,7 +15,7 @@ import streamlit as st
 from data_access.indicators import BEHIND, MET, NEAR, NO_DATA, NO_TARGET
 from ui import data, data_views, styled_tables
 from ui.format import STATUS_COLOURS, fixed, is_missing, status_colours, status_label
-from ui.state import lang, name, tr
+from ui.state import lang, name, tr, trm
 
 STATUS_ORDER = [MET, NEAR, BEHIND, NO_DATA, NO_TARGET]
 
@@ -31,7 +31,7 @@ def _url_select(key: str, param: str, label: str, options: list[str], labels: di
     box = container or st
     asked = st.query_params.get(param)
     if asked and asked not in options:
-        st.warning(tr(unknown_key, asked=asked))
+        st.warning(trm(unknown_key, asked=asked))
     start = asked if asked in options else default
     if st.session_state.get(key) not in options:
         st.session_state.pop(key, None)
