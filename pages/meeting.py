@@ -109,9 +109,9 @@ def table(head: list[str], rows: list[str]) -> str:
             + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
 
 
-def slide(title: str | None, body: str, footnote: bool = False) -> None:
+def slide(title: str | None, body: str) -> None:
     head = f'<div class="mt-title">{e(title)}</div>' if title else ""
-    foot = f'<div class="mt-foot">{e(b.footnote)}</div>' if footnote and b.any_suppressed else ""
+    foot = f'<div class="mt-foot">{e(b.footnote)}</div>' if b.needs_footnote(key) else ""
     st.markdown(f'<div class="mt-slide">{head}{body}{foot}</div>', unsafe_allow_html=True)
 
 
@@ -135,7 +135,7 @@ elif key == "behind":
                 f"<td class='num'>{e(i.figure.target_text)}</td>{status_cell(i.figure.status, i.figure.status_text)}"
                 f"<td>{e(worst_text(i, lg))}</td></tr>" for i in b.behind]
         body = table([col("indicator"), col("value"), col("target"), col("status"), col("worst")], rows)
-    slide(b.titles[key], body, footnote=True)
+    slide(b.titles[key], body)
 elif key == "map":
     # The same picture as in the deck and the PDF, inline so it stays inside the slide's height.
     png = data_meeting.map_png(version, period, lg)
@@ -164,7 +164,7 @@ elif key == "outcomes":
                      for r in b.outcome_table[1:]]
         towns = table(b.outcome_table[0], body_rows).replace('class="mt"', 'class="mt mt-small"', 1)
     slide(b.titles[key], f'<div class="mt-pair" style="display:flex;gap:2rem;align-items:flex-start">'
-                         f'<div style="flex:4">{county}</div><div style="flex:6">{towns}</div></div>', footnote=True)
+                         f'<div style="flex:4">{county}</div><div style="flex:6">{towns}</div></div>')
 elif key == "next_steps":
     items = "".join(f"<li>{e(s)}</li>" for s in b.next_steps)
     body = f'<ol class="mt-steps">{items}</ol>' if items else f'<div class="mt-lead">{e(tr("meeting.no_steps"))}</div>'

@@ -120,6 +120,26 @@ class Briefing:
     def slide_count(self) -> int:
         return len(SLIDES)
 
+    def behind_chart(self) -> BehindItem | None:
+        """The indicator whose townships the behind slide charts: the first one broken down by township."""
+        return next((i for i in self.behind if i.by_township), None)
+
+    def needs_footnote(self, key: str) -> bool:
+        """Whether a slide shows a suppressed figure ("*"), and so the footnote that explains it.
+        A footnote on a slide where nothing is hidden sends the room looking for what is."""
+        hidden = sup.flag_text(sup.SMALL, self.thresholds, self.lang)
+        if key == "overview":
+            return any(f.flag for f in self.targets)
+        if key == "behind":
+            chart = self.behind_chart()
+            return (any(i.figure.flag or i.hidden for i in self.behind)
+                    or (chart is not None and any(r["suppressed"] for r in self.township_rows
+                                                  if r["indicator"] == chart.figure.code)))
+        if key == "outcomes":
+            return any(f.flag for f in self.outcomes) or any(
+                cell == hidden for row in self.outcome_table[1:] for cell in row[1:])
+        return False
+
 
 # --- formatting (data_access may not import ui/, so the few rules live here) -------------------
 

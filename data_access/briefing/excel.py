@@ -88,7 +88,7 @@ def build_workbook(b: Briefing) -> bytes:
 
     col = lambda k: t(f"meeting.col.{k}", lang)  # noqa: E731
     # Two value columns: the number (blank when suppressed or missing) and the text as shown.
-    head = [col("code"), col("indicator"), col("value"), col("value") + " *", col("numerator"), col("denominator")]
+    head = [col("indicator_code"), col("indicator"), col("value"), col("value") + " *", col("numerator"), col("denominator")]
     _sheet(wb, t("meeting.sheet.overview", lang), head + [col("target"), col("status"), col("change")],
            [_figure_row(f, True) for f in b.targets], [22, 50, 12, 14, 12, 12, 14, 12, 14], percent_cols=[3],
            percent_rows=[i for i, f in enumerate(b.targets) if f.kind == "ratio"])
@@ -96,7 +96,7 @@ def build_workbook(b: Briefing) -> bytes:
            [_figure_row(f, False) for f in b.outcomes], [22, 40, 12, 14, 12, 12, 14], percent_cols=[3],
            percent_rows=[i for i, f in enumerate(b.outcomes) if f.kind == "ratio"])
     _sheet(wb, t("meeting.sheet.townships", lang),
-           [col("code"), col("indicator"), col("code"), col("township"), col("numerator"), col("denominator"),
+           [col("indicator_code"), col("indicator"), col("township_code"), col("township"), col("numerator"), col("denominator"),
             col("value"), col("value") + " *", col("status"), col("suppressed")],
            [[r["indicator"], r["indicator_name"], r["region_code"], r["region"], _count(r["numerator"]), _count(r["denominator"]),
              r["value"], r["value_text"], r["status"], t("common.yes", lang) if r["suppressed"] else ""]

@@ -64,7 +64,7 @@ class _Doc(FPDF):
         self.set_creator("心理服务督导平台")
         self.set_lang("zh-CN" if b.lang == "zh" else "en")
 
-    def slide(self, key: str, footnote: bool = False) -> None:
+    def slide(self, key: str) -> None:
         self.add_page()
         b = self.b
         if key != "title":
@@ -77,7 +77,7 @@ class _Doc(FPDF):
             self.line(15, 26, self.w - 15, 26)
         self.set_font("cjk", "", 9)
         self.set_text_color(*GREY)
-        if footnote and b.any_suppressed:
+        if b.needs_footnote(key):
             self.set_xy(15, self.h - 22)
             self.multi_cell(self.w - 30, 4.5, b.footnote)
         self.set_xy(15, self.h - 11)
@@ -165,7 +165,7 @@ def build_pdf(b: Briefing) -> bytes:
               [5.2, 1.3, 1.3, 1.3, 1.3], size=12.5, statuses=[f.status for f in b.targets], status_col=3, line=10)
 
     # 3 short of target
-    doc.slide("behind", footnote=True)
+    doc.slide("behind")
     if not b.behind:
         doc.set_font("cjk", "", 18)
         doc.cell(0, 14, t("meeting.no_behind", lang))
@@ -174,7 +174,7 @@ def build_pdf(b: Briefing) -> bytes:
         doc.table([head] + [[i.figure.name, i.figure.text, i.figure.target_text, i.figure.status_text,
                              worst_text(i, lang)] for i in b.behind],
                   [3.2, 1.1, 1.1, 1.1, 5.0], size=10.5, statuses=[i.figure.status for i in b.behind], status_col=3)
-        first = next((i for i in b.behind if i.by_township), None)
+        first = b.behind_chart()
         if first is not None:
             rows = [r for r in b.township_rows if r["indicator"] == first.figure.code]
             rows.sort(key=lambda r: (r["value"] is None, r["value"] if r["value"] is not None else 0))
@@ -209,7 +209,7 @@ def build_pdf(b: Briefing) -> bytes:
                   statuses=[BEHIND if d.state == "missing" else NEAR for d in b.departments], status_col=1, line=11)
 
     # 6 outcomes
-    doc.slide("outcomes", footnote=True)
+    doc.slide("outcomes")
     doc.table([[t(f"meeting.col.{k}", lang) for k in ("indicator", "value", "change")]]
               + [[f.name, f.text, f.change_text] for f in b.outcomes], [6, 3, 3], size=12, line=7.5)
     if len(b.outcome_table) > 1:

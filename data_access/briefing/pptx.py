@@ -7,6 +7,7 @@ Office and WPS on Windows have; on a machine without it they substitute their ow
 from __future__ import annotations
 
 import io
+import math
 
 from lxml import etree
 from pptx import Presentation
@@ -68,7 +69,7 @@ def _box(slide, left, top, width, height, text: str, size: int, **kw) -> None:  
     _text(shape.text_frame, text, size, **kw)
 
 
-def _frame(prs: Presentation, b: Briefing, key: str, footnote: bool = False):  # noqa: ANN202
+def _frame(prs: Presentation, b: Briefing, key: str):  # noqa: ANN202
     slide = prs.slides.add_slide(prs.slide_layouts[6])
     n = SLIDES.index(key) + 1
     if key != "title":
@@ -77,7 +78,7 @@ def _frame(prs: Presentation, b: Briefing, key: str, footnote: bool = False):  #
     _box(slide, Inches(0.5), Inches(7.0), Inches(8), Inches(0.4), footer, 11, colour=GREY)
     _box(slide, Inches(11.3), Inches(7.0), Inches(1.6), Inches(0.4),
          t("meeting.slide_number", b.lang, n=n, total=b.slide_count), 12, colour=GREY, align=PP_ALIGN.RIGHT)
-    if footnote and b.any_suppressed:
+    if b.needs_footnote(key):  # only where a "*" is on the slide
         _box(slide, Inches(0.5), Inches(6.55), Inches(12.3), Inches(0.45), b.footnote, 10, colour=GREY)
     return slide
 
@@ -149,6 +150,88 @@ def _bar_chart(slide, categories: list[str], series: list[tuple[str, list[float 
         chart.value_axis.minimum_scale = 0.0
 
 
+def axis_range(values: list[float | None], target: float | None, step: float = 5.0) -> tuple[float, float]:
+    """A value axis (in %) fitted to the bars and the target, on whole steps: bars from 55 % to 62 %
+    on a 0–110 % axis all look the same length. Never below 0 nor above 100 unless a value is."""
+    present = [v for v in values if v is not None] + ([target] if target is not None else [])
+    if not present:
+        return 0.0, 100.0
+    low, high = min(present), max(present)
+    pad = max(step / 2, (high - low) * 0.15)
+    lower = max(0.0, math.floor((low - pad) / step) * step)
+    upper = math.ceil((high + pad) / step) * step
+    upper = min(upper, max(100.0, math.ceil(high / step) * step))
+    if upper <= lower:
+        upper = lower + step
+    return lower, upper
+
+
+def _target_chart(slide, b: Briefing, figure: Figure, categories: list[str], values: list[float | None],  # noqa: ANN001
+                  left, top, width, height) -> None:  # noqa: ANN001
+    """Townships as columns with the target as a line across them (a native combo chart: the line is
+    a second series of the same chart, editable in PowerPoint / WPS), on an axis fitted to the data."""
+    target = None if figure.target is None else float(percent(figure.target))
+    data = CategoryChartData(number_format='0.0"%"')
+    data.categories = categories
+    data.add_series(figure.name, values)
+    target_name = f"{t('meeting.chart.target', b.lang)} {figure.target_text}"
+    data.add_series(target_name, [target] * len(categories) if target is not None else [None] * len(categories))
+    chart = slide.shapes.add_chart(XL_CHART_TYPE.COLUMN_CLUSTERED, left, top, width, height, data).chart
+    chart.font.size = Pt(11)
+    _name_font(chart.font)
+    plot = chart.plots[0]
+    plot.gap_width = 50
+    plot.has_data_labels = True
+    plot.data_labels.number_format = '0.0"%"'
+    plot.data_labels.number_format_is_linked = False
+    plot.data_labels.position = XL_LABEL_POSITION.OUTSIDE_END
+    bars = plot.series[0]
+    bars.format.fill.solid()
+    bars.format.fill.fore_color.rgb = RGBColor(0x1F, 0x5F, 0x99)
+    # Move the target series out of the column chart into a line chart on the same axes.
+    bar_xml = plot._element
+    target_ser = bar_xml.findall(qn("c:ser"))[1]
+    bar_xml.remove(target_ser)
+    for tag in ("c:invertIfNegative", "c:shape"):
+        for el in target_ser.findall(qn(tag)):
+            target_ser.remove(el)
+    line_xml = etree.Element(qn("c:lineChart"))
+    etree.SubElement(line_xml, qn("c:grouping")).set("val", "standard")
+    etree.SubElement(line_xml, qn("c:varyColors")).set("val", "0")
+    line_xml.append(target_ser)
+    etree.SubElement(line_xml, qn("c:marker")).set("val", "1")
+    for ax_id in bar_xml.findall(qn("c:axId")):
+        etree.SubElement(line_xml, qn("c:axId")).set("val", ax_id.get("val"))
+    bar_xml.addnext(line_xml)
+    # The line: red, dashed, no markers (schema order: spPr after tx, marker after spPr).
+    sp_pr = etree.fromstring(
+        '<c:spPr xmlns:c="http://schemas.openxmlformats.org/drawingml/2006/chart" '
+        'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"><a:ln w="28575">'
+        '<a:solidFill><a:srgbClr val="B42318"/></a:solidFill><a:prstDash val="dash"/></a:ln></c:spPr>')
+    marker = etree.fromstring('<c:marker xmlns:c="http://schemas.openxmlformats.org/drawingml/2006/chart">'
+                              '<c:symbol val="none"/></c:marker>')
+    old = target_ser.find(qn("c:spPr"))
+    if old is not None:
+        target_ser.remove(old)
+    tx = target_ser.find(qn("c:tx"))
+    tx.addnext(sp_pr)
+    sp_pr.addnext(marker)
+    chart.has_legend = True
+    chart.legend.position = XL_LEGEND_POSITION.BOTTOM
+    chart.legend.include_in_layout = False
+    chart.category_axis.tick_labels.font.size = Pt(10)
+    _name_font(chart.category_axis.tick_labels.font)
+    low, high = axis_range(values, target)
+    axis = chart.value_axis
+    axis.minimum_scale, axis.maximum_scale = low, high
+    axis.major_unit = 5.0 if high - low <= 40 else 10.0
+    axis.has_major_gridlines = True
+    axis.major_gridlines.format.line.color.rgb = RGBColor(0xE2, 0xE8, 0xF0)
+    axis.tick_labels.number_format = '0"%"'
+    axis.tick_labels.number_format_is_linked = False
+    axis.visible = True  # an axis that does not start at 0 must say so
+
+
 def _pct(f: Figure) -> float | None:
     return None if f.value is None else float(percent(f.value))
 
@@ -171,9 +254,10 @@ def build_deck(b: Briefing) -> bytes:
     c = b.counts
     _box(slide, Inches(0.5), Inches(1.1), Inches(12.3), Inches(0.5),
          t("meeting.counts", b.lang, met=c[MET], near=c[NEAR], behind=c[BEHIND], missing=c[NO_DATA]), 18)
-    head = [t(f"meeting.col.{k}", b.lang) for k in ("indicator", "value", "target", "status")]
-    rows = [head] + [[f.name, f.text, f.target_text, f.status_text] for f in b.targets]
-    _table(slide, rows, Inches(0.5), Inches(1.7), Inches(7.6), [4.2, 1.2, 1.2, 1.2], size=12,
+    # The same columns as the meeting page and the PDF, the change since last quarter included.
+    head = [t(f"meeting.col.{k}", b.lang) for k in ("indicator", "value", "target", "status", "change")]
+    rows = [head] + [[f.name, f.text, f.target_text, f.status_text, f.change_text] for f in b.targets]
+    _table(slide, rows, Inches(0.5), Inches(1.7), Inches(7.6), [3.6, 1.1, 1.1, 1.1, 1.5], size=11,
            statuses=[f.status for f in b.targets], status_col=3)
     rates = [f for f in b.targets if f.kind == "ratio"]
     _bar_chart(slide, [f.name for f in rates],
@@ -183,7 +267,7 @@ def build_deck(b: Briefing) -> bytes:
                Inches(8.3), Inches(1.6), Inches(4.7), Inches(5.3))
 
     # 3 short of target, townships furthest behind
-    slide = _frame(prs, b, "behind", footnote=True)
+    slide = _frame(prs, b, "behind")
     if not b.behind:
         _box(slide, Inches(0.8), Inches(2.5), Inches(11.7), Inches(1.0), t("meeting.no_behind", b.lang), 28)
     else:
@@ -194,15 +278,15 @@ def build_deck(b: Briefing) -> bytes:
                          worst_text(item, b.lang)])
         _table(slide, rows, Inches(0.5), Inches(1.3), Inches(12.3), [3.2, 1.1, 1.1, 1.1, 5.0], size=14,
                statuses=[i.figure.status for i in b.behind], status_col=3)
-        first = next((i for i in b.behind if i.by_township), None)
+        first = b.behind_chart()
         if first is not None:
             areas = [a for a in b.township_rows if a["indicator"] == first.figure.code]
             areas.sort(key=lambda a: (a["value"] is None, a["value"] if a["value"] is not None else 0))
             top = Inches(1.5) + Inches(0.42) * len(rows)
-            _bar_chart(slide, [a["region"] + (f" ({a['value_text']})" if a["value"] is None else "") for a in areas],
-                       [(first.figure.name, [None if a["value"] is None else float(percent(a["value"]))
-                                             for a in areas])],
-                       Inches(0.5), top, Inches(12.3), max(Inches(6.5) - top, Inches(2.5)))
+            _target_chart(slide, b, first.figure,
+                          [a["region"] + (f" ({a['value_text']})" if a["value"] is None else "") for a in areas],
+                          [None if a["value"] is None else float(percent(a["value"])) for a in areas],
+                          Inches(0.5), top, Inches(12.3), max(Inches(6.45) - top, Inches(2.5)))
 
     # 4 coverage map (a picture: no native chart type draws polygons)
     slide = _frame(prs, b, "map")
@@ -226,7 +310,7 @@ def build_deck(b: Briefing) -> bytes:
                statuses=[BEHIND if d.state == "missing" else NEAR for d in b.departments], status_col=1)
 
     # 6 outcomes
-    slide = _frame(prs, b, "outcomes", footnote=True)
+    slide = _frame(prs, b, "outcomes")
     rows = [[t(f"meeting.col.{k}", b.lang) for k in ("indicator", "value", "change")]]
     rows += [[f.name, f.text, f.change_text] for f in b.outcomes]
     _table(slide, rows, Inches(0.5), Inches(1.3), Inches(5.0), [3.2, 1.6, 1.4], size=14)

@@ -181,3 +181,56 @@ def test_english_deck(sample_sqlite) -> None:  # noqa: ANN001
         b = content.assemble(s, "2026Q3", "en", today=TODAY)
     deck = Presentation(io.BytesIO(pptx.build_deck(b)))
     assert any("All target indicators" in x for x in _slide_texts(list(deck.slides)[1]))
+
+
+def test_deck_overview_change_column_and_footnote_only_where_hidden(briefing, tmp_path) -> None:  # noqa: ANN001
+    deck = Presentation(io.BytesIO(pptx.build_deck(briefing)))
+    slides = list(deck.slides)
+    table = next(sh.table for sh in slides[1].shapes if sh.has_table)
+    rows = [[c.text for c in r.cells] for r in table.rows]
+    assert rows[0] == ["指标", "本期值", "目标", "状态", "较上季度"]        # as on the page and in the PDF
+    by_name = {r[0]: r for r in rows[1:]}
+    smd = next(f for f in briefing.targets if f.code == "smd_managed")
+    assert by_name[smd.name][4] == smd.change_text and smd.change_text.endswith(" 个百分点")
+    hotline = next(f for f in briefing.targets if f.kind == "yesno")
+    assert by_name[hotline.name][4] == "—"                               # yes/no: no "+0"
+    # The footnote explains a "*": on the outcomes slide (the park's petitions), not on the behind
+    # slide, where nothing of 2026Q3 is hidden.
+    texts = ["\n".join(_slide_texts(s)) for s in slides]
+    assert not briefing.needs_footnote("behind") and "*" not in texts[2].replace(briefing.footnote, "")
+    assert [briefing.footnote in x for x in texts] == [k == "outcomes" for k in SLIDES]
+    pdf_pages = _pdf_text(_pdf(briefing), tmp_path).split("\f")
+    first_words = "小数抑制"
+    assert [first_words in p.replace(" ", "") for p in pdf_pages[:len(SLIDES)]] == [k == "outcomes" for k in SLIDES]
+
+
+def test_behind_chart_has_a_target_line_and_a_fitted_axis(briefing) -> None:  # noqa: ANN001
+    deck = Presentation(io.BytesIO(pptx.build_deck(briefing)))
+    chart = next(sh.chart for sh in list(deck.slides)[2].shapes if sh.has_chart)
+    item = briefing.behind_chart()
+    assert item is not None
+    bars, line = chart.plots[0], chart.plots[1]
+    assert type(line).__name__ == "LinePlot"
+    target = round(item.figure.target * 100, 1)
+    assert set(line.series[0].values) == {target}                       # the target, across every township
+    values = [v for v in bars.series[0].values if v is not None]
+    axis = chart.value_axis
+    # Fitted: 55 % to 62 % bars no longer sit on a 0–110 % axis, and nothing is cut off.
+    assert 0 < axis.minimum_scale <= min(values + [target]) and max(values + [target]) <= axis.maximum_scale <= 100
+    assert axis.visible
+
+
+@pytest.mark.parametrize("values, target, expected", [
+    ([55.4, 56.3, 62.3], 60.0, (50.0, 65.0)), ([None], None, (0.0, 100.0)), ([0.0, 3.0], 5.0, (0.0, 10.0)),
+    ([96.0, 100.0], 100.0, (90.0, 100.0)),
+])
+def test_axis_range(values, target, expected) -> None:  # noqa: ANN001
+    assert pptx.axis_range(values, target) == expected
+
+
+def test_excel_columns_have_distinct_titles(briefing) -> None:  # noqa: ANN001
+    wb = load_workbook(io.BytesIO(excel.build_workbook(briefing)))
+    for ws in wb.worksheets[1:]:
+        head = [c.value for c in ws[1]]
+        assert len(head) == len(set(head)), (ws.title, head)
+    assert [c.value for c in wb["乡镇明细"][1]][:4] == ["指标代码", "指标", "乡镇代码", "乡镇（街道）"]
