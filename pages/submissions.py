@@ -4,6 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from data_access.ingest.clean_copy import CopyRefused
 from ui import data, data_ingest
 from ui.auth import current_actor, guard_page
 from ui.format import count_text, value_text
@@ -84,9 +85,24 @@ else:
 
 with_file = [r for r in by_period[period] if r["has_file"]]
 if with_file:
-    pick = st.selectbox(tr("submissions.download"), [r["id"] for r in with_file],
+    pick = st.selectbox(tr("submissions.pick_file"), [r["id"] for r in with_file],
                         format_func=lambda i: label(next(r for r in with_file if r["id"] == i)), key="original_pick")
     found = data_ingest.original(actor, pick)
     if found:
-        st.download_button(tr("submissions.download"), found[1], file_name=found[0], icon=":material/download:",
-                           key="original_download")
+        # The default is a values-only copy: the original may hold macros or formulas that call out
+        # (WEBSERVICE) when a leader opens it. The original stays available, with that said beside it.
+        copy_col, original_col = st.columns(2)
+        try:
+            copy = data_ingest.clean(actor, pick, lang())
+        except CopyRefused:
+            copy = None
+            copy_col.warning(tr("submissions.copy_failed"))
+        if copy:
+            copy_col.download_button(tr("submissions.download_copy"), copy[1], file_name=copy[0], type="primary",
+                                     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                                     icon=":material/download:", key="copy_download", width="stretch")
+            copy_col.caption(tr("submissions.copy_note"))
+        original_col.download_button(tr("submissions.download_original"), found[1], file_name=found[0],
+                                     icon=":material/warning:", key="original_download", width="stretch")
+        risks = "".join(tr(f"submissions.risk.{r}") for r in (copy[2] if copy else ()))
+        original_col.caption(tr("submissions.original_note", risks=risks))

@@ -113,6 +113,28 @@ def original(actor: Actor, submission_id: int) -> tuple[str, bytes] | None:
         return history.original_file(s, actor, submission_id)
 
 
+def clean(actor: Actor, submission_id: int, lang: str) -> tuple[str, bytes, tuple[str, ...]] | None:
+    """(name, values-only copy, risks of the original); the role is checked on every call, the copy
+    (a sandbox child's work) is made once per stored file. Raises clean_copy.CopyRefused."""
+    with session_scope() as s:
+        found = history.original_file(s, actor, submission_id)  # the access check
+    if found is None:
+        return None
+    data, risks = _clean_copy(submission_id, found[1])
+    from data_access.ingest.clean_copy import copy_name
+
+    return copy_name(found[0], lang), data, risks
+
+
+@st.cache_data(show_spinner=False, max_entries=8, hash_funcs={bytes: lambda b: len(b)})
+def _clean_copy(submission_id: int, _content: bytes) -> tuple[bytes, tuple[str, ...]]:
+    # A stored submission never changes: its id is the key (the bytes are left out of the hash).
+    from data_access.ingest.clean_copy import clean_copy
+
+    copy = clean_copy(_content)
+    return copy.data, copy.risks
+
+
 @st.cache_data(show_spinner=False)
 def completeness_matrix(data_version: int, today: dt.date) -> dict:
     with session_scope() as s:

@@ -104,3 +104,16 @@ def original_file(session: Session, actor: Actor | None, submission_id: int) -> 
     if actor is not None and actor.role == "liaison" and sub.department_id != actor.department_id:
         raise PermissionDenied("submission.read_history", "access.other_department")
     return sub.filename, sub.content
+
+
+def clean_file(session: Session, actor: Actor | None, submission_id: int, lang: str = "zh"
+               ) -> tuple[str, bytes, tuple[str, ...]] | None:
+    """(file name, values-only copy, what the original holds that the copy does not) for download;
+    the same access rule as original_file. Raises clean_copy.CopyRefused when it cannot be made."""
+    from data_access.ingest import clean_copy
+
+    found = original_file(session, actor, submission_id)
+    if found is None:
+        return None
+    copy = clean_copy.clean_copy(found[1])
+    return clean_copy.copy_name(found[0], lang), copy.data, copy.risks

@@ -64,6 +64,11 @@ def test_liaison_uploads_the_quarterly_sheet(server, page, artifacts, tmp_path) 
         page.get_by_role("button", name="下载原始文件").click()
     assert original.value.suggested_filename == "工会.xlsx"
     assert open(original.value.path(), "rb").read() == good.read_bytes()
+    # The default download is the values-only copy (no macros or formulas of the sender's Excel).
+    with page.expect_download() as copy:
+        page.get_by_role("button", name="下载数据副本").click()
+    assert copy.value.suggested_filename == "工会（数据副本）.xlsx"
+    assert open(copy.value.path(), "rb").read(2) == b"PK"
     page.screenshot(path=str(artifacts / "upload-history.png"), full_page=True)
 
 
