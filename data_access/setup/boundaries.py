@@ -38,6 +38,7 @@ from data_access.ingest.spec import norm
 from data_access.setup import geofiles
 from data_access.setup.common import Checked, cell_text, digits_of, sha256
 from data_access.setup.county import current_county
+from i18n.numbers import percent
 
 LEVELS = ("township", "village")
 MATCHED, UNMATCHED, AMBIGUOUS, COUNTY = "matched", "unmatched", "ambiguous", "county"
@@ -475,11 +476,11 @@ def _check_inside_townships(checked: BoundariesChecked, regions: list[m.Region],
     inside = shapely.area(shapely.intersection(villages, parents)) / np.maximum(shapely.area(villages), 1e-18)
     for (fm, town), share in zip(items, inside):
         if share < INSIDE_ERROR:
-            fm.problems.append(err("setup.err.outside_township", township=town.name_zh, share=f"{share * 100:.0f}",
+            fm.problems.append(err("setup.err.outside_township", township=town.name_zh, share=percent(share, 0),
                                    **_where(fm, sheet)))
         elif share < INSIDE_WARN:
             fm.problems.append(warn("setup.warn.partly_outside_township", township=town.name_zh,
-                                    share=f"{(1 - share) * 100:.0f}", **_where(fm, sheet)))
+                                    share=percent(1 - share, 0), **_where(fm, sheet)))
 
 
 def _check_near_county(checked: BoundariesChecked, county: m.Region, regions: list[m.Region], sheet: str,
