@@ -54,8 +54,8 @@ def risks_of(data: bytes) -> tuple[str, ...]:
                     found.append(WEB_FORMULAS)
                 if any(n.startswith("xl/externalLinks/") for n in names):
                     found.append(EXTERNAL_LINKS)
-                if b"<f>" in xml or b"<f " in xml:
-                    found.append(FORMULAS)
+                if WEB_FORMULAS not in found and (b"<f>" in xml or b"<f " in xml):
+                    found.append(FORMULAS)  # other formulas: said only when none calls out
         except (zipfile.BadZipFile, OSError, ValueError):
             pass
     elif "_VBA_PROJECT".encode("utf-16-le") in data or b"_VBA_PROJECT" in data:
