@@ -127,7 +127,7 @@ def _save(action, *args) -> bool:  # noqa: ANN001
         st.error(tr(err.key))
         return False
     if saved[1] is not None and action is registry.retire_point:
-        st.session_state["registry_flash"] = trm("registry.retired_ok", name=saved[0], date=saved[1].isoformat())
+        st.session_state["registry_flash"] = tr("registry.retired_ok", name=md(saved[0]), date=saved[1].isoformat())
     else:
         st.session_state["registry_flash"] = trm("registry.saved", name=saved[0])
     return True
