@@ -37,6 +37,13 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "task.read": ("admin", "leader", "liaison"),      # liaison: own department's tasks only
     "meeting.record": ("admin", "leader"),
     "comment.write": ("admin", "leader"),
+    # Quarter sign-off (data_access.approval): the county office approves and unlocks.
+    "quarter.approve": ("admin",),
+    "quarter.unlock": ("admin",),
+    # Assessment (data_access.assessment): the office defines the scheme, leaders adjust scores.
+    "assessment.define": ("admin",),
+    "assessment.adjust": ("admin", "leader"),
+    "assessment.read": ("admin", "leader"),
 }
 DEPARTMENT_SCOPED = {"submission.upload", "template.download", "task.progress", "task.read"}
 

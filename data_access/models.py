@@ -302,6 +302,30 @@ class Observation(Base):
     submission_id: Mapped[Optional[int]] = mapped_column(ForeignKey("submissions.id"), index=True)
 
 
+class QuarterApproval(Base):
+    """A quarter's sign-off (审核, DHIS2-style approval) by the county office. While the latest row of a
+    period is approved and not unlocked, the quarter's figures are locked: data_access.ingest refuses
+    any upload for it. Rows are never deleted: an unlock fills the unlocked_* columns (with its reason),
+    and approving again adds a new row, so the whole history stays readable."""
+
+    __tablename__ = "quarter_approvals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("periods.id"), index=True)
+    approved_by: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    approved_by_name: Mapped[str] = mapped_column(String(64))     # as shown in the refusal message
+    approved_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    note: Mapped[Optional[str]] = mapped_column(Text)
+    # What the reviewer saw when approving: departments on time / late / missing, open warnings.
+    review: Mapped[Optional[Any]] = mapped_column(JSON)
+    unlocked_by: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    unlocked_by_name: Mapped[Optional[str]] = mapped_column(String(64))
+    unlocked_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    unlock_reason: Mapped[Optional[str]] = mapped_column(Text)
+
+    period: Mapped[Period] = relationship()
+
+
 class User(Base):
     __tablename__ = "users"
 

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from data_access.access import PermissionDenied
-from ui import data, data_ingest
+from ui import data, data_approval, data_ingest
 from ui.auth import current_actor, guard_page
 from ui.format import count_text, value_text
 from ui.frame import page_title, sample_banner
@@ -38,6 +38,8 @@ periods = data_ingest.all_periods(version)
 today = dt.date.today()
 ended = [p for p in periods if p["end_date"] < today]
 labels = {p["code"]: tr("period.label", year=p["year"], quarter=p["quarter"]) for p in periods}
+picker_labels = {c: data_approval.labelled(c, label) if c in {p["code"] for p in ended} else label
+                 for c, label in labels.items()}
 
 st.subheader(tr("upload.step1"))
 c1, c2, c3 = st.columns([2, 1, 1])
@@ -46,7 +48,7 @@ dept_code = c1.selectbox(tr("upload.department"), list(by_code), format_func=lam
                          disabled=len(depts) == 1, key="upload_department")
 codes = [p["code"] for p in periods][::-1]
 default = ended[-1]["code"] if ended else codes[0]
-period = c2.selectbox(tr("upload.period"), codes, index=codes.index(default), format_func=labels.get,
+period = c2.selectbox(tr("upload.period"), codes, index=codes.index(default), format_func=picker_labels.get,
                       key="upload_period")
 dept = by_code[dept_code]
 period_info = next(p for p in periods if p["code"] == period)
@@ -62,6 +64,9 @@ c3.download_button(tr("upload.download_template"), template, file_name=filename,
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="template_download")
 if period_info["end_date"] >= today:
     st.warning(tr("upload.period_open", period=labels[period]))
+locked = data_approval.lock(period)
+if locked:  # an approved quarter: said before the liaison fills anything in (the check refuses it too)
+    st.error(tr("upload.locked", **{**locked, "period": labels[period]}), icon=":material/lock:")
 current = data_ingest.current_version(dept["id"], period)
 if current:
     st.caption(trm("upload.current", version=current["version"], at=f"{current['uploaded_at']:%Y-%m-%d %H:%M}",
@@ -79,7 +84,8 @@ if upload is None:
     st.stop()
 
 raw = upload.getvalue()
-state_key = (hashlib.sha256(raw).hexdigest(), dept_code, period, current["id"] if current else None)
+# The lock is part of the key: after an unlock the same file is checked again, not refused from memory.
+state_key = (hashlib.sha256(raw).hexdigest(), dept_code, period, current["id"] if current else None, bool(locked))
 stored = st.session_state.get(PREVIEW_KEY)
 if stored is None or stored[0] != state_key:
     try:
@@ -182,6 +188,9 @@ if mode is not None:
         st.success(message, icon=":material/task_alt:")
     elif result.status == "identical":
         st.info(tr("ingest.result.identical"))
+    elif result.status == "locked":
+        st.session_state.pop(PREVIEW_KEY, None)
+        st.error(tr(result.message_key, **{**result.values, "period": labels[period]}), icon=":material/lock:")
     elif result.status == "stale":
         st.session_state.pop(PREVIEW_KEY, None)
         st.warning(tr("ingest.result.stale"))

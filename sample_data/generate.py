@@ -698,10 +698,31 @@ def generate(engine: Engine, counties: int = 1, seed: int = SEED, quarters: int 
         _reset_sequences(conn, ["departments", "indicators", "targets", "periods", "regions", "facilities",
                                 "service_points", "submissions", "observations"])
     _after_generate(engine)
+    if not province:
+        sample_steering(engine)
     return {"regions": len(rows.regions), "villages": sum(r["level"] == "village" for r in rows.regions),
             "facilities": len(rows.facilities), "service_points": len(rows.service_points),
             "observations": len(rows.observations), "submissions": len(rows.submissions),
             "periods": len(periods)}
+
+
+# The oldest quarters of the sample are signed off (已审核, locked); later ones wait for review, so the
+# sample's uploads for 2025Q2 onwards still go in.
+SAMPLE_APPROVED = ("2024Q4", "2025Q1")
+
+
+def sample_steering(engine: Engine) -> None:
+    """What the leading group did with the figures: approved quarters (through data_access, audited as
+    the demo administrator when there is one)."""
+    from data_access import approval
+
+    with Session(engine) as session:
+        admin = session.scalar(select(m.User).where(m.User.username == "admin"))
+        actor = Actor(admin.id, admin.username, admin.role) if admin else Actor(None, "sample-data", "admin")
+        have = set(session.scalars(select(m.Period.code).where(m.Period.end_date < dt.date.today())))
+    for code in SAMPLE_APPROVED:
+        if code in have:
+            approval.approve(engine, actor, code, note="示例：各部门数据已核对")
 
 
 def _after_generate(engine: Engine) -> None:

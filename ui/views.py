@@ -50,7 +50,9 @@ def period_picker(key: str, container=None) -> str:  # noqa: ANN001
         st.warning(tr("home.no_period"))
         st.stop()
     options = codes[::-1]
-    return _url_select(key, "period", tr("common.period"), options, {c: period_label(c) for c in options},
+    from ui.data_approval import labelled  # 已审核 / 待审核 beside each quarter
+
+    return _url_select(key, "period", tr("common.period"), options, {c: labelled(c, period_label(c)) for c in options},
                        data.default_period_code(version) or codes[-1], "views.unknown_period", container)
 
 

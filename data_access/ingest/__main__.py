@@ -80,8 +80,9 @@ def main(argv: list[str] | None = None) -> int:
     deleted = result.deleted if written else 0
     kept = result.kept if written else 0
     spec = preview.spec
-    message = t(result.message_key, lang, department=spec.department_name_zh if spec else args.department,
-                period=args.period, version=result.version_no or "")
+    message = t(result.message_key, lang, **{"department": spec.department_name_zh if spec else args.department,
+                                             "period": args.period, "version": result.version_no or "",
+                                             **result.values})
     if args.json:
         print(json.dumps(dict(status=result.status, accepted=accepted, submission_id=result.submission_id,
                               message=message, sha256=preview.sha256, mode=mode, changes=preview.counts,

@@ -28,7 +28,7 @@ from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, defer
 
-from data_access import access, audit, models as m
+from data_access import access, approval, audit, models as m
 from data_access.access import Actor
 from data_access.db import bump_data_version, session_scope
 from data_access.ingest.checks import Checked, validate
@@ -38,6 +38,7 @@ from data_access.ingest.sandbox import read_untrusted
 from data_access.ingest.spec import REGION_LEVELS, SheetSpec, SpecError, TEMPLATE_VERSION, build_spec
 
 ACCEPTED, IDENTICAL, STALE, REJECTED = "accepted", "identical", "stale", "rejected"
+LOCKED = "locked"   # the quarter was approved (data_access.approval) between the check and the commit
 UPDATE, REPLACE = "update", "replace"   # figures not in the file: kept (default) / deleted (explicit)
 
 
@@ -102,6 +103,7 @@ class CommitResult:
     mode: str = UPDATE
     deleted: int = 0            # existing figures deleted (REPLACE only)
     kept: int = 0               # existing figures the file did not give, kept (UPDATE)
+    values: dict[str, Any] = field(default_factory=dict)   # placeholders of message_key (LOCKED: who, when)
 
 
 def sha256(data: bytes) -> str:
@@ -131,6 +133,10 @@ def prepare(session: Session, actor: Actor | None, data: bytes, filename: str, d
         # In a child process: a hostile file is refused there and cannot take the server down.
         result: ReadResult = read_untrusted(read, data, spec, limits)
         preview.checked = validate(session, spec, result, today)
+        # An approved quarter is locked: the refusal heads the list (who approved it, when).
+        lock = approval.lock_of(session, spec.period_id)
+        if lock is not None:
+            preview.checked.problems.insert(0, approval.locked_problem(lock))
         current = current_submission(session, spec.department_id, spec.period_id)
         if current is not None:
             preview.base_submission_id = current.id
@@ -296,6 +302,10 @@ def commit(engine: Engine, actor: Actor | None, preview: Preview, mode: str = UP
             # First statement of the transaction takes the lock (see module docstring).
             s.execute(update(m.Department).where(m.Department.id == spec.department_id)
                       .values(sort_order=m.Department.sort_order))
+            # Approved meanwhile? Checked inside the transaction, holding the period row (see approval).
+            lock = approval.lock_of(s, spec.period_id, hold=True)
+            if lock is not None:
+                return CommitResult(LOCKED, message_key="ingest.result.locked", values=lock.values())
             current = current_submission(s, spec.department_id, spec.period_id)
             current_id = current.id if current else None
             if current_id != preview.base_submission_id:
@@ -369,6 +379,6 @@ def ingest(engine: Engine, actor: Actor | None, data: bytes, filename: str, depa
     return preview, commit(engine, actor, preview, mode)
 
 
-__all__ = ["ACCEPTED", "IDENTICAL", "STALE", "REJECTED", "UPDATE", "REPLACE", "Preview", "CommitResult", "Change", "prepare", "commit",
+__all__ = ["ACCEPTED", "IDENTICAL", "STALE", "REJECTED", "LOCKED", "UPDATE", "REPLACE", "Preview", "CommitResult", "Change", "prepare", "commit",
            "record_rejection",
            "ingest", "SpecError", "TEMPLATE_VERSION", "err"]

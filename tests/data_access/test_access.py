@@ -359,6 +359,33 @@ WRITES += [
           TASK_CREATORS, prepare=_leaders_comment),
 ]
 
+# Quarter sign-off (data_access/approval.py): 2026Q1 is approved and unlocked back and forth.
+from data_access import approval  # noqa: E402
+
+_SIGN_OFF = "2026Q1"
+
+
+def _pending(c: Ctx) -> None:
+    with session_scope(c.engine) as s:
+        locked = approval.lock_of(s, approval._period(s, _SIGN_OFF).id)
+    if locked:
+        approval.unlock(c.engine, SETUP, _SIGN_OFF, "准备测试：解锁")
+
+
+def _approved(c: Ctx) -> None:
+    with session_scope(c.engine) as s:
+        locked = approval.lock_of(s, approval._period(s, _SIGN_OFF).id)
+    if not locked:
+        approval.approve(c.engine, SETUP, _SIGN_OFF, today=dt.date(2026, 11, 23))
+
+
+WRITES += [
+    Write("approval.approve", lambda c, a: approval.approve(c.engine, a, _SIGN_OFF, today=dt.date(2026, 11, 23)),
+          ADMIN_ONLY, prepare=_pending),
+    Write("approval.unlock", lambda c, a: approval.unlock(c.engine, a, _SIGN_OFF, f"测试解锁理由{c.n()}"),
+          ADMIN_ONLY, prepare=_approved),
+]
+
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def county(request: pytest.FixtureRequest, databases) -> Ctx:  # noqa: ANN001
@@ -390,6 +417,7 @@ def fingerprint(engine: Engine) -> dict[str, Any]:
         for model, cols in ((m.User, None), (m.UserSession, None), (m.Department, None), (m.Target, None),
                             (m.Period, None), (m.Indicator, None), (m.Setting, None), (m.ServicePoint, None),
                             (m.Task, None), (m.Comment, None),
+                            (m.QuarterApproval, None),
                             (m.Region, ("id", "name_zh", "name_en", "aliases", "retired_on"))):
             columns = [c for c in model.__table__.columns if cols is None or c.name in cols]
             out[model.__tablename__] = sorted(
@@ -439,7 +467,7 @@ def test_matrix_covers_every_write_function() -> None:
     import inspect
 
     covered = {w.name.split(" ")[0] for w in WRITES} | set(NOT_IN_MATRIX)
-    for module in (users, admin, tasks_da, meetings_da, comments_da):
+    for module in (users, admin, tasks_da, meetings_da, comments_da, approval):
         for name, fn in inspect.getmembers(module, inspect.isfunction):
             if fn.__module__ != module.__name__ or name.startswith("_"):
                 continue

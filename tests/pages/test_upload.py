@@ -28,6 +28,16 @@ def test_period_not_ended_warns(app_engine) -> None:  # noqa: ANN001
     assert any("尚未结束" in w.value for w in at.warning)
 
 
+def test_an_approved_quarter_says_who_locked_it_and_the_picker_marks_it(app_engine) -> None:  # noqa: ANN001
+    at = open_page("pages/upload.py", state=signed_in(app_engine, "liaison"))
+    picker = at.selectbox(key="upload_period")
+    assert "已审核" in picker.format_func("2024Q4") and "待审核" in picker.format_func("2026Q3")
+    assert not at.error
+    picker.select("2024Q4").run()
+    assert not at.exception
+    assert "审核通过并锁定" in at.error[0].value and "系统管理员" in at.error[0].value  # the demo admin's name
+
+
 def test_admin_can_choose_any_reporting_department(app_engine) -> None:  # noqa: ANN001
     at = open_page("pages/upload.py", lang="en", state=signed_in(app_engine, "admin"))
     assert not at.exception
