@@ -326,6 +326,61 @@ class QuarterApproval(Base):
     period: Mapped[Period] = relationship()
 
 
+class AssessmentScheme(Base):
+    """A year's assessment scheme (考核方案) for townships or for departments: what a county configures
+    (items, points, rules) is data; the rule kinds are code (data_access.assessment.rules)."""
+
+    __tablename__ = "assessment_schemes"
+    __table_args__ = (UniqueConstraint("year", "subject", name="uq_assessment_scheme"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    subject: Mapped[str] = mapped_column(String(16))         # township / department
+    name_zh: Mapped[str] = mapped_column(String(128))
+    note: Mapped[Optional[str]] = mapped_column(Text)
+    updated_by: Mapped[Optional[str]] = mapped_column(String(64))
+    updated_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+
+    items: Mapped[list["AssessmentItem"]] = relationship(order_by="AssessmentItem.position",
+                                                         cascade="all, delete-orphan")
+
+
+class AssessmentItem(Base):
+    """One scored item: what is measured (kind), its points and its scoring rule."""
+
+    __tablename__ = "assessment_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scheme_id: Mapped[int] = mapped_column(ForeignKey("assessment_schemes.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))            # indicator / reporting / tasks
+    indicator_code: Mapped[Optional[str]] = mapped_column(String(48))
+    label_zh: Mapped[str] = mapped_column(String(128))
+    label_en: Mapped[Optional[str]] = mapped_column(String(255))
+    points: Mapped[float] = mapped_column(Float)
+    rule: Mapped[str] = mapped_column(String(16))            # target / proportional / deduction
+    # Ratios as a fraction (0.8 = 80 %), like targets. No target: the indicator's target in force.
+    target: Mapped[Optional[float]] = mapped_column(Float)
+    floor: Mapped[Optional[float]] = mapped_column(Float)
+    deduction: Mapped[Optional[float]] = mapped_column(Float)   # points per late/missing report or late task
+
+
+class AssessmentAdjustment(Base):
+    """A leader's adjustment (加减分) to one township's or department's score, with its written reason.
+    Never edited or deleted: a correction is another adjustment."""
+
+    __tablename__ = "assessment_adjustments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scheme_id: Mapped[int] = mapped_column(ForeignKey("assessment_schemes.id"), index=True)
+    subject_code: Mapped[str] = mapped_column(String(32))    # region code / department code
+    points: Mapped[float] = mapped_column(Float)
+    reason: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    created_by_name: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
 class User(Base):
     __tablename__ = "users"
 

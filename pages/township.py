@@ -6,7 +6,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from ui import data, data_views, phone
+from ui import data, data_assessment, data_views, phone
 from ui.format import change_text, is_missing, status_label, target_text, value_text
 from ui.frame import page_title, sample_banner
 from ui.auth import guard_page
@@ -34,6 +34,7 @@ kind = tr(f"township.kind.{region['kind']}") if region.get("kind") else ""
 st.caption(tr("township.facts", kind=kind, population=f"{region['population'] or 0:,}", villages=profile["villages"]))
 st.page_link("pages/warnings.py", label=tr("township.open_warnings", count=profile["warnings"]),
              icon=":material/warning:", query_params=link_query(period=period, township=region["code"]))
+data_assessment.township_score(region["code"], int(period[:4]))  # 考核: the year's score and rank
 
 st.markdown(f"#### {tr('township.indicators')}")
 rows = profile["rows"]

@@ -723,6 +723,50 @@ def sample_steering(engine: Engine) -> None:
     for code in SAMPLE_APPROVED:
         if code in have:
             approval.approve(engine, actor, code, note="示例：各部门数据已核对")
+    sample_assessment(engine, actor)
+
+
+# A plausible 考核方案 (seed 001: "量化打分考核，根据得分拨付资金"), the same for both years.
+SAMPLE_TOWNSHIP_ITEMS = [
+    dict(kind="indicator", indicator_code="room_coverage", points=20, rule="proportional", floor=0.5),
+    dict(kind="indicator", indicator_code="smd_managed", points=25, rule="proportional", floor=0.7),
+    dict(kind="indicator", indicator_code="rehab_participation", points=20, rule="proportional", floor=0.4),
+    dict(kind="indicator", indicator_code="special_counselling", points=20, rule="target"),
+    dict(kind="indicator", indicator_code="school_rooms", points=15, rule="target"),
+]
+SAMPLE_DEPARTMENT_ITEMS = [
+    dict(kind="reporting", points=10, rule="deduction", deduction=2.5),
+    dict(kind="indicator", indicator_code="smd_managed", points=15, rule="target"),
+    dict(kind="indicator", indicator_code="school_rooms", points=15, rule="target"),
+    dict(kind="indicator", indicator_code="special_counselling", points=15, rule="proportional", floor=0.4),
+    dict(kind="indicator", indicator_code="awareness_urban", points=15, rule="proportional", floor=0.6),
+    dict(kind="indicator", indicator_code="certified_counsellors", points=15, rule="proportional", floor=100),
+    dict(kind="indicator", indicator_code="room_coverage", points=15, rule="proportional", floor=0.5),
+]
+
+
+def sample_assessment(engine: Engine, admin: Actor) -> None:
+    """The sample's schemes for 2025 and 2026 and a few leaders' adjustments, through data_access."""
+    from data_access.assessment import schemes
+
+    with Session(engine) as session:
+        years = sorted(set(session.scalars(select(m.Period.year).where(m.Period.end_date < dt.date.today()))))
+        leader = session.scalar(select(m.User).where(m.User.username == "leader"))
+        townships = list(session.scalars(select(m.Region.code).where(m.Region.level == "township")
+                                         .order_by(m.Region.code)))
+    leader_actor = Actor(leader.id, leader.username, leader.role) if leader else admin
+    for year in years[-2:]:
+        schemes.save_scheme(engine, admin, year, "township", SAMPLE_TOWNSHIP_ITEMS,
+                            note="示例方案：得分作为以奖代补资金拨付依据")
+        schemes.save_scheme(engine, admin, year, "department", SAMPLE_DEPARTMENT_ITEMS)
+    if years and len(townships) >= 3:
+        year = years[-2] if len(years) > 1 else years[-1]
+        schemes.add_adjustment(engine, leader_actor, year, "township", townships[1], 2,
+                               "承办全县心理健康宣传月活动，成效突出")
+        schemes.add_adjustment(engine, leader_actor, year, "township", townships[2], -1,
+                               "第二季度数据核查发现填报错误一次")
+        schemes.add_adjustment(engine, leader_actor, year, "department", "health", 1,
+                               "牵头完成严重精神障碍患者随访专项行动")
 
 
 def _after_generate(engine: Engine) -> None:

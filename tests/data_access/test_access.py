@@ -386,6 +386,19 @@ WRITES += [
           ADMIN_ONLY, prepare=_approved),
 ]
 
+# Assessment (data_access/assessment/schemes.py): the office defines schemes, leaders adjust scores.
+from data_access.assessment import schemes as assessment  # noqa: E402
+from sample_data.generate import SAMPLE_TOWNSHIP_ITEMS  # noqa: E402
+
+WRITES += [
+    Write("schemes.save_scheme", lambda c, a: assessment.save_scheme(
+        c.engine, a, 2025, "township", SAMPLE_TOWNSHIP_ITEMS, name_zh=f"乡镇考核{c.n()}"), ADMIN_ONLY),
+    Write("schemes.copy_scheme", lambda c, a: assessment.copy_scheme(c.engine, a, 2025, 2030 + c.n(), "township"),
+          ADMIN_ONLY),
+    Write("schemes.add_adjustment", lambda c, a: assessment.add_adjustment(
+        c.engine, a, 2025, "township", c.ids["township_code"], 1.5, f"加分理由{c.n()}"), frozenset({"admin", "leader"})),
+]
+
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def county(request: pytest.FixtureRequest, databases) -> Ctx:  # noqa: ANN001
@@ -418,6 +431,7 @@ def fingerprint(engine: Engine) -> dict[str, Any]:
                             (m.Period, None), (m.Indicator, None), (m.Setting, None), (m.ServicePoint, None),
                             (m.Task, None), (m.Comment, None),
                             (m.QuarterApproval, None),
+                            (m.AssessmentScheme, None), (m.AssessmentItem, None),
                             (m.Region, ("id", "name_zh", "name_en", "aliases", "retired_on"))):
             columns = [c for c in model.__table__.columns if cols is None or c.name in cols]
             out[model.__tablename__] = sorted(
@@ -467,7 +481,7 @@ def test_matrix_covers_every_write_function() -> None:
     import inspect
 
     covered = {w.name.split(" ")[0] for w in WRITES} | set(NOT_IN_MATRIX)
-    for module in (users, admin, tasks_da, meetings_da, comments_da, approval):
+    for module in (users, admin, tasks_da, meetings_da, comments_da, approval, assessment):
         for name, fn in inspect.getmembers(module, inspect.isfunction):
             if fn.__module__ != module.__name__ or name.startswith("_"):
                 continue
