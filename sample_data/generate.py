@@ -735,13 +735,13 @@ SAMPLE_TOWNSHIP_ITEMS = [
     dict(kind="indicator", indicator_code="school_rooms", points=15, rule="target"),
 ]
 SAMPLE_DEPARTMENT_ITEMS = [
-    dict(kind="reporting", points=10, rule="deduction", deduction=2.5),
+    dict(kind="reporting", points=15, rule="deduction", deduction=3),
+    dict(kind="tasks", points=10, rule="deduction", deduction=2),
     dict(kind="indicator", indicator_code="smd_managed", points=15, rule="target"),
     dict(kind="indicator", indicator_code="school_rooms", points=15, rule="target"),
     dict(kind="indicator", indicator_code="special_counselling", points=15, rule="proportional", floor=0.4),
     dict(kind="indicator", indicator_code="awareness_urban", points=15, rule="proportional", floor=0.6),
     dict(kind="indicator", indicator_code="certified_counsellors", points=15, rule="proportional", floor=100),
-    dict(kind="indicator", indicator_code="room_coverage", points=15, rule="proportional", floor=0.5),
 ]
 
 
@@ -758,7 +758,8 @@ def sample_assessment(engine: Engine, admin: Actor) -> None:
     for year in years[-2:]:
         schemes.save_scheme(engine, admin, year, "township", SAMPLE_TOWNSHIP_ITEMS,
                             note="示例方案：得分作为以奖代补资金拨付依据")
-        schemes.save_scheme(engine, admin, year, "department", SAMPLE_DEPARTMENT_ITEMS)
+        items = [i for i in SAMPLE_DEPARTMENT_ITEMS if i["kind"] != "tasks" or schemes.tasks_available_in(engine)]
+        schemes.save_scheme(engine, admin, year, "department", items)
     if years and len(townships) >= 3:
         year = years[-2] if len(years) > 1 else years[-1]
         schemes.add_adjustment(engine, leader_actor, year, "township", townships[1], 2,

@@ -54,6 +54,11 @@ def tasks_available(session: Session) -> bool:
     return scores.task_source(session) is not None
 
 
+def tasks_available_in(engine: Engine) -> bool:
+    with session_scope(engine) as s:
+        return tasks_available(s)
+
+
 def _number(value: Any, n: int, field: str, required: bool) -> float | None:
     if value is None or (isinstance(value, str) and not value.strip()) or (
             isinstance(value, float) and math.isnan(value)):

@@ -180,7 +180,7 @@ def compute(session: Session, year: int, subject: str, today: dt.date | None = N
             _measure(line, item, code, subject, period, catalogue, values, targets, owners, root_code, reporting,
                      tasks, source is not None)
             lines.append(line)
-        applicable = [ln for ln in lines if ln.note != NOT_APPLICABLE]
+        applicable = [ln for ln in lines if ln.note not in (NOT_APPLICABLE, NO_TASKS)]
         if not applicable:
             continue   # a department none of the items concerns (owns no indicator, owes no sheet): not scored
         earned = sum((dec(ln.earned or 0) for ln in applicable), Decimal(0))
@@ -234,9 +234,8 @@ def _measure(line: ItemScore, item: m.AssessmentItem, code: str, subject: str, p
                 line.note, line.earned = NO_DATA, 0.0
                 return
             if not tasks.get(code, (0, 0))[0]:
-                line.note = NO_TASKS           # no task due this year: nothing to be late with
+                line.note = NO_TASKS           # no task due this year: nothing to judge, the item is left out
                 line.due, line.misses = 0, 0
-                line.earned = float(half_up(item.points))
                 return
             line.due, line.misses = tasks[code]
         line.value = (line.due - line.misses) / line.due if line.due else None

@@ -390,10 +390,12 @@ WRITES += [
 from data_access.assessment import schemes as assessment  # noqa: E402
 from sample_data.generate import SAMPLE_TOWNSHIP_ITEMS  # noqa: E402
 
+_COPY_YEARS = itertools.count(2030)   # each allowed copy starts a year nobody has yet
+
 WRITES += [
     Write("schemes.save_scheme", lambda c, a: assessment.save_scheme(
         c.engine, a, 2025, "township", SAMPLE_TOWNSHIP_ITEMS, name_zh=f"乡镇考核{c.n()}"), ADMIN_ONLY),
-    Write("schemes.copy_scheme", lambda c, a: assessment.copy_scheme(c.engine, a, 2025, 2030 + c.n(), "township"),
+    Write("schemes.copy_scheme", lambda c, a: assessment.copy_scheme(c.engine, a, 2025, next(_COPY_YEARS), "township"),
           ADMIN_ONLY),
     Write("schemes.add_adjustment", lambda c, a: assessment.add_adjustment(
         c.engine, a, 2025, "township", c.ids["township_code"], 1.5, f"加分理由{c.n()}"), frozenset({"admin", "leader"})),
