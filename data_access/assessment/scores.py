@@ -115,6 +115,14 @@ def _tasks_done_on_time(session: Session, year: int, subject: str, today: dt.dat
     return out
 
 
+def _finite(x: object) -> float | None:
+    try:
+        f = float(x)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return None if f != f else f   # NaN: no figure
+
+
 def _as_of(session: Session, year: int, today: dt.date) -> m.Period | None:
     return session.scalar(select(m.Period).where(m.Period.year == year, m.Period.end_date < today)
                           .order_by(m.Period.quarter.desc()).limit(1))
@@ -157,7 +165,7 @@ def compute(session: Session, year: int, subject: str, today: dt.date | None = N
         frame = ix.indicator_values(session, [period], groups, codes)
         code_of = {g.id: g.code for g in groups}
         for r in frame.itertuples(index=False):
-            v = ix._number(r.value)
+            v = _finite(r.value)
             if v is not None:
                 values[(r.indicator, code_of[r.region_id])] = v
         targets = ix.targets_in_force(session, period.end_date)
