@@ -1,14 +1,14 @@
 """quarter sign-off: quarter_approvals (an approved quarter's figures are locked)
 
 Revision ID: assess_1
-Revises: catalogue_1
+Revises: sessions_1
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = "assess_1"
-down_revision = "catalogue_1"
+down_revision = "sessions_1"
 branch_labels = None
 depends_on = None
 
