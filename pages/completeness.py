@@ -6,7 +6,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from ui import data, data_ingest
+from ui import data, data_ingest, data_tasks
 from ui.frame import page_title, sample_banner
 from ui.auth import guard_page
 from ui.state import lang, md, name, tr, trm
@@ -42,13 +42,19 @@ count = {s: sum(cells[f"{d['code']}|{latest}"]["status"] == s for d in matrix["d
          for s in ("on_time", "late", "missing")}
 st.markdown(tr("completeness.summary", period=latest, **count))
 shown = periods[-8:]
+late_tasks = data_tasks.overdue_by_department(data.version(), dt.date.today())
+# The overdue tasks beside the department's name: the quarter columns may scroll out of sight.
 frame = pd.DataFrame([{tr("completeness.col.department"): name(d),
+                       tr("tasks.completeness.col"): (tr("tasks.completeness.cell", n=late_tasks[d["code"]])
+                                                      if late_tasks.get(d["code"]) else "—"),
                        **{p["code"]: cell_text(cells[f"{d['code']}|{p['code']}"]) for p in shown}}
                       for d in matrix["departments"]])
 statuses = [[cells[f"{d['code']}|{p['code']}"]["status"] for p in shown] for d in matrix["departments"]]
 
 
 def colour(col: pd.Series) -> list[str]:
+    if col.name == tr("tasks.completeness.col"):
+        return ["color: #b42318; font-weight: 600" if late_tasks.get(d["code"]) else "" for d in matrix["departments"]]
     if col.name not in [p["code"] for p in shown]:
         return [""] * len(col)
     j = [p["code"] for p in shown].index(col.name)
@@ -57,6 +63,7 @@ def colour(col: pd.Series) -> list[str]:
 
 st.dataframe(frame.style.apply(colour), hide_index=True, width="stretch", key="completeness_matrix")
 st.caption(tr("completeness.legend"))
+st.caption(tr("tasks.completeness.caption"))
 
 st.subheader(tr("completeness.owing_title"))
 owing = matrix["owing"]

@@ -14,6 +14,7 @@ from ui.format import change_text, count_text, is_missing, percent, status_label
 from ui.frame import page_title, sample_banner
 from ui.auth import guard_page
 from ui.state import lang, md, name, tr, trm
+from ui.tasks import liaison_block, overdue_block
 from ui.views import grouped_name, link_query, period_label, period_picker, status_styler
 
 # Streamlit can run a page file without app.py (first request after a start): check here too.
@@ -22,6 +23,7 @@ guard_page(__file__)
 page_title("app.title")
 sample_banner()
 lg = lang()
+liaison_block()  # a liaison's department's unfinished tasks, first thing after signing in
 
 # The action row. Slot 2 is kept for the meeting-mode button (issue 8): a module ui/meeting.py that
 # defines overview_action(period_code) is called there, so that work needs no edit of this page.
@@ -190,6 +192,8 @@ else:
         r = behind[chosen[0]]
         st.switch_page("pages/indicator.py", query_params=link_query(
             indicator=r["ind"]["code"], period=period, township=r["region"]["code"]))
+
+overdue_block()
 
 st.markdown(f"**{tr('home.attention.reports')}**")
 reports = view["reports"]

@@ -11,6 +11,7 @@ from ui.format import change_text, count_text, fixed, is_missing, percent, statu
 from ui.frame import page_title, sample_banner
 from ui.auth import guard_page
 from ui.state import lang, md, name, tr, trm
+from ui.tasks import comments_panel
 from ui.views import (link_query, period_label, period_picker, ranking_chart, status_styler, township_picker,
                       indicator_picker, trend_chart)
 
@@ -143,3 +144,5 @@ else:
     st.dataframe(village_table, hide_index=True, width="stretch")
     st.page_link("pages/township.py", label=tr("indicator.open_township"), icon=":material/location_city:",
                  query_params=link_query(township=town["code"], period=period))
+
+comments_panel(period, indicator=ind)  # leaders' comments on this indicator's figures, the quarter's

@@ -11,6 +11,7 @@ from ui.format import change_text, is_missing, status_label, target_text, value_
 from ui.frame import page_title, sample_banner
 from ui.auth import guard_page
 from ui.state import lang, md, name, tr
+from ui.tasks import comments_panel
 from ui.views import link_query, period_label, period_picker, status_styler, township_picker
 
 # Streamlit can run a page file without app.py (first request after a start): check here too.
@@ -95,3 +96,5 @@ with trend_col:
             tooltip=["indicator:N", "quarter:N", alt.Tooltip("value:Q", format=".1f")],
         ).properties(height=380)
         st.altair_chart(chart, width="stretch")
+
+comments_panel(period, area=town)  # leaders' comments on this township's figures, the quarter's

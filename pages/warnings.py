@@ -10,6 +10,7 @@ from ui import data, data_views, phone
 from ui.frame import page_title, sample_banner
 from ui.auth import guard_page
 from ui.state import lang, name, tr, trm
+from ui.tasks import warning_task_panel
 from ui.views import period_label, period_picker
 
 # Streamlit can run a page file without app.py (first request after a start): check here too.
@@ -57,6 +58,7 @@ for col, k in zip(phone.one_row("warning_counts").columns(len(KINDS)), KINDS):
 
 shown = [f for f in flags if f["kind"] in kinds and (not town or f["region_code"] == town
                                                        or f["region_code"].startswith(town))]
+warning_task_panel(shown, period)  # "create a task from this warning" (leaders and the office)
 if not shown:
     st.success(tr("warnings.none"))
 else:
