@@ -170,4 +170,21 @@ STRINGS: dict[str, tuple[str, str]] = {
     "comments.saved": ("批注已添加。", "The comment was added."),
     "comments.withdraw": ("撤回", "Withdraw"),
     "comments.withdrawn": ("批注已撤回。", "The comment was withdrawn."),
+    # the briefing's follow-up slide (meeting mode, PPTX, PDF)
+    "meeting.slide.followup": ("上次会议决定事项落实情况", "Decisions of the last meeting: where they stand"),
+    "followup.lead": ("{meeting}：决定事项 {total} 项，已完成 {done} 项，进行中 {in_progress} 项，逾期 {overdue} 项，未开始 {not_started} 项，未转为任务 {none} 项。",
+                      "{meeting}: {total} decisions — {done} done, {in_progress} in progress, {overdue} overdue, "
+                      "{not_started} not started, {none} not made a task."),
+    "followup.no_meeting": ("还没有会议记录：在“会议记录”页记录会议和决定事项后，这里会列出落实情况。",
+                            "No meeting recorded yet: once a meeting and its decisions are recorded (Meeting records), "
+                            "this slide follows them up."),
+    "followup.col.no": ("序号", "No."),
+    "followup.col.decision": ("决定事项", "Decision"),
+    "followup.col.task": ("督办任务", "Task"),
+    "followup.col.owner": ("责任部门", "Owner"),
+    "followup.col.deadline": ("时限", "Deadline"),
+    "followup.col.status": ("状态", "Status"),
+    "followup.overdue_title": ("其他逾期督办任务", "Other overdue tasks"),
+    "followup.col.title": ("任务", "Task"),
+    "meeting.col.comment": ("批注", "Comment"),
 }

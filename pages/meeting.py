@@ -12,7 +12,8 @@ import html
 import streamlit as st
 
 from data_access import access
-from data_access.briefing.content import SLIDES, worst_text
+from data_access.briefing.content import (FOLLOWUP_STATUS, SLIDES, comment_text, followup_lead, followup_rows,
+                                          overdue_rows, worst_text)
 from data_access.indicators import BEHIND, MET, NEAR, NO_DATA
 from ui import data, data_meeting
 from ui.auth import current_actor, guard_page
@@ -45,6 +46,8 @@ table.mt td {border-bottom: 2px solid #cbd5e1; padding: .3rem .6rem;}
 table.mt td.num {text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap;}
 table.mt td.st {font-weight: 800; white-space: nowrap;}
 table.mt-small {font-size: 1.05rem;}
+table.mt-mid {font-size: 1.3rem;}
+table.mt td.mt-note {font-size: 1.1rem; color: #1f5f99;}
 table.mt-small td {padding: .12rem .5rem; border-bottom-width: 1px;}
 .mt-steps {font-size: 2.1rem; line-height: 1.6;}
 .mt-foot {font-size: 1.1rem; color: #334155; margin-top: .6rem;}
@@ -123,10 +126,15 @@ if key == "title":
                 f'<div class="mt-date">{e(tr("meeting.meeting_name"))} · {e(b.date_text)}</div></div>')
 elif key == "overview":
     c = b.counts
+    # Leaders' comments beside the figures, in a column of their own when there are any.
+    commented = any(f.comments for f in b.targets)
+    note = (lambda f: f"<td class='mt-note'>{e(comment_text(f, lg))}</td>") if commented else (lambda f: "")  # noqa: E731
     rows = [f"<tr><td>{e(f.name)}</td><td class='num'>{e(f.text)}</td><td class='num'>{e(f.target_text)}</td>"
-            f"{status_cell(f.status, f.status_text)}<td class='num'>{e(f.change_text)}</td></tr>" for f in b.targets]
+            f"{status_cell(f.status, f.status_text)}<td class='num'>{e(f.change_text)}</td>{note(f)}</tr>"
+            for f in b.targets]
+    head = [col("indicator"), col("value"), col("target"), col("status"), col("change")]
     slide(b.titles[key], f'<div class="mt-lead">{e(tr("meeting.counts", met=c[MET], near=c[NEAR], behind=c[BEHIND], missing=c[NO_DATA]))}</div>'
-          + table([col("indicator"), col("value"), col("target"), col("status"), col("change")], rows))
+          + table(head + ([col("comment")] if commented else []), rows))
 elif key == "behind":
     if not b.behind:
         body = f'<div class="mt-lead">{e(tr("meeting.no_behind"))}</div>'
@@ -165,6 +173,23 @@ elif key == "outcomes":
         towns = table(b.outcome_table[0], body_rows).replace('class="mt"', 'class="mt mt-small"', 1)
     slide(b.titles[key], f'<div class="mt-pair" style="display:flex;gap:2rem;align-items:flex-start">'
                          f'<div style="flex:4">{county}</div><div style="flex:6">{towns}</div></div>')
+elif key == "followup":
+    # The last meeting's decisions, their tasks and statuses; then the other overdue tasks. Text and
+    # statuses only, no counts about people: the display account may show it.
+    body = f'<div class="mt-lead">{e(followup_lead(b))}</div>'
+    if b.followup:
+        head, *rows = followup_rows(b)
+        body += table(head, [
+            "<tr>" + "".join(f"<td>{e(x)}</td>" for x in r[:5])
+            + status_cell(FOLLOWUP_STATUS[i.status], r[5]) + "</tr>"
+            for r, i in zip(rows, b.followup)]).replace('class="mt"', 'class="mt mt-mid"', 1)
+    if b.overdue_tasks:
+        head, *rows = overdue_rows(b)
+        body += f'<div class="mt-lead" style="margin-top:1rem"><b>{e(tr("followup.overdue_title"))}</b></div>'
+        body += table(head, ["<tr>" + "".join(f"<td>{e(x)}</td>" for x in r[:3])
+                             + status_cell(BEHIND, r[3]) + "</tr>" for r in rows]).replace(
+            'class="mt"', 'class="mt mt-mid"', 1)
+    slide(b.titles[key], body)
 elif key == "next_steps":
     items = "".join(f"<li>{e(s)}</li>" for s in b.next_steps)
     body = f'<ol class="mt-steps">{items}</ol>' if items else f'<div class="mt-lead">{e(tr("meeting.no_steps"))}</div>'

@@ -779,6 +779,10 @@ def _after_generate(engine: Engine) -> None:
     seed_demo = getattr(users, "seed_demo_users", None)
     if seed_demo:
         seed_demo(engine)
+    # Tasks, meetings and comments (issue 16), so a new user sees them filled.
+    from sample_data.followup import write_followup
+
+    write_followup(engine, SAMPLE_ACTOR)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -21,7 +21,7 @@ from data_access.briefing.notes import next_steps
 from i18n import name_of, t
 from i18n.numbers import change_text, count_text, is_missing, status_label, target_text, value_text
 
-SLIDES = ("title", "overview", "behind", "map", "departments", "outcomes", "next_steps")
+SLIDES = ("title", "overview", "behind", "map", "departments", "outcomes", "followup", "next_steps")
 TOP_BEHIND = 3  # townships named per indicator behind target: what fits on a projector line
 
 
@@ -45,6 +45,8 @@ class Figure:
     status_text: str
     change_text: str
     flag: str | None = None      # suppression flag of the value
+    # Leaders' comments on this indicator's figures for the quarter ("北山乡：已约谈北山乡"), shown beside it.
+    comments: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -90,6 +92,28 @@ class DepartmentGap:
 
 
 @dataclass
+class FollowUpItem:
+    """A decision of the last meeting and its task (the "上次会议决定事项落实情况" slide). Text and
+    statuses only: nothing here is a count about people."""
+
+    seq: int
+    decision: str
+    task: str                    # "#12 title", or "未转为任务"
+    owner: str
+    deadline: str
+    status: str                  # tasks status (overdue/in_progress/not_started/done) or "none"
+    status_text: str
+
+
+@dataclass
+class OverdueTask:
+    title: str
+    owner: str
+    deadline: str
+    text: str                    # "逾期 12 天"
+
+
+@dataclass
 class Briefing:
     lang: str
     period: str
@@ -115,6 +139,11 @@ class Briefing:
     any_suppressed: bool = False
     # Outcome figures by township (suppressed): header row, then one row per township.
     outcome_table: list[list[str]] = field(default_factory=list)
+    # The follow-up slide: the last meeting ("2026年10月23日 联席会议"), its decisions and their tasks,
+    # and the other overdue tasks.
+    followup_meeting: str | None = None
+    followup: list[FollowUpItem] = field(default_factory=list)
+    overdue_tasks: list[OverdueTask] = field(default_factory=list)
 
     @property
     def slide_count(self) -> int:
@@ -333,6 +362,8 @@ def assemble(session: Session, period_code: str, lang: str = "zh", today: dt.dat
         outcome_table.append(row)
 
     departments, due = _departments(session, period, lang, today)
+    _attach_comments(session, period.code, figures, root.code, lang)
+    followup_meeting, followup, overdue_tasks = _followup(session, today, lang)
     titles = {key: t(f"meeting.slide.{key}", lang) for key in SLIDES}
     any_suppressed = any(r["suppressed"] for r in township_rows) or any(f.flag for f in figures)
     return Briefing(
@@ -342,7 +373,85 @@ def assemble(session: Session, period_code: str, lang: str = "zh", today: dt.dat
         map_areas=map_areas, departments=departments, departments_due=due, outcomes=outcomes,
         next_steps=next_steps(session, period.code), township_rows=township_rows,
         footnote=t("suppression.footnote", lang, n=th.min_count, population=f"{th.max_population:,}"),
-        any_suppressed=any_suppressed, outcome_table=outcome_table)
+        any_suppressed=any_suppressed, outcome_table=outcome_table,
+        followup_meeting=followup_meeting, followup=followup, overdue_tasks=overdue_tasks)
+
+
+def _attach_comments(session: Session, period_code: str, figures: list[Figure], root_code: str, lang: str) -> None:
+    """Each figure's comments of the quarter, the area named unless it is the county itself."""
+    from data_access.comments import comments
+
+    by_code = {f.code: f for f in figures}
+    for c in comments(session, period_code):
+        figure = by_code.get(c["indicator"])
+        if figure is None:
+            continue
+        area = c["region_en"] if lang == "en" else c["region_zh"]
+        figure.comments.append(c["text"] if c["region_code"] == root_code else
+                               f"{area}{'：' if lang == 'zh' else ': '}{c['text']}")
+
+
+def comment_text(figure: Figure, lang: str) -> str:
+    """The comments of a figure in one cell ("" when none)."""
+    return ("；" if lang == "zh" else "; ").join(figure.comments)
+
+
+def _followup(session: Session, today: dt.date, lang: str
+              ) -> tuple[str | None, list[FollowUpItem], list[OverdueTask]]:
+    """The last meeting's decisions with their tasks, and every other overdue task."""
+    from data_access import meetings as mt
+    from data_access import tasks as tk
+
+    meeting, rows = mt.followup(session, today)
+    items = []
+    for r in rows:
+        status = r.status or "none"
+        text = t("tasks.status.no_task", lang) if r.status is None else t(f"tasks.status.{r.status}", lang)
+        items.append(FollowUpItem(
+            # A task titled as its decision is shown by its number only (the row already reads the text).
+            seq=r.seq, decision=r.decision,
+            task=("—" if not r.task_id else f"#{r.task_id}" if r.task_title == r.decision[:len(r.task_title or "")]
+                  else f"#{r.task_id} {r.task_title}"),
+            owner=(r.department_en if lang == "en" else r.department_zh) or "—",
+            deadline=r.deadline.isoformat() if r.deadline else "—", status=status, status_text=text))
+    listed = {r.task_id for r in rows if r.task_id}
+    overdue = [OverdueTask(o.title, o.department_en if lang == "en" else o.department_zh, o.deadline.isoformat(),
+                           t("tasks.overdue_days", lang, days=o.days_overdue))
+               for o in tk.overdue(session, today) if o.id not in listed]
+    label = None
+    if meeting is not None:
+        label = f"{_date_text(meeting.held_on, lang)} {t(f'meetings.kind.{meeting.kind}', lang)}"
+    return label, items, overdue
+
+
+FOLLOWUP_ROWS = 10      # decisions on one slide (a projector line each); the rest are counted in the lead
+OVERDUE_ROWS = 5        # other overdue tasks under them
+
+
+def followup_lead(b: Briefing) -> str:
+    """The follow-up slide's first line: the meeting and how many of its decisions stand where."""
+    if b.followup_meeting is None:
+        return t("followup.no_meeting", b.lang)
+    count = {k: sum(i.status == k for i in b.followup) for k in ("done", "in_progress", "overdue", "not_started",
+                                                                   "none")}
+    return t("followup.lead", b.lang, meeting=b.followup_meeting, total=len(b.followup), **count)
+
+
+def followup_rows(b: Briefing) -> list[list[str]]:
+    """Header and one row per decision (at most FOLLOWUP_ROWS), as every renderer shows them."""
+    head = [t(f"followup.col.{k}", b.lang) for k in ("no", "decision", "task", "owner", "deadline", "status")]
+    return [head] + [[str(i.seq), i.decision, i.task, i.owner, i.deadline, i.status_text]
+                     for i in b.followup[:FOLLOWUP_ROWS]]
+
+
+def overdue_rows(b: Briefing) -> list[list[str]]:
+    head = [t(f"followup.col.{k}", b.lang) for k in ("title", "owner", "deadline", "status")]
+    return [head] + [[o.title, o.owner, o.deadline, o.text] for o in b.overdue_tasks[:OVERDUE_ROWS]]
+
+
+# The follow-up slide's status colours, in the indicator statuses the renderers already colour.
+FOLLOWUP_STATUS = {"overdue": ix.BEHIND, "in_progress": ix.NEAR, "not_started": ix.NO_DATA, "done": ix.MET,
+                   "none": ix.NO_DATA}
 
 
 def township_table(briefing: Briefing) -> pd.DataFrame:

@@ -14,7 +14,8 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
-from data_access.briefing.content import SLIDES, Briefing, worst_text
+from data_access.briefing.content import (FOLLOWUP_STATUS, SLIDES, Briefing, comment_text, followup_lead,
+                                          followup_rows, overdue_rows, worst_text)
 from data_access.briefing.mapimage import render_map
 from data_access.indicators import BEHIND, MET, NEAR, NO_DATA
 from i18n import t
@@ -161,8 +162,14 @@ def build_pdf(b: Briefing) -> bytes:
              new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     doc.ln(2)
     head = [t(f"meeting.col.{k}", lang) for k in ("indicator", "value", "target", "status", "change")]
-    doc.table([head] + [[f.name, f.text, f.target_text, f.status_text, f.change_text] for f in b.targets],
-              [5.2, 1.3, 1.3, 1.3, 1.3], size=12.5, statuses=[f.status for f in b.targets], status_col=3, line=10)
+    rows = [[f.name, f.text, f.target_text, f.status_text, f.change_text] for f in b.targets]
+    if any(f.comments for f in b.targets):  # leaders' comments beside the figures
+        doc.table([head + [t("meeting.col.comment", lang)]] + [r + [comment_text(f, lang)] for r, f in zip(rows, b.targets)],
+                  [4.4, 1.1, 1.1, 1.1, 1.1, 3.0], size=10.5, statuses=[f.status for f in b.targets], status_col=3,
+                  line=8)
+    else:
+        doc.table([head] + rows, [5.2, 1.3, 1.3, 1.3, 1.3], size=12.5, statuses=[f.status for f in b.targets],
+                  status_col=3, line=10)
 
     # 3 short of target
     doc.slide("behind")
@@ -216,7 +223,24 @@ def build_pdf(b: Briefing) -> bytes:
         doc.ln(4)
         doc.table(b.outcome_table, [2.2] + [1.6] * (len(b.outcome_table[0]) - 1), size=8.5, line=5.2)
 
-    # 7 next steps
+    # 7 the last meeting's decisions and their tasks; the other overdue tasks
+    doc.slide("followup")
+    doc.set_font("cjk", "", 13)
+    doc.multi_cell(doc.w - 30, 7, followup_lead(b), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    doc.ln(2)
+    if b.followup:
+        rows = followup_rows(b)
+        doc.table(rows, [0.5, 4.2, 3.2, 1.8, 1.2, 1.1], size=10.5,
+                  statuses=[FOLLOWUP_STATUS[i.status] for i in b.followup[:len(rows) - 1]], status_col=5, line=7)
+    if b.overdue_tasks:
+        doc.ln(4)
+        doc.set_font("cjk", "B", 12)
+        doc.cell(0, 8, t("followup.overdue_title", lang), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        rows = overdue_rows(b)
+        doc.table(rows, [6.0, 2.5, 1.6, 1.6], size=10.5, statuses=[FOLLOWUP_STATUS["overdue"]] * (len(rows) - 1),
+                  status_col=3, line=7)
+
+    # 8 next steps
     doc.slide("next_steps")
     doc.set_font("cjk", "", 16)
     if b.next_steps:

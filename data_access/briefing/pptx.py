@@ -18,7 +18,8 @@ from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.oxml.ns import qn
 from pptx.util import Emu, Inches, Pt
 
-from data_access.briefing.content import SLIDES, Briefing, Figure, worst_text
+from data_access.briefing.content import (FOLLOWUP_STATUS, SLIDES, Briefing, Figure, comment_text, followup_lead,
+                                          followup_rows, overdue_rows, worst_text)
 from data_access.briefing.mapimage import render_map
 from data_access.indicators import BEHIND, MET, NEAR, NO_DATA
 from i18n import t
@@ -257,7 +258,12 @@ def build_deck(b: Briefing) -> bytes:
     # The same columns as the meeting page and the PDF, the change since last quarter included.
     head = [t(f"meeting.col.{k}", b.lang) for k in ("indicator", "value", "target", "status", "change")]
     rows = [head] + [[f.name, f.text, f.target_text, f.status_text, f.change_text] for f in b.targets]
-    _table(slide, rows, Inches(0.5), Inches(1.7), Inches(7.6), [3.6, 1.1, 1.1, 1.1, 1.5], size=11,
+    widths = [3.6, 1.1, 1.1, 1.1, 1.5]
+    if any(f.comments for f in b.targets):  # leaders' comments beside the figures
+        rows = [r + [c] for r, c in zip(rows, [t("meeting.col.comment", b.lang)]
+                                         + [comment_text(f, b.lang) for f in b.targets])]
+        widths = [3.0, 0.9, 0.9, 0.9, 1.0, 2.0]
+    _table(slide, rows, Inches(0.5), Inches(1.7), Inches(7.6), widths, size=11 if len(widths) == 5 else 9,
            statuses=[f.status for f in b.targets], status_col=3)
     rates = [f for f in b.targets if f.kind == "ratio"]
     _bar_chart(slide, [f.name for f in rates],
@@ -320,7 +326,22 @@ def build_deck(b: Briefing) -> bytes:
         for row in slide.shapes[-1].table.rows:
             row.height = Inches(0.34)
 
-    # 7 next steps
+    # 7 the last meeting's decisions and their tasks; the other overdue tasks
+    slide = _frame(prs, b, "followup")
+    _box(slide, Inches(0.5), Inches(1.1), Inches(12.3), Inches(0.7), followup_lead(b), 16)
+    top = Inches(1.9)
+    if b.followup:
+        rows = followup_rows(b)
+        _table(slide, rows, Inches(0.5), top, Inches(12.3), [0.5, 4.2, 3.2, 1.8, 1.2, 1.1], size=11,
+               statuses=[FOLLOWUP_STATUS[i.status] for i in b.followup[:len(rows) - 1]], status_col=5)
+        top = top + Inches(0.42) * len(rows) + Inches(0.2)
+    if b.overdue_tasks:
+        _box(slide, Inches(0.5), top, Inches(12.3), Inches(0.45), t("followup.overdue_title", b.lang), 14, bold=True)
+        rows = overdue_rows(b)
+        _table(slide, rows, Inches(0.5), top + Inches(0.45), Inches(12.3), [6.0, 2.5, 1.6, 1.6], size=11,
+               statuses=[FOLLOWUP_STATUS["overdue"]] * (len(rows) - 1), status_col=3)
+
+    # 8 next steps
     slide = _frame(prs, b, "next_steps")
     text = "\n".join(f"{i}. {s}" for i, s in enumerate(b.next_steps, 1)) or t("meeting.no_steps", b.lang)
     _box(slide, Inches(0.8), Inches(1.4), Inches(11.7), Inches(5.2), text, 24)

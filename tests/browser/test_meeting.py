@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+<<<<<<< HEAD
 from browser_auth import submit_sign_in
+=======
+from data_access.briefing.content import SLIDES
+>>>>>>> 06292dc (Briefing: slide 上次会议决定事项落实情况 (the last meeting's decisions, their tasks, owners and statuses, then the other overdue tasks) in meeting mode, PPTX and PDF; leaders' comments beside the figures on the overview slide; sample county ships two past meetings with decisions, tasks (some overdue, one from a warning with an evidence file) and comments)
 from helpers import open_path
 
 pytestmark = pytest.mark.browser
@@ -21,7 +25,7 @@ def _sign_in(page, server: str, path: str, user: str = "display", wait: str = ".
 
 
 def _wait_for_slide(page, n: int) -> None:  # noqa: ANN001
-    page.wait_for_function(f"() => [...document.querySelectorAll('.mt-num')].some(e => e.textContent.trim() === '{n} / 7')",
+    page.wait_for_function(f"() => [...document.querySelectorAll('.mt-num')].some(e => e.textContent.trim() === '{n} / {len(SLIDES)}')",
                            timeout=30_000)
 
 
@@ -41,7 +45,7 @@ def test_display_runs_the_meeting(server, page, artifacts) -> None:  # noqa: ANN
         page.get_by_role("button", name="下载 PDF").click()
     assert download.value.suggested_filename.endswith(".pdf")
     assert open(download.value.path(), "rb").read(5) == b"%PDF-"
-    for n in range(2, 8):
+    for n in range(2, len(SLIDES) + 1):
         page.get_by_role("button", name="下一页").click()
         _wait_for_slide(page, n)
         page.wait_for_timeout(400)

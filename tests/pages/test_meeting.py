@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from helpers import open_page, signed_in
 from data_access import indicators as ix
+from data_access.briefing.content import SLIDES
 from data_access.db import session_scope
+
+
+N = len(SLIDES)
 
 
 def _markdown(at) -> str:  # noqa: ANN001
@@ -19,16 +23,16 @@ def test_display_role_walks_through_every_slide(app_engine) -> None:  # noqa: AN
     at = open_page("pages/meeting.py", state=signed_in(app_engine, "display"), query={"period": "2026Q3"})
     assert not at.exception
     text = _markdown(at)
-    assert "社会心理服务体系建设工作汇报" in text and "2026年第3季度" in text and "1 / 7" in text
+    assert "社会心理服务体系建设工作汇报" in text and "2026年第3季度" in text and f"1 / {N}" in text
     assert "display: none" in text  # sidebar and chrome hidden on this page
     with session_scope(app_engine) as s:
         summary = {r.code: r for r in ix.region_summary(s, ix.period_by_code(s, "2026Q3"), ix.root_region(s))}
     seen = []
-    for n in range(2, 8):
+    for n in range(2, N + 1):
         _button(at, "meeting_next").click().run()
         assert not at.exception
         text = _markdown(at)
-        assert f"{n} / 7" in text
+        assert f"{n} / {N}" in text
         seen.append(text)
     assert f"{summary['smd_managed'].value * 100:.1f}%" in seen[0]       # overview
     assert "县总工会" in seen[3]                                        # departments
@@ -42,14 +46,14 @@ def test_display_role_walks_through_every_slide(app_engine) -> None:  # noqa: AN
     assert _button(at, "meeting_next").disabled
     assert not at.text_area                                              # display cannot edit notes
     _button(at, "meeting_prev").click().run()
-    assert "6 / 7" in _markdown(at)
+    assert f"{N - 1} / {N}" in _markdown(at)
 
 
 def test_admin_edits_next_steps_and_they_show(app_engine, sample_sqlite) -> None:  # noqa: ANN001
     from data_access import models as m
 
-    at = open_page("pages/meeting.py", state=signed_in(app_engine, "admin"), query={"period": "2026Q3", "slide": "7"})
-    assert not at.exception and "7 / 7" in _markdown(at)
+    at = open_page("pages/meeting.py", state=signed_in(app_engine, "admin"), query={"period": "2026Q3", "slide": str(N)})
+    assert not at.exception and f"{N} / {N}" in _markdown(at)
     at.text_area[0].set_value("加快北山乡村级心理咨询室建设\n县总工会月底前补报")
     at.button[0].click().run()  # the form's save button
     assert not at.exception

@@ -51,10 +51,10 @@ def test_deck_slides_figures_native_charts_and_fonts(briefing, sample_sqlite) ->
     slides = list(deck.slides)
     assert len(slides) == len(SLIDES)
     titles = [briefing.titles[k] for k in SLIDES]
-    for slide, title, n in zip(slides, titles, range(1, 8)):
+    for slide, title, n in zip(slides, titles, range(1, len(SLIDES) + 1)):
         texts = _slide_texts(slide)
         assert any(title in x for x in texts), title
-        assert f"{n} / 7" in texts
+        assert f"{n} / {len(SLIDES)}" in texts
     expected = _expected(sample_sqlite)
     overview = _slide_texts(slides[1])
     assert f"{expected['smd_managed'].value * 100:.1f}%" in overview
@@ -73,7 +73,7 @@ def test_deck_slides_figures_native_charts_and_fonts(briefing, sample_sqlite) ->
         slide_xml = z.read("ppt/slides/slide2.xml").decode()
         chart_xml = z.read(next(n for n in z.namelist() if n.startswith("ppt/charts/chart"))).decode()
     assert '<a:ea typeface="微软雅黑"/>' in slide_xml and '<a:ea typeface="微软雅黑"/>' in chart_xml
-    assert STEPS[0] in "\n".join(_slide_texts(slides[6]))
+    assert STEPS[0] in "\n".join(_slide_texts(slides[SLIDES.index("next_steps")]))
 
 
 def test_deck_never_shows_a_suppressed_figure(briefing, sample_sqlite) -> None:  # noqa: ANN001
@@ -124,7 +124,8 @@ def test_pdf_text_fonts_and_pages(briefing, sample_sqlite, tmp_path, artifacts) 
     assert f"{expected['smd_managed'].value * 100:.1f}%" in pages[1]
     assert "县总工会" in pages[4] and "县信访局" in pages[4]
     assert f"{expected['people_served'].value:,.0f} 人次" in pages[5]
-    assert STEPS[0] in pages[6].replace(" ", "").replace("\n", "") or "加快北山乡" in pages[6]
+    steps = pages[SLIDES.index("next_steps")]
+    assert STEPS[0] in steps.replace(" ", "").replace("\n", "") or "加快北山乡" in steps
     fonts = subprocess.run(["pdffonts", str(tmp_path / "b.pdf")], capture_output=True, text=True).stdout
     assert "NotoSansCJK" in fonts and all(" yes yes " in line for line in fonts.splitlines()[2:])
     (artifacts / "briefing.pdf").write_bytes(data)
