@@ -187,4 +187,14 @@ STRINGS: dict[str, tuple[str, str]] = {
     "followup.overdue_title": ("其他逾期督办任务", "Other overdue tasks"),
     "followup.col.title": ("任务", "Task"),
     "meeting.col.comment": ("批注", "Comment"),
+    # the audit trail's words for these actions
+    "audit.action.task": ("督办任务", "Tasks"),
+    "audit.action.task.create": ("创建督办任务", "Task created"),
+    "audit.action.task.progress": ("填报任务进展", "Task progress"),
+    "audit.action.task.reopen": ("重新打开任务", "Task reopened"),
+    "audit.action.meeting": ("会议", "Meetings"),
+    "audit.action.meeting.record": ("记录会议", "Meeting recorded"),
+    "audit.action.comment": ("批注", "Comments"),
+    "audit.action.comment.add": ("添加批注", "Comment added"),
+    "audit.action.comment.withdraw": ("撤回批注", "Comment withdrawn"),
 }

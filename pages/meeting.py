@@ -70,6 +70,10 @@ div[data-testid="stButton"] button p {font-size: 1.4rem; font-weight: 700;}
   .mt-title {font-size: 1.6rem;} .mt-cover h1 {font-size: 2.1rem;} .mt-cover .mt-sub {font-size: 1.5rem;}
   .mt-lead {font-size: 1.15rem;} table.mt {font-size: 1rem;} table.mt-small {font-size: .8rem;}
   .mt-steps {font-size: 1.2rem;}
+  /* The follow-up table on a phone: number and task number give way to the decision's words. */
+  table.mt-mid {font-size: .9rem;}
+  table.mt-mid.mt-follow th:nth-child(1), table.mt-mid.mt-follow td:nth-child(1),
+  table.mt-mid.mt-follow th:nth-child(3), table.mt-mid.mt-follow td:nth-child(3) {display: none;}
 }
 </style>
 """, unsafe_allow_html=True)
@@ -182,7 +186,7 @@ elif key == "followup":
         body += table(head, [
             "<tr>" + "".join(f"<td>{e(x)}</td>" for x in r[:5])
             + status_cell(FOLLOWUP_STATUS[i.status], r[5]) + "</tr>"
-            for r, i in zip(rows, b.followup)]).replace('class="mt"', 'class="mt mt-mid"', 1)
+            for r, i in zip(rows, b.followup)]).replace('class="mt"', 'class="mt mt-mid mt-follow"', 1)
     if b.overdue_tasks:
         head, *rows = overdue_rows(b)
         body += f'<div class="mt-lead" style="margin-top:1rem"><b>{e(tr("followup.overdue_title"))}</b></div>'

@@ -12,7 +12,7 @@ from ui import data, data_tasks
 from ui.auth import current_actor, guard_page
 from ui.frame import page_title, sample_banner
 from ui.state import lang, name, tr
-from ui.tasks import TASKS_PAGE, forget, status_text, task_form_fields
+from ui.tasks import TASKS_PAGE, forget, fresh, status_text, task_form_fields
 
 # Streamlit can run a page file without app.py (first request after a start): check here too.
 guard_page(__file__)
@@ -29,24 +29,25 @@ if st.session_state.get("meetings_flash"):
 
 if access.allowed(actor, "meeting.record"):
     with st.expander(tr("meetings.new.heading"), icon=":material/edit_note:"):
+        form = fresh("meeting_new")
         with st.form("meeting_new"):
             left, right = st.columns(2)
             held_on = left.date_input(tr("meetings.field.date"), value=dt.date.today(), max_value=dt.date.today(),
-                                      key="meeting_new_date")
+                                      key=f"{form}_date")
             kind = right.selectbox(tr("meetings.field.kind"), list(mt.KINDS),
-                                   format_func=lambda k: tr(f"meetings.kind.{k}"), key="meeting_new_kind")
+                                   format_func=lambda k: tr(f"meetings.kind.{k}"), key=f"{form}_kind")
             depts = {d["code"]: d for d in choices["departments"]}
             present = st.multiselect(tr("meetings.field.present"), list(depts), format_func=lambda c: name(depts[c]),
-                                     key="meeting_new_present")
-            topics = st.text_area(tr("meetings.field.topics"), max_chars=mt.TOPICS_MAX, key="meeting_new_topics",
+                                     key=f"{form}_present")
+            topics = st.text_area(tr("meetings.field.topics"), max_chars=mt.TOPICS_MAX, key=f"{form}_topics",
                                   height=90)
-            decisions = st.text_area(tr("meetings.field.decisions"), key="meeting_new_decisions", height=140)
+            decisions = st.text_area(tr("meetings.field.decisions"), key=f"{form}_decisions", height=140)
             if st.form_submit_button(tr("meetings.new.submit"), type="primary"):
                 ok, result = data_tasks.run_write(
                     mt.record_meeting, actor, held_on=held_on if isinstance(held_on, dt.date) else None, kind=kind,
                     department_codes=present, topics=topics, decisions=mt.parse_decisions(decisions))
                 if ok:
-                    forget("meeting_new_")
+                    forget("meeting_new")
                     st.session_state["meetings_flash"] = tr("meetings.new.saved")
                     st.rerun()
                 st.error(result)
@@ -83,7 +84,7 @@ for meeting in meetings:
                 with st.popover(tr("meetings.to_task"), icon=":material/add_task:"):
                     slot = f"decision_{d['id']}"
                     with st.form(slot):
-                        fields = task_form_fields(version, slot, title=d["text"][:200], links=False)
+                        fields = task_form_fields(version, fresh(slot), title=d["text"][:200], links=False)
                         if st.form_submit_button(tr("meetings.to_task"), type="primary"):
                             ok, result = data_tasks.run_write(mt.decision_to_task, actor, d["id"], **fields)
                             if ok:

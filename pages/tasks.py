@@ -13,7 +13,7 @@ from ui import data, data_tasks, phone
 from ui.auth import current_actor, guard_page
 from ui.frame import page_title, sample_banner
 from ui.state import lang, name, tr
-from ui.tasks import STATUS_STYLE, forget, status_text, task_form_fields
+from ui.tasks import STATUS_STYLE, forget, fresh, status_text, task_form_fields
 
 # Streamlit can run a page file without app.py (first request after a start): check here too.
 guard_page(__file__)
@@ -39,11 +39,11 @@ can_create = access.allowed(actor, "task.create")
 if can_create:
     with st.expander(tr("tasks.new.heading"), icon=":material/add_task:"):
         with st.form("task_new"):
-            fields = task_form_fields(version, "task_new")
+            fields = task_form_fields(version, fresh("task_new"))
             if st.form_submit_button(tr("tasks.new.submit"), type="primary"):
                 ok, result = data_tasks.run_write(tk.create_task, actor, **fields)
                 if ok:
-                    forget("task_new_")
+                    forget("task_new")
                     st.session_state["tasks_flash"] = tr("tasks.new.saved", id=result)
                     st.query_params["task"] = str(result)
                     st.rerun()
@@ -147,20 +147,20 @@ if rows:
 
             if access.allowed(actor, "task.progress", task["department_id"]) and task["state"] != tk.DONE:
                 st.markdown(f"**{tr('tasks.progress.heading')}**")
+                form = fresh("progress")
                 with st.form(f"task_progress_{task['id']}"):
-                    note = st.text_area(tr("tasks.field.note"), max_chars=tk.NOTE_MAX, key=f"progress_note_{task['id']}")
-                    upload = st.file_uploader(tr("tasks.field.file"), key=f"progress_file_{task['id']}",
+                    note = st.text_area(tr("tasks.field.note"), max_chars=tk.NOTE_MAX, key=f"{form}_note_{task['id']}")
+                    upload = st.file_uploader(tr("tasks.field.file"), key=f"{form}_file_{task['id']}",
                                               help=tr("tasks.progress.help",
                                                       max_mb=round(tk.EVIDENCE_MAX_BYTES / 1024 / 1024)))
                     st.caption(tr("tasks.progress.help", max_mb=round(tk.EVIDENCE_MAX_BYTES / 1024 / 1024)))
-                    done = st.checkbox(tr("tasks.field.done"), key=f"progress_done_{task['id']}")
+                    done = st.checkbox(tr("tasks.field.done"), key=f"{form}_done_{task['id']}")
                     if st.form_submit_button(tr("tasks.progress.submit"), type="primary"):
                         ok, result = data_tasks.run_write(
                             tk.add_progress, actor, task["id"], note=note, done=done,
                             file_name=upload.name if upload else None, file_bytes=upload.getvalue() if upload else None)
                         if ok:
-                            forget(f"progress_note_{task['id']}", f"progress_file_{task['id']}",
-                                   f"progress_done_{task['id']}")
+                            forget("progress")
                             st.session_state["tasks_flash"] = tr("tasks.progress.saved")
                             st.rerun()
                         st.error(result)

@@ -22,10 +22,16 @@ STATUS_STYLE = {tk.OVERDUE: ("#b42318", "#fee2e2", BEHIND), tk.IN_PROGRESS: ("#9
 SYMBOL = {tk.OVERDUE: "✖", tk.IN_PROGRESS: "▲", tk.NOT_STARTED: "…", tk.DONE: "✔"}
 
 
-def forget(*prefixes: str) -> None:
-    """Empty a form after it was saved (a refused form keeps what was typed, to be corrected)."""
-    for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(prefixes)]:
-        del st.session_state[key]
+def fresh(form: str) -> str:
+    """The key prefix of a form's widgets: a saved form gets new keys (forget), so it shows empty
+    again; a refused one keeps what was typed, to be corrected."""
+    generation = st.session_state.get(f"_form_generation_{form}", 0)
+    return form if not generation else f"{form}~{generation}"
+
+
+def forget(form: str) -> None:
+    """Start the form afresh on the next run (Streamlit keeps a widget's value while its key lives)."""
+    st.session_state[f"_form_generation_{form}"] = st.session_state.get(f"_form_generation_{form}", 0) + 1
 
 
 def status_text(row: dict) -> str:
@@ -138,7 +144,7 @@ def warning_task_panel(flags: list[dict], period: str) -> None:
         # Keyed by the warning: choosing another warning starts from its own defaults.
         slot = "warn_task_" + "".join(ch if ch.isalnum() else "_" for ch in pick)
         with st.form(slot):
-            fields = task_form_fields(version, slot, title=base["title"], department_id=base["department_id"],
+            fields = task_form_fields(version, fresh(slot), title=base["title"], department_id=base["department_id"],
                                       links=False)
             if st.form_submit_button(tr("tasks.new.submit"), type="primary"):
                 ok, result = data_tasks.run_write(
@@ -184,26 +190,27 @@ def comments_panel(period: str, *, indicator: dict | None = None, area: dict | N
     if access.allowed(actor, "comment.write"):
         c = data_tasks.choices(version)
         with st.expander(tr("comments.add"), icon=":material/add_comment:"):
+            form = fresh("comment")
             with st.form("comment_add"):
                 if indicator is not None:
                     areas = ([c["root"]] if c["root"] else []) + c["townships"]
                     codes = [a["code"] for a in areas]
                     names = {a["code"]: name(a) for a in areas}
-                    region = st.selectbox(tr("comments.area"), codes, format_func=names.get, key="comment_area")
+                    region = st.selectbox(tr("comments.area"), codes, format_func=names.get, key=f"{form}_area")
                     ind_code = indicator["code"]
                 else:
                     codes = [i["code"] for i in c["indicators"]]
                     names = {i["code"]: name(i) for i in c["indicators"]}
                     ind_code = st.selectbox(tr("comments.indicator"), codes, format_func=names.get,
-                                            key="comment_indicator")
+                                            key=f"{form}_indicator")
                     region = area["code"]
-                text = st.text_input(tr("comments.field.text"), max_chars=cm.TEXT_MAX, key="comment_text",
+                text = st.text_input(tr("comments.field.text"), max_chars=cm.TEXT_MAX, key=f"{form}_text",
                                      help=tr("comments.help"))
                 if st.form_submit_button(tr("comments.add"), type="primary"):
                     ok, result = data_tasks.run_write(cm.add_comment, actor, indicator_code=ind_code,
                                                       region_code=region, period_code=period, text=text)
                     if ok:
-                        forget("comment_text")
+                        forget("comment")
                         st.session_state["comment_flash"], st.session_state["comment_flash_ok"] = tr("comments.saved"), ok
                         st.rerun()
                     st.error(result)  # the typed text stays, to be corrected

@@ -91,6 +91,7 @@ def test_the_liaison_sees_only_their_departments_tasks_and_reports_progress(writ
     at.text_area(key=f"progress_note_{mine}").input("已入户随访 12 户")
     _button(at, "提交进展").click().run()
     assert not at.exception and not at.error
+    assert [t.value for t in at.text_area] == [""]  # the saved form starts empty again
     with session_scope(writable_app) as s:
         task = s.get(m.Task, mine)
         assert task.state == "in_progress" and [p.note for p in task.progress] == ["已入户随访 12 户"]
