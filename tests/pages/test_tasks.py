@@ -209,3 +209,14 @@ def test_meeting_records_list_shows_the_task_each_decision_became(writable_app) 
     assert not at.exception
     assert "领导小组会议" in texts(at)
     assert any(f"#{task}" in (p.label or "") for p in at.get("page_link"))
+
+
+@pytest.mark.parametrize("page, role, words", [
+    ("pages/tasks.py", "leader", ["Tasks", "Overdue"]), ("pages/tasks.py", "liaison", ["Your department's tasks"]),
+    ("pages/meetings.py", "admin", ["Joint meeting", "Decisions"]),
+])
+def test_the_pages_in_english(app_engine, page, role, words) -> None:  # noqa: ANN001
+    at = open_view(app_engine, page, lang="en", role=role)
+    assert not at.exception
+    shown = texts(at) + "\n".join(t.value for t in at.title) + "\n".join(m.label for m in at.metric)
+    assert all(w in shown for w in words), shown[:500]
