@@ -406,7 +406,9 @@ def _followup(session: Session, today: dt.date, lang: str
     items = []
     for r in rows:
         status = r.status or "none"
-        text = t("tasks.status.no_task", lang) if r.status is None else t(f"tasks.status.{r.status}", lang)
+        # Symbol and word, readable without colour (as the indicator statuses).
+        text = (f"{FOLLOWUP_SYMBOL[status]} "
+                + (t("tasks.status.no_task", lang) if r.status is None else t(f"tasks.status.{r.status}", lang)))
         items.append(FollowUpItem(
             # A task titled as its decision is shown by its number only (the row already reads the text).
             seq=r.seq, decision=r.decision,
@@ -416,7 +418,7 @@ def _followup(session: Session, today: dt.date, lang: str
             deadline=r.deadline.isoformat() if r.deadline else "—", status=status, status_text=text))
     listed = {r.task_id for r in rows if r.task_id}
     overdue = [OverdueTask(o.title, o.department_en if lang == "en" else o.department_zh, o.deadline.isoformat(),
-                           t("tasks.overdue_days", lang, days=o.days_overdue))
+                           f"{FOLLOWUP_SYMBOL['overdue']} " + t("tasks.overdue_days", lang, days=o.days_overdue))
                for o in tk.overdue(session, today) if o.id not in listed]
     label = None
     if meeting is not None:
@@ -450,6 +452,7 @@ def overdue_rows(b: Briefing) -> list[list[str]]:
 
 
 # The follow-up slide's status colours, in the indicator statuses the renderers already colour.
+FOLLOWUP_SYMBOL = {"overdue": "✖", "in_progress": "▲", "not_started": "…", "done": "✔", "none": "—"}
 FOLLOWUP_STATUS = {"overdue": ix.BEHIND, "in_progress": ix.NEAR, "not_started": ix.NO_DATA, "done": ix.MET,
                    "none": ix.NO_DATA}
 

@@ -230,7 +230,7 @@ def build_pdf(b: Briefing) -> bytes:
     doc.ln(2)
     if b.followup:
         rows = followup_rows(b)
-        doc.table(rows, [0.5, 4.2, 3.2, 1.8, 1.2, 1.1], size=10.5,
+        doc.table(rows, [0.5, 5.4, 1.2, 2.0, 1.3, 1.7], size=10.5,
                   statuses=[FOLLOWUP_STATUS[i.status] for i in b.followup[:len(rows) - 1]], status_col=5, line=7)
     if b.overdue_tasks:
         doc.ln(4)

@@ -332,7 +332,7 @@ def build_deck(b: Briefing) -> bytes:
     top = Inches(1.9)
     if b.followup:
         rows = followup_rows(b)
-        _table(slide, rows, Inches(0.5), top, Inches(12.3), [0.5, 4.2, 3.2, 1.8, 1.2, 1.1], size=11,
+        _table(slide, rows, Inches(0.5), top, Inches(12.3), [0.5, 5.4, 1.2, 2.0, 1.3, 1.7], size=11,
                statuses=[FOLLOWUP_STATUS[i.status] for i in b.followup[:len(rows) - 1]], status_col=5)
         top = top + Inches(0.42) * len(rows) + Inches(0.2)
     if b.overdue_tasks:

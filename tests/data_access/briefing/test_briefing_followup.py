@@ -41,10 +41,10 @@ def test_the_last_meeting_its_decisions_tasks_and_statuses(sample_engine) -> Non
                              tk.status_of(t.state, t.deadline, DAY) if t else "none"))
     assert [(i.seq, i.decision, i.owner, i.status) for i in b.followup] == expected
     assert [i.status for i in b.followup] == ["not_started", "overdue", "overdue", "none"]
-    assert b.followup[3].status_text == "未转为任务" and b.followup[1].status_text == "逾期"
+    assert b.followup[3].status_text == "— 未转为任务" and b.followup[1].status_text == "✖ 逾期"
     # Other overdue tasks (the earlier meeting's), not repeated from the table above.
     assert [o.title for o in b.overdue_tasks] == ["县总工会按时报送季度报表，10月15日前交三季度报表"]
-    assert b.overdue_tasks[0].text == "逾期 52 天"
+    assert b.overdue_tasks[0].text == "✖ 逾期 52 天"
     # On the day of the first meeting, that meeting is the one followed up.
     early = _briefing(sample_engine, today=dt.date(2026, 8, 1))
     assert early.followup_meeting.startswith("2026年7月24日") and len(early.followup) == 3
