@@ -42,7 +42,9 @@ def test_display_role_walks_through_every_slide(app_engine) -> None:  # noqa: AN
     park = outcomes[outcomes.index("<td>和安经济开发区</td>"):].split("</tr>")[0]
     assert park.count(">*</td>") >= 2 and "&lt;" not in "".join(seen)    # one mark, never "<5"
     # The footnote explains a "*": on the outcomes slide, not on the behind slide (nothing hidden).
-    assert ['<div class="mt-foot">' in x for x in seen] == [False, False, False, False, True, False]
+    assert ['<div class="mt-foot">' in x for x in seen] == [False, False, False, False, True] + [False] * (N - 6)
+    follow = seen[SLIDES.index("followup") - 1]                        # the last meeting's decisions
+    assert "上次会议决定事项落实情况" in follow and "县司法局11月底前对北山乡特殊人群开展个性化心理疏导" in follow
     assert _button(at, "meeting_next").disabled
     assert not at.text_area                                              # display cannot edit notes
     _button(at, "meeting_prev").click().run()
