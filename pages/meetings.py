@@ -11,7 +11,7 @@ from data_access import meetings as mt
 from ui import data, data_tasks
 from ui.auth import current_actor, guard_page
 from ui.frame import page_title, sample_banner
-from ui.state import lang, name, tr
+from ui.state import lang, md, name, tr, trm
 from ui.tasks import TASKS_PAGE, forget, fresh, status_text, task_form_fields
 
 # Streamlit can run a page file without app.py (first request after a start): check here too.
@@ -50,7 +50,7 @@ if access.allowed(actor, "meeting.record"):
                     forget("meeting_new")
                     st.session_state["meetings_flash"] = tr("meetings.new.saved")
                     st.rerun()
-                st.error(result)
+                st.error(md(result))
 
 meetings = data_tasks.meetings(version)
 if not meetings:
@@ -65,9 +65,9 @@ for meeting in meetings:
         st.markdown("#### " + tr("meetings.heading", date=meeting["held_on"].isoformat(), kind=kind))
         if meeting["departments"]:
             joined = ("、" if lg == "zh" else ", ").join(name(d) for d in meeting["departments"])
-            st.caption(tr("meetings.present", names=joined))
+            st.caption(trm("meetings.present", names=joined))
         if meeting["topics"]:
-            st.markdown(tr("meetings.topics", text=meeting["topics"]))
+            st.markdown(trm("meetings.topics", text=meeting["topics"]))
         st.markdown(f"**{tr('meetings.decisions')}**")
         if not meeting["decisions"]:
             st.caption(tr("meetings.no_decisions"))
@@ -75,11 +75,11 @@ for meeting in meetings:
             task = tasks_by_id.get(d["task_id"]) if d["task_id"] else None
             if task is not None:
                 left, right = st.columns([5, 2], vertical_alignment="center")
-                left.markdown(f"{d['seq']}. {d['text']}")
+                left.markdown(f"{d['seq']}\\. {md(d['text'])}")
                 right.page_link(TASKS_PAGE, label=f"#{task['id']} {status_text(task)}", icon=":material/task_alt:",
                                 query_params={"task": str(task["id"])})
                 continue
-            st.markdown(f"{d['seq']}. {d['text']}")
+            st.markdown(f"{d['seq']}\\. {md(d['text'])}")
             if can_assign:
                 with st.popover(tr("meetings.to_task"), icon=":material/add_task:"):
                     slot = f"decision_{d['id']}"
@@ -91,4 +91,4 @@ for meeting in meetings:
                                 forget(slot)
                                 st.session_state["meetings_flash"] = tr("meetings.to_task.saved", id=result)
                                 st.rerun()
-                            st.error(result)
+                            st.error(md(result))

@@ -12,7 +12,7 @@ from data_access import tasks as tk
 from ui import data, data_tasks, phone
 from ui.auth import current_actor, guard_page
 from ui.frame import page_title, sample_banner
-from ui.state import lang, name, tr
+from ui.state import lang, md, name, tr, trm
 from ui.tasks import STATUS_STYLE, forget, fresh, status_text, task_form_fields
 
 # Streamlit can run a page file without app.py (first request after a start): check here too.
@@ -47,7 +47,7 @@ if can_create:
                     st.session_state["tasks_flash"] = tr("tasks.new.saved", id=result)
                     st.query_params["task"] = str(result)
                     st.rerun()
-                st.error(result)
+                st.error(md(result))
 
 # ---------------------------------------------------------------- the list
 choices = data_tasks.choices(version)
@@ -119,26 +119,26 @@ if rows:
     if found is not None:
         task, notes = found
         with st.container(border=True, key="task_detail"):
-            st.markdown(f"#### #{task['id']} {task['title']}")
-            st.markdown(tr("tasks.detail.meta", department=task["department_en"] if lg == "en" else task["department_zh"],
+            st.markdown(f"#### #{task['id']} {md(task['title'])}")
+            st.markdown(trm("tasks.detail.meta", department=task["department_en"] if lg == "en" else task["department_zh"],
                            deadline=task["deadline"].isoformat(), status=status_text(task),
                            source=tr(f"tasks.source.{task['source']}")))
             if task["township_code"] or task["indicator_code"]:
-                st.caption(tr("tasks.detail.links",
+                st.caption(trm("tasks.detail.links",
                               township=(task["township_en"] if lg == "en" else task["township_zh"]) or "—",
                               indicator=(task["indicator_en"] if lg == "en" else task["indicator_zh"]) or "—"))
             if task["detail"]:
-                st.markdown(task["detail"])
+                st.markdown(md(task["detail"]))
             st.markdown(f"**{tr('tasks.detail.history')}**")
             if not notes:
                 st.caption(tr("tasks.detail.no_history"))
             for n in notes:
                 line = tr("tasks.detail.note_line", at=n["at"].strftime("%Y-%m-%d %H:%M"), user=n["username"] or "",
                           state=tr(f"tasks.status.{n['state_after']}"))
-                st.markdown(f"- {line}：{n['note']}" if lg == "zh" else f"- {line}: {n['note']}")
+                st.markdown(f"- {md(line)}：{md(n['note'])}" if lg == "zh" else f"- {md(line)}: {md(n['note'])}")
                 if n["file_name"]:
                     left, right = st.columns([3, 1], vertical_alignment="center")
-                    left.caption(tr("tasks.detail.file", name=n["file_name"], size=max(1, round((n["file_size"] or 0) / 1024))))
+                    left.caption(trm("tasks.detail.file", name=n["file_name"], size=max(1, round((n["file_size"] or 0) / 1024))))
                     with right:
                         # Always an attachment of type octet-stream: the browser saves it and never renders it.
                         st.download_button(tr("tasks.download"), lambda pid=n["id"]: (data_tasks.evidence(actor, pid) or ("", b""))[1],
@@ -163,7 +163,7 @@ if rows:
                             forget("progress")
                             st.session_state["tasks_flash"] = tr("tasks.progress.saved")
                             st.rerun()
-                        st.error(result)
+                        st.error(md(result))
             elif task["state"] == tk.DONE and can_create:
                 with st.expander(tr("tasks.reopen.heading")):
                     with st.form(f"task_reopen_{task['id']}"):
@@ -173,4 +173,4 @@ if rows:
                             if ok:
                                 st.session_state["tasks_flash"] = tr("tasks.reopen.saved")
                                 st.rerun()
-                            st.error(result)
+                            st.error(md(result))

@@ -13,7 +13,7 @@ from data_access import tasks as tk
 from data_access.indicators import BEHIND, MET, NEAR, NO_DATA
 from ui import data, data_tasks
 from ui.auth import current_actor
-from ui.state import lang, name, tr
+from ui.state import lang, md, name, tr, trm
 
 TASKS_PAGE = "pages/tasks.py"
 # status -> (text colour, background, the indicator status whose colours a compact list uses)
@@ -92,7 +92,7 @@ def liaison_block() -> None:
             return
         st.markdown(f"**{tr('tasks.home.liaison', open=len(rows), overdue=len(late))}**")
         for r in rows[:6]:
-            st.markdown(f"- {r['title']} — {r['deadline'].isoformat()} · {status_text(r)}")
+            st.markdown(f"- {md(r['title'])} — {r['deadline'].isoformat()} · {status_text(r)}")
         st.page_link(TASKS_PAGE, label=tr("tasks.home.open"), icon=":material/task_alt:")
 
 
@@ -108,7 +108,7 @@ def overdue_block() -> None:
         return
     lg = lang()
     for r in rows[:8]:
-        st.markdown("- :red[" + tr("tasks.home.overdue_line", title=r["title"],
+        st.markdown("- :red[" + trm("tasks.home.overdue_line", title=r["title"],
                                    department=r["department_en"] if lg == "en" else r["department_zh"],
                                    deadline=r["deadline"].isoformat(), days=r["days_overdue"]) + "]")
     st.page_link(TASKS_PAGE, label=tr("tasks.home.open"), icon=":material/task_alt:")
@@ -140,7 +140,7 @@ def warning_task_panel(flags: list[dict], period: str) -> None:
             st.page_link(TASKS_PAGE, label=tr("tasks.from_warning.open", id=base["exists"]),
                           icon=":material/task_alt:", query_params={"task": str(base["exists"])})
             return
-        st.caption(base["detail"])
+        st.caption(md(base["detail"]))
         # Keyed by the warning: choosing another warning starts from its own defaults.
         slot = "warn_task_" + "".join(ch if ch.isalnum() else "_" for ch in pick)
         with st.form(slot):
@@ -154,7 +154,7 @@ def warning_task_panel(flags: list[dict], period: str) -> None:
                     forget(slot)
                     st.session_state["warn_task_flash"] = tr("tasks.new.saved", id=result)
                     st.rerun()
-                st.error(result)
+                st.error(md(result))
     if st.session_state.get("warn_task_flash"):
         st.success(st.session_state.pop("warn_task_flash"))
 
@@ -173,7 +173,7 @@ def comments_panel(period: str, *, indicator: dict | None = None, area: dict | N
     if not rows:
         st.caption(tr("comments.none"))
     for c in rows:
-        text = tr("comments.line", area=c["region_en"] if lg == "en" else c["region_zh"],
+        text = trm("comments.line", area=c["region_en"] if lg == "en" else c["region_zh"],
                   indicator=c["indicator_en"] if lg == "en" else c["indicator_zh"], text=c["text"],
                   user=c["username"] or "", at=c["created_at"].strftime("%Y-%m-%d"))
         mine = actor is not None and (actor.role == "admin" or c["user_id"] == actor.user_id)
@@ -213,7 +213,7 @@ def comments_panel(period: str, *, indicator: dict | None = None, area: dict | N
                         forget("comment")
                         st.session_state["comment_flash"], st.session_state["comment_flash_ok"] = tr("comments.saved"), ok
                         st.rerun()
-                    st.error(result)  # the typed text stays, to be corrected
+                    st.error(md(result))  # the typed text stays, to be corrected
     if st.session_state.get("comment_flash"):
         message = st.session_state.pop("comment_flash")
         (st.success if st.session_state.pop("comment_flash_ok", True) else st.error)(message)

@@ -220,3 +220,18 @@ def test_the_pages_in_english(app_engine, page, role, words) -> None:  # noqa: A
     assert not at.exception
     shown = texts(at) + "\n".join(t.value for t in at.title) + "\n".join(m.label for m in at.metric)
     assert all(w in shown for w in words), shown[:500]
+
+
+def test_typed_text_is_shown_as_typed_never_as_markdown(writable_app) -> None:  # noqa: ANN001
+    """A title, note or decision is someone's typing: an image link in it must not make every reader's
+    browser fetch it."""
+    hostile = "整改![x](http://evil.example/a.png)**粗体**"
+    task = _task(writable_app, hostile, "health", dt.date.today() + dt.timedelta(days=20))
+    tk.add_progress(writable_app, _actor(writable_app, "liaison_health"), task, note=hostile)
+    mt.record_meeting(writable_app, _actor(writable_app, "leader"), held_on=dt.date.today(), kind="joint",
+                      department_codes=[], topics=hostile, decisions=[hostile])
+    for page, query in (("pages/tasks.py", {"task": str(task)}), ("pages/meetings.py", {})):
+        at = open_view(writable_app, page, query=query)
+        assert not at.exception
+        shown = texts(at)
+        assert "整改" in shown and "![x](" not in shown and "**粗体**" not in shown
