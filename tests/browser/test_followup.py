@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from browser_auth import submit_sign_in
 from browser_server import running_app
 from data_access.briefing.content import SLIDES
 from helpers import settle
@@ -49,11 +50,7 @@ def _sign_in(browser, base: str, user: str, path: str, width: int = 1440, height
     page.on("console", lambda msg: msg.type == "error" and page.console_errors.append(msg.text))
     page.goto(f"{base}/{path}")
     settle(page)
-    page.locator('[data-testid="stTextInput"] input').first.fill(user)
-    page.locator('[data-testid="stTextInput"] input[type="password"]').fill(PASSWORD)
-    page.locator('[data-testid="stFormSubmitButton"] button').click()
-    page.wait_for_selector('[data-testid="stTextInput"] input[type="password"]', state="detached", timeout=30_000)
-    settle(page, quiet=1.5)
+    submit_sign_in(page, user, PASSWORD)
     return context, page
 
 

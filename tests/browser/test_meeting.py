@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-<<<<<<< HEAD
 from browser_auth import submit_sign_in
-=======
 from data_access.briefing.content import SLIDES
->>>>>>> 06292dc (Briefing: slide 上次会议决定事项落实情况 (the last meeting's decisions, their tasks, owners and statuses, then the other overdue tasks) in meeting mode, PPTX and PDF; leaders' comments beside the figures on the overview slide; sample county ships two past meetings with decisions, tasks (some overdue, one from a warning with an evidence file) and comments)
 from helpers import open_path
 
 pytestmark = pytest.mark.browser
