@@ -297,7 +297,8 @@ def _with(edit: Callable[[Any], None], rows: dict | None = None) -> Callable[[Ct
     return make
 
 
-def _set(**cells: Any) -> Callable[[Any], None]:
+def set_cells(**cells: Any) -> Callable[[Any], None]:
+    """An edit that types each value into its cell, as a liaison does over the template."""
     def edit(ws: Any) -> None:
         for ref, value in cells.items():
             ws[ref] = value
@@ -442,7 +443,7 @@ def other_department_own_sheet(ctx: Ctx) -> bytes:
 
 
 def swapped_headers(ctx: Ctx) -> bytes:
-    return _with(_set(C3="在册患者数", D3="规范管理患者数"))(ctx)
+    return _with(set_cells(C3="在册患者数", D3="规范管理患者数"))(ctx)
 
 
 def rates_in_a_count_column(ctx: Ctx) -> bytes:
@@ -631,8 +632,8 @@ CASES: dict[str, Case] = {
     "correction_in_the_full_template": Case(correction_in_the_full_template, True, given=lambda c: stored(CORRECTION)),
     "correction_replacing_the_quarter": Case(correction_of_two_rows, True, given=lambda c: stored(CORRECTION),
                                              replace=True),
-    "wu_in_a_cell": Case(_with(_set(E8="无")), False, [("ingest.err.text_none", "E8")]),
-    "dash_and_slash": Case(_with(_set(C5="—", G9="/", F10="-")), False, [
+    "wu_in_a_cell": Case(_with(set_cells(E8="无")), False, [("ingest.err.text_none", "E8")]),
+    "dash_and_slash": Case(_with(set_cells(C5="—", G9="/", F10="-")), False, [
         ("ingest.err.text_dash", "C5"), ("ingest.err.text_dash", "G9"), ("ingest.err.text_dash", "F10")]),
     "error_values_saved_by_formulas": Case(_xml({
         "C5": '<c r="C5" t="e"><f>VLOOKUP(B5,源!A:C,2,0)</f><v>#N/A</v></c>',
@@ -641,9 +642,9 @@ CASES: dict[str, Case] = {
         "F8": '<c r="F8" t="e"><f>#REF!+1</f><v>#REF!</v></c>'}), False, [
         ("ingest.err.excel_na", "C5"), ("ingest.err.excel_div0", "D6"), ("ingest.err.excel_value", "E7"),
         ("ingest.err.excel_ref", "F8")]),
-    "error_values_pasted_as_text": Case(_with(_set(G11="#N/A", H12="#DIV/0!")), False, [
+    "error_values_pasted_as_text": Case(_with(set_cells(G11="#N/A", H12="#DIV/0!")), False, [
         ("ingest.err.excel_na", "G11"), ("ingest.err.excel_div0", "H12")]),
-    "percent_text_in_a_count": Case(_with(_set(C9="100%")), False, [("ingest.err.percent_in_count", "C9")]),
+    "percent_text_in_a_count": Case(_with(set_cells(C9="100%")), False, [("ingest.err.percent_in_count", "C9")]),
     "percent_format_in_a_count": Case(percent_formatted_one, False, [("ingest.err.percent_in_count", "C7")]),
     # Wrong rejects.
     "statistical_footer": Case(statistical_footer, True, given=lambda c: stored(Q3)),
@@ -700,8 +701,8 @@ CASES: dict[str, Case] = {
     "zongzhi_formulas": Case(zongzhi_formulas, True, given=zongzhi_given, department="zongzhi"),
     "education_partial": Case(education_partial, True, department="education", given=lambda c: {
         "F00000200001": (1.0, 2.0, 1.0), "F00000200002": (0.0, 0.0, 0.0)}),
-    "header_typed_over_another": Case(_with(_set(H3="建档人数")), False, [("ingest.err.header_instead_of", "H3")]),
-    "duplicate_township": Case(_with(_set(A10=None, B10="北山")), False, [("ingest.err.duplicate_row", "B10")]),
+    "header_typed_over_another": Case(_with(set_cells(H3="建档人数")), False, [("ingest.err.header_instead_of", "H3")]),
+    "duplicate_township": Case(_with(set_cells(A10=None, B10="北山")), False, [("ingest.err.duplicate_row", "B10")]),
 }
 
 

@@ -18,7 +18,7 @@ from typing import Any, Callable
 import openpyxl
 
 from liaison_files import (CODE_OF, CODES, HEALTH_HEADER, Q1, Q2, Q3, ROW, SHEET, TOWNS, Ctx, body_by_name, filled,
-                           load, own_workbook, patch_cells, put_rows, save, stored)
+                           load, own_workbook, patch_cells, put_rows, save, set_cells, stored)
 
 
 @dataclass
@@ -48,13 +48,6 @@ def _edit(edit: Callable[[Any], None], rows: dict | None = None, department: str
         edit(wb["数据"])
         return save(wb)
     return make
-
-
-def _cells(**cells: Any) -> Callable[[Any], None]:
-    def edit(ws: Any) -> None:
-        for ref, value in cells.items():
-            ws[ref] = value
-    return edit
 
 
 def q3_with(code: str, values: tuple) -> dict:
@@ -235,7 +228,7 @@ def correction_two_rows_rest_zeroed_by_formula(ctx: Ctx) -> bytes:
 # --- words, marks and errors where figures belong ---------------------------------------------------
 
 def fullwidth_slash_and_zanwu(ctx: Ctx) -> bytes:
-    return _edit(_cells(C6="／", D8="暂无", E10="--"))(ctx)
+    return _edit(set_cells(C6="／", D8="暂无", E10="--"))(ctx)
 
 
 def na_typed_in_justice(ctx: Ctx) -> bytes:
@@ -257,11 +250,11 @@ def wu_in_petition_count(ctx: Ctx) -> bytes:
 
 
 def fullwidth_percent_in_count(ctx: Ctx) -> bytes:
-    return _edit(_cells(D11="１００％"))(ctx)
+    return _edit(set_cells(D11="１００％"))(ctx)
 
 
 def rate_typed_in_a_count_cell(ctx: Ctx) -> bytes:
-    return _edit(_cells(C12="56.3%"))(ctx)
+    return _edit(set_cells(C12="56.3%"))(ctx)
 
 
 def date_in_a_count_cell(ctx: Ctx) -> bytes:
@@ -744,7 +737,7 @@ CASES.update({
 
 def enumeration_comma_and_double_dash(ctx: Ctx) -> bytes:
     """、 and —— where a figure belongs (what some offices type for "none")."""
-    return _edit(_cells(E5="、", H13="——"))(ctx)
+    return _edit(set_cells(E5="、", H13="——"))(ctx)
 
 
 CASES["enumeration_comma_and_double_dash"] = QaCase(enumeration_comma_and_double_dash, False, [
