@@ -43,22 +43,13 @@ except Exception:
 ACCOUNT_PAGE = "pages/account.py"
 
 
-ROOT = Path(__file__).resolve().parent
 
 
 def _url_path(path: str) -> str:
     return Path(path).stem
 
 
-def _exists(spec) -> bool:  # noqa: ANN001
-    """A page registered before its file exists (work in progress) must not take the app down."""
-    if (ROOT / spec.path).is_file():
-        return True
-    log.warning("page %s is registered but its file is missing; left out", spec.path)
-    return False
-
-
-ALL_SPECS = [s for s in page_specs() if _exists(s)]
+ALL_SPECS = page_specs()
 
 
 denied: dict[str, str] = {}  # url path -> title key of pages this user may not open

@@ -30,9 +30,6 @@ subject = c2.segmented_control(tr("assess.subject"), list(subject_labels), forma
 current = data_assessment.scheme(year, subject)
 catalogue = {i["code"]: i for i in data_views.catalogue(data.version())}
 kinds = [k for k in rules.KINDS if not (k == rules.REPORTING and subject == "township")]
-if not data_assessment.tasks_available():
-    kinds = [k for k in kinds if k != rules.TASKS]
-    st.caption(tr("assess.tasks_pending"))
 
 if current is None:
     st.info(tr("assess.no_scheme", year=year, subject=subject_labels[subject]))

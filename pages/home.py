@@ -2,8 +2,6 @@
 change and trend; the outcome figures beside them; who and what needs attention."""
 from __future__ import annotations
 
-import importlib
-import importlib.util
 
 import pandas as pd
 import streamlit as st
@@ -12,6 +10,7 @@ from data_access.indicators import BEHIND, LATE, MET, MISSING, NEAR, NO_DATA, NO
 from ui import data, data_views, phone
 from ui.format import change_text, count_text, is_missing, percent, status_label, target_text, value_text
 from ui.frame import page_title, sample_banner
+from ui.meeting import overview_action
 from ui.auth import guard_page
 from ui.state import lang, md, name, tr, trm
 from ui.tasks import liaison_block, overdue_block
@@ -25,15 +24,10 @@ sample_banner()
 lg = lang()
 liaison_block()  # a liaison's department's unfinished tasks, first thing after signing in
 
-# The action row. Slot 2 is kept for the meeting-mode button (issue 8): a module ui/meeting.py that
-# defines overview_action(period_code) is called there, so that work needs no edit of this page.
 actions = st.columns([2, 2, 2, 3], vertical_alignment="bottom")
 period = period_picker("overview_period", actions[0])
-_meeting = importlib.import_module("ui.meeting") if importlib.util.find_spec("ui.meeting") else None
-hook = getattr(_meeting, "overview_action", None) if _meeting else None
-if hook is not None:
-    with actions[1]:
-        hook(period)
+with actions[1]:
+    overview_action(period)
 
 version = data.version()
 view = data_views.overview(version, period)

@@ -758,8 +758,7 @@ def sample_assessment(engine: Engine, admin: Actor) -> None:
     for year in years[-2:]:
         schemes.save_scheme(engine, admin, year, "township", SAMPLE_TOWNSHIP_ITEMS,
                             note="示例方案：得分作为以奖代补资金拨付依据")
-        items = [i for i in SAMPLE_DEPARTMENT_ITEMS if i["kind"] != "tasks" or schemes.tasks_available_in(engine)]
-        schemes.save_scheme(engine, admin, year, "department", items)
+        schemes.save_scheme(engine, admin, year, "department", SAMPLE_DEPARTMENT_ITEMS)
     if years and len(townships) >= 3:
         year = years[-2] if len(years) > 1 else years[-1]
         schemes.add_adjustment(engine, leader_actor, year, "township", townships[1], 2,

@@ -37,11 +37,6 @@ def scheme(year: int, subject: str) -> dict | None:
         return schemes.scheme_dict(s, year, subject)
 
 
-def tasks_available() -> bool:
-    with session_scope() as s:
-        return schemes.tasks_available(s)
-
-
 def subjects(subject: str) -> dict[str, dict[str, str]]:
     with session_scope() as s:
         return schemes.subject_names(s, subject)

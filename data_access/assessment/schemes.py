@@ -46,18 +46,6 @@ def scheme_dict(session: Session, year: int, subject: str) -> dict[str, Any] | N
                 updated_by=scheme.updated_by, updated_at=scheme.updated_at, items=item_dicts(scheme))
 
 
-def tasks_available(session: Session) -> bool:
-    """Whether the task register (督办) exists in this deployment: until it does, a "tasks done on
-    time" item cannot be scored, so it cannot be added either (nothing is faked)."""
-    from data_access.assessment import scores
-
-    return scores.task_source(session) is not None
-
-
-def tasks_available_in(engine: Engine) -> bool:
-    with session_scope(engine) as s:
-        return tasks_available(s)
-
 
 def _number(value: Any, n: int, field: str, required: bool) -> float | None:
     if value is None or (isinstance(value, str) and not value.strip()) or (
@@ -84,8 +72,6 @@ def _check_item(session: Session, year: int, subject: str, n: int, raw: dict[str
         raise InvalidInput("assess.err.item_rule", n=n)
     if kind == REPORTING and subject == "township":
         raise InvalidInput("assess.err.reporting_township", n=n)
-    if kind == TASKS and not tasks_available(session):
-        raise InvalidInput("assess.err.tasks_unavailable", n=n)
     points = _number(raw.get("points"), n, "assess.field.points", True)
     assert points is not None
     if not 0 < points <= MAX_POINTS:

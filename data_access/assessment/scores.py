@@ -8,7 +8,7 @@ What an item measures, as of the year's latest quarter that has ended (Q4 for a 
 - reporting (departments): the year's quarters whose sheets are due; late and missing ones count
   against it (data_access.indicators.department_reports, first accepted sheet against the deadline);
 - tasks (督办, departments and townships): tasks due in the year done on time; read from the task
-  register when this deployment has one (task_source), never invented.
+  register (督办), never invented.
 A missing figure earns nothing and says so. An item that does not apply to a subject (an indicator it
 does not own, a report it does not owe) is left out and the subject's points are scaled to the scheme's
 full points (按适用项折算), so a department is not rewarded or punished for another's work; a department
@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -79,22 +79,11 @@ class Result:
     rows: list[SubjectScore] = field(default_factory=list)
 
 
-def task_source(session: Session) -> Callable[..., dict[str, tuple[int, int]]] | None:
-    """The task register (督办), when this deployment has one: a function (session, year, subject,
-    today) -> {subject code: (due, done late or overdue)}. None until the task tables exist; the
-    tasks item cannot be chosen before (schemes.tasks_available)."""
-    task = getattr(m, "Task", None)
-    needed = ("deadline", "owner_department_id", "township_id", "state", "completed_at")
-    if task is None or not all(hasattr(task, c) for c in needed):
-        return None
-    return _tasks_done_on_time
-
-
-def _tasks_done_on_time(session: Session, year: int, subject: str, today: dt.date) -> dict[str, tuple[int, int]]:
+def tasks_done_on_time(session: Session, year: int, subject: str, today: dt.date) -> dict[str, tuple[int, int]]:
     """Tasks whose deadline falls in the year and has passed (or that are done): a task done after its
     deadline, or still open after it, is a miss. Departments answer for the tasks they own, townships
     for the tasks set for them."""
-    task = m.Task  # type: ignore[attr-defined]
+    task = m.Task
     start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
     if subject == "township":
         key = m.Region.code
@@ -171,8 +160,7 @@ def compute(session: Session, year: int, subject: str, today: dt.date | None = N
         targets = ix.targets_in_force(session, period.end_date)
     root_code = ix.root_region(session).code if subject == "department" and ix.root_region(session) else None
     reporting = _reporting(session, year, today) if any(i.kind == REPORTING for i in items) else {}
-    source = task_source(session) if any(i.kind == TASKS for i in items) else None
-    tasks = source(session, year, subject, today) if source else {}
+    tasks = tasks_done_on_time(session, year, subject, today) if any(i.kind == TASKS for i in items) else {}
     owners = {c: (catalogue[c].owner.code if catalogue[c].owner else None) for c in codes}
     adjustments: dict[str, list[dict[str, Any]]] = {}
     for a in session.scalars(select(m.AssessmentAdjustment).where(m.AssessmentAdjustment.scheme_id == scheme.id)
@@ -186,7 +174,7 @@ def compute(session: Session, year: int, subject: str, today: dt.date | None = N
             line = ItemScore(item.position, item.label_zh, item.label_en or item.label_zh, item.kind, item.rule,
                              item.points, target=item.target, floor=item.floor, deduction=item.deduction)
             _measure(line, item, code, subject, period, catalogue, values, targets, owners, root_code, reporting,
-                     tasks, source is not None)
+                     tasks)
             lines.append(line)
         applicable = [ln for ln in lines if ln.note not in (NOT_APPLICABLE, NO_TASKS)]
         if not applicable:
@@ -207,7 +195,7 @@ def compute(session: Session, year: int, subject: str, today: dt.date | None = N
 
 def _measure(line: ItemScore, item: m.AssessmentItem, code: str, subject: str, period: m.Period | None,
              catalogue: dict, values: dict, targets: dict, owners: dict, root_code: str | None,
-             reporting: dict, tasks: dict, tasks_on: bool) -> None:
+             reporting: dict, tasks: dict) -> None:
     """Fill in what the item measures for one subject and the points it earns."""
     if item.kind == INDICATOR:
         ind = catalogue.get(item.indicator_code)
@@ -238,9 +226,6 @@ def _measure(line: ItemScore, item: m.AssessmentItem, code: str, subject: str, p
                 return
             line.due, line.misses = reporting[code]
         else:
-            if not tasks_on:
-                line.note, line.earned = NO_DATA, 0.0
-                return
             if not tasks.get(code, (0, 0))[0]:
                 line.note = NO_TASKS           # no task due this year: nothing to judge, the item is left out
                 line.due, line.misses = 0, 0

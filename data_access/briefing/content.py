@@ -11,12 +11,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import pandas as pd
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from data_access import indicators as ix
 from data_access import models as m
 from data_access import suppression as sup
+from data_access.geo import polygons_of
 from data_access.briefing.notes import next_steps
 from i18n import name_of, t
 from i18n.numbers import change_text, count_text, is_missing, status_label, target_text, value_text
@@ -194,32 +194,10 @@ def _date_text(day: dt.date, lang: str) -> str:
 
 def _departments(session: Session, period: m.Period, lang: str, today: dt.date) -> tuple[list[DepartmentGap], int]:
     """Departments that owe a sheet and have none accepted after the deadline, then those that
-    handed it in late. Uses indicators.department_reports (the views work) when it is there; a
-    small query of our own otherwise, so this module does not wait on it."""
-    reports = getattr(ix, "department_reports", None)
-    rows: list[tuple[m.Department | object, str, int | None, dt.date | None]] = []
-    if reports is not None:
-        for r in reports(session, period, today):
-            rows.append((r, r.state, r.days_late, r.first_at.date() if r.first_at else None))
-        due = len(rows)
-    else:
-        depts = list(session.scalars(select(m.Department).where(m.Department.reports_quarterly.is_(True))
-                                     .order_by(m.Department.sort_order, m.Department.id)))
-        first = dict(session.execute(
-            select(m.Submission.department_id, func.min(m.Submission.uploaded_at))
-            .where(m.Submission.period_id == period.id, m.Submission.status.in_(("accepted", "superseded")))
-            .group_by(m.Submission.department_id)).all())
-        for dept in depts:
-            got = first.get(dept.id)
-            if isinstance(got, str):  # SQLite may hand MIN(datetime) back as text
-                got = dt.datetime.fromisoformat(got)
-            day = got.date() if got is not None else None
-            if day is None:
-                rows.append((dept, "missing" if today > period.deadline else "not_due", None, None))
-            else:
-                late = (day - period.deadline).days
-                rows.append((dept, "late" if late > 0 else "on_time", late if late > 0 else None, day))
-        due = len(depts)
+    handed it in late (indicators.department_reports, as 报送情况 shows them)."""
+    rows = [(r, r.state, r.days_late, r.first_at.date() if r.first_at else None)
+            for r in ix.department_reports(session, period, today)]
+    due = len(rows)
     missing = [DepartmentGap(d.code, name_of(d, lang), "missing",
                              t("meeting.dept_missing", lang, deadline=period.deadline.isoformat()))
                for d, state, _, _ in rows if state == "missing"]
@@ -230,15 +208,7 @@ def _departments(session: Session, period: m.Period, lang: str, today: dt.date) 
 
 
 def _rings(boundary: dict | None) -> list[list[tuple[float, float]]]:
-    """Outer rings of a township boundary, via data_access.geo (the map's module) when present."""
-    try:
-        from data_access.geo import polygons_of
-    except ImportError:  # geo.py not there yet: read the GeoJSON ourselves
-        def polygons_of(g: dict | None) -> list:  # noqa: ANN001
-            if not g:
-                return []
-            coords = g.get("coordinates") or []
-            return [coords] if g.get("type") == "Polygon" else list(coords) if g.get("type") == "MultiPolygon" else []
+    """Outer rings of a township boundary (data_access.geo reads the GeoJSON as the map does)."""
     return [[(float(x), float(y)) for x, y, *_ in poly[0]] for poly in polygons_of(boundary) if poly]
 
 
