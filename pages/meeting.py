@@ -47,7 +47,7 @@ table.mt td.num {text-align: right; font-variant-numeric: tabular-nums; white-sp
 table.mt td.st {font-weight: 800; white-space: nowrap;}
 table.mt-small {font-size: 1.05rem;}
 table.mt-mid {font-size: 1.3rem;}
-table.mt td.mt-note {font-size: 1.1rem; color: #1f5f99;}
+table.mt td.mt-note {font-size: 1.15rem; color: #1f5f99;}  /* a comment stays readable across the room: at least 18 px */
 table.mt-small td {padding: .12rem .5rem; border-bottom-width: 1px;}
 .mt-steps {font-size: 2.1rem; line-height: 1.6;}
 .mt-foot {font-size: 1.1rem; color: #334155; margin-top: .6rem;}
