@@ -453,14 +453,20 @@ def rates_in_a_count_column(ctx: Ctx) -> bytes:
     return _with(edit)(ctx)
 
 
-def shifted_one_row_down(ctx: Ctx) -> bytes:
-    """Figures pasted one row too low: the first township empty, figures under no name at the end."""
+def q3_pasted_at(ctx: Ctx, first_row: int, first_col: int) -> bytes:
+    """The health template with Q3's figures pasted township by township from (first_row, first_col);
+    the template's own place is row 4, column C (3)."""
     wb = load(_t(ctx))
     ws = wb["数据"]
     for i, code in enumerate(CODES):
         for k, v in enumerate(Q3[code]):
-            ws.cell(5 + i, 3 + k).value = v
+            ws.cell(first_row + i, first_col + k).value = v
     return save(wb)
+
+
+def shifted_one_row_down(ctx: Ctx) -> bytes:
+    """Figures pasted one row too low: the first township empty, figures under no name at the end."""
+    return q3_pasted_at(ctx, 5, 3)
 
 
 def village_row_in_township_sheet(ctx: Ctx) -> bytes:

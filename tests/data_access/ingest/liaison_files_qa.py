@@ -18,7 +18,7 @@ from typing import Any, Callable
 import openpyxl
 
 from liaison_files import (CODE_OF, CODES, HEALTH_HEADER, Q1, Q2, Q3, ROW, SHEET, TOWNS, Ctx, body_by_name, filled,
-                           load, own_workbook, patch_cells, put_rows, save, set_cells, stored)
+                           load, own_workbook, patch_cells, put_rows, q3_pasted_at, save, set_cells, stored)
 
 
 @dataclass
@@ -758,22 +758,12 @@ CASES.update({
 
 def figures_pasted_one_row_high(ctx: Ctx) -> bytes:
     """The figures pasted from row 3 (over the column labels) instead of row 4."""
-    wb = load(_t(ctx))
-    ws = wb["数据"]
-    for i, code in enumerate(CODES):
-        for k, v in enumerate(Q3[code]):
-            ws.cell(3 + i, 3 + k).value = v
-    return save(wb)
+    return q3_pasted_at(ctx, 3, 3)
 
 
 def figures_pasted_one_column_right(ctx: Ctx) -> bytes:
     """The figures pasted from column D instead of C: every figure under its neighbour's label."""
-    wb = load(_t(ctx))
-    ws = wb["数据"]
-    for code, r in ROW.items():
-        for k, v in enumerate(Q3[code]):
-            ws.cell(r, 4 + k).value = v
-    return save(wb)
+    return q3_pasted_at(ctx, 4, 4)
 
 
 CASES.update({
