@@ -25,11 +25,20 @@ def _incomplete(data_version: int, today: str) -> bool:
         return not steps.setup_complete(s)
 
 
+_SETUP_VISIT = "setup.visit"
+
+
 def needs_setup() -> bool:
-    """True while the county is not set up: the administrator then lands on the setup page."""
+    """True while the county is not set up: the administrator then lands on the setup page. It
+    stays their landing page for the rest of the visit in which they complete it, so the write
+    that completes it shows its confirmation and the link onwards there, instead of the root
+    address turning into the overview under them."""
     import datetime as dt
 
-    return _incomplete(db.data_version(), dt.date.today().isoformat())
+    incomplete = _incomplete(db.data_version(), dt.date.today().isoformat())
+    if incomplete:
+        st.session_state[_SETUP_VISIT] = True
+    return incomplete or bool(st.session_state.get(_SETUP_VISIT))
 
 
 def setup_steps() -> list[steps.Step]:

@@ -6,6 +6,7 @@ through the page, each previewed before it is written. Read back from the databa
 at 1440 and 390 wide."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Iterator
 
@@ -25,8 +26,10 @@ pytestmark = pytest.mark.browser
 ADMIN = ("zhangsan", "qingxi-2026")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def empty_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """An empty database and a server of its own for each test (the first test completes the setup,
+    after which the setup page is no longer the landing page)."""
     folder = tmp_path_factory.mktemp("setup_server")
     with running_app(folder, admin=ADMIN) as url:
         yield url, folder / "app.sqlite"
@@ -53,7 +56,11 @@ def put(page, box, path: Path, until: str, nth: int = 0) -> None:  # noqa: ANN00
 
 def confirm(page, label: str, flash: str) -> None:  # noqa: ANN001
     page.get_by_role("button", name=label, exact=True).click()
-    page.get_by_text(flash).first.wait_for(timeout=60_000)
+    try:
+        page.get_by_text(flash).first.wait_for(timeout=60_000)
+    except Exception:
+        page.screenshot(path="/tmp/geo_shots/confirm.png", full_page=True)
+        raise
     settle(page, quiet=1.5)
 
 
@@ -185,7 +192,8 @@ def _county_reports_and_shows(page, url: str, db_file: Path, artifacts: Path, tm
     page.get_by_role("option", name="县卫生健康委员会", exact=True).click()
     settle(page, quiet=1.5)
     page.locator('[data-testid="stSelectbox"]').filter(has_text="报告期").first.locator("input").click()
-    page.get_by_role("option", name="2026年第3季度", exact=True).click()
+    # The picker names each quarter with its sign-off state ("2026年第3季度 · 待审核").
+    page.get_by_role("option", name=re.compile(r"^2026年第3季度")).click()
     settle(page, quiet=1.5)
     with page.expect_download() as info:
         page.get_by_role("button", name="下载模板（.xlsx）").click()
