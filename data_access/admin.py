@@ -284,6 +284,11 @@ def set_deadline(engine: Engine, actor: Actor, period_id: int, deadline: dt.date
     require(actor, "reference.edit")
     with session_scope(engine) as s:
         period = row_or_refuse(s, m.Period, period_id)
+        from data_access import approval  # approval imports this module
+
+        lock = approval.lock_of(s, period.id)
+        if lock is not None:  # on time / late were part of what was signed off (and of the scores)
+            raise InvalidInput("admin.err.deadline_locked", **lock.values())
         if deadline <= period.end_date:
             raise InvalidInput("admin.err.deadline_early", deadline=deadline.isoformat(),
                                end=period.end_date.isoformat())

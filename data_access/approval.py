@@ -74,6 +74,18 @@ def statuses(session: Session) -> dict[str, str]:
     return out
 
 
+def locked_quarters(session: Session) -> list[tuple[str, dt.date]]:
+    """(code, end date) of every approved quarter, oldest first: the figures a later write must not move."""
+    latest: dict[int, m.QuarterApproval] = {}
+    for row in session.scalars(select(m.QuarterApproval).order_by(m.QuarterApproval.id)):
+        latest[row.period_id] = row
+    locked = [pid for pid, row in latest.items() if row.unlocked_at is None]
+    if not locked:
+        return []
+    return [(code, end) for code, end in session.execute(
+        select(m.Period.code, m.Period.end_date).where(m.Period.id.in_(locked)).order_by(m.Period.end_date))]
+
+
 def history(session: Session, period_code: str) -> list[dict[str, Any]]:
     """Every approval of a quarter and its unlock, newest first."""
     rows = session.scalars(select(m.QuarterApproval).join(m.Period).where(m.Period.code == period_code)

@@ -19,7 +19,7 @@ import pandas as pd
 from sqlalchemy import and_, exists, func, insert, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from data_access import access, audit, db
+from data_access import access, approval, audit, db
 from data_access import indicators as ix
 from data_access import models as m
 from data_access import coords
@@ -408,6 +408,45 @@ def check_entry(session: Session, data: dict[str, Any], today: dt.date, places: 
                 note=(data.get("note") or "").strip() or None)
 
 
+# What decides whether, and as what, a point counts in a quarter's coverage figures (data_access.rule_values).
+_COUNTS_AS = ("type", "region_id", "facility_id")
+
+
+def _counted_at(state: dict[str, Any] | None, end: dt.date) -> tuple | None:
+    """What a point counts as at a quarter's end (None: it is not in service then)."""
+    if state is None or state.get("opened_on") is None or state["opened_on"] > end:
+        return None
+    if state.get("retired_on") is not None and state["retired_on"] <= end:
+        return None
+    return tuple(state.get(k) for k in _COUNTS_AS)
+
+
+def counting_state(sp: m.ServicePoint) -> dict[str, Any]:
+    """The fields of a stored point that decide what it counts as, and when."""
+    return {k: getattr(sp, k) for k in (*_COUNTS_AS, "opened_on", "retired_on")}
+
+
+def approved_quarters_moved(session: Session, before: dict[str, Any] | None,
+                            after: dict[str, Any] | None) -> list[tuple[str, dt.date]]:
+    """The approved quarters whose coverage figures a write would change: the point counts at the
+    quarter's end before or after the write, not as the same thing. The leading group decided on
+    those figures; a back-dated opening, retirement or re-typing must not move them silently."""
+    return [(code, end) for code, end in approval.locked_quarters(session)
+            if _counted_at(before, end) != _counted_at(after, end)]
+
+
+def _refuse_if_approved_moved(session: Session, before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:
+    moved = approved_quarters_moved(session, before, after)
+    if moved:
+        raise RegistryError([approved_problem(moved)])
+
+
+def approved_problem(moved: list[tuple[str, dt.date]]) -> tuple[str, dict[str, Any]]:
+    """The refusal for a write into approved quarters: which ones, and the two ways out."""
+    return ("registry.error.approved", dict(periods="、".join(code for code, _ in moved),
+                                           after=max(end for _, end in moved).isoformat()))
+
+
 def _new_code(session: Session) -> str:
     root = ix.root_region(session)
     prefix = f"SP{root.code if root else ''}"
@@ -424,6 +463,7 @@ def add_point(session: Session, actor: access.Actor | None, data: dict[str, Any]
     """Register a new service point. Raises PermissionDenied or RegistryError before any change."""
     access.require(actor, "registry.edit")
     values = check_entry(session, data, today or dt.date.today())
+    _refuse_if_approved_moved(session, None, {**values, "retired_on": None})
     code = (data.get("code") or "").strip() or _new_code(session)
     if session.scalar(select(m.ServicePoint.id).where(m.ServicePoint.code == code)):
         raise RegistryError([("registry.error.code_taken", dict(code=code))])
@@ -477,6 +517,7 @@ def add_points(session: Session, actor: access.Actor | None, entries: list[dict[
     for i, data in enumerate(entries):
         try:
             values = check_entry(session, data, today, places)
+            _refuse_if_approved_moved(session, None, {**values, "retired_on": None})
         except RegistryError as exc:
             problems += [("registry.error.row", dict(row=i + 1, problem_key=key, **params)) for key, params in exc.problems]
             continue
@@ -524,6 +565,7 @@ def edit_point(session: Session, actor: access.Actor | None, point_id: int, chan
     if "township" in changes and "village" not in changes:
         current["village"] = None  # a new township invalidates the old village
     values = check_entry(session, {**current, **changes}, today or dt.date.today())
+    _refuse_if_approved_moved(session, counting_state(sp), {**counting_state(sp), **values})
     before = snapshot(sp)
     for key, value in values.items():
         setattr(sp, key, value)
@@ -555,6 +597,10 @@ def retire_point(session: Session, actor: access.Actor | None, point_id: int, re
     if day is not None and sp.opened_on is not None and day < sp.opened_on:
         problems.append(("registry.error.retired_before_open", dict(date=day.isoformat(),
                                                                     opened=sp.opened_on.isoformat())))
+    if not problems:
+        moved = approved_quarters_moved(session, counting_state(sp), {**counting_state(sp), "retired_on": day})
+        if moved:
+            problems.append(approved_problem(moved))
     if problems:
         raise RegistryError(problems)
     before = snapshot(sp)

@@ -56,6 +56,9 @@ STRINGS: dict[str, tuple[str, str]] = {
         "The new target's start date ({effective_from}) must be after the current target's ({latest}): past targets are kept, never rewritten. Nothing was changed."),
     "admin.err.deadline_early": ("截止日期（{deadline}）必须晚于该季度结束日（{end}），未做任何更改。",
                                  "The deadline ({deadline}) must be after the quarter ends ({end}). Nothing was changed."),
+    "admin.err.deadline_locked": ("{period} 已于 {at} 由 {who} 审核，按时或迟报已据此认定；如需修改截止日期，请先在“季度审核”中解锁，未做任何更改。",
+                                  "{period} was approved by {who} at {at}; on-time and late reports were judged against "
+                                  "its deadline. Unlock the quarter on Quarter sign-off first to change it. Nothing was changed."),
     "admin.err.deadline_late": ("截止日期（{deadline}）距季度结束超过一年，请检查年份，未做任何更改。",
                                 "The deadline ({deadline}) is more than a year after the quarter ends; check the year. Nothing was changed."),
     "admin.err.deadline_days": ("截止天数应在 1 到 366 之间。", "Days until the deadline must be between 1 and 366."),

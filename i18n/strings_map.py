@@ -160,6 +160,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "registry.error.code_taken": ("编码 {code} 已被使用。", "Code {code} is already in use."),
     "registry.error.not_found": ("找不到该服务阵地（编号 {id}）。", "No such service point (id {id})."),
     "registry.error.retired": ("“{name}”已于 {date} 撤销，不能再修改或撤销。", "“{name}” was retired on {date}; it cannot be changed or retired again."),
+    "registry.error.approved": ("这项改动会改变已审核季度（{periods}）的覆盖率数字，未保存。若是今后的变化，请填写 {after} 之后的日期"
+                                "（或撤销此阵地后登记新阵地）；若是更正，请先在“季度审核”中解锁这些季度。",
+                                "This change would alter the coverage figures of approved quarters ({periods}); nothing was "
+                                "saved. If it is a change from now on, use a date after {after} (or retire this point and "
+                                "register a new one); if it corrects an error, first unlock those quarters on Quarter sign-off."),
     "registry.error.retired_missing": ("请填写撤销日期。", "Enter the date the point was retired."),
     "registry.error.retired_future": ("撤销日期 {date} 晚于今天。", "The retirement date {date} is in the future."),
     "registry.error.retired_before_open": ("撤销日期 {date} 早于启用日期 {opened}。",

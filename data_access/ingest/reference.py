@@ -470,6 +470,12 @@ def _point_checker(session: Session, today: dt.date, system: str = coords.WGS84,
             for key, params in exc.problems:
                 row.error(key, _problem_column(key, params, row), **{k: v for k, v in params.items() if k != "value"})
             return None
+        before = None if existing is None else registry.counting_state(existing)
+        moved = registry.approved_quarters_moved(session, before, {**(before or {"retired_on": None}), **values})
+        if moved:
+            key, params = registry.approved_problem(moved)
+            row.error(key, "opened_on", **params)
+            return None
         if shifts is not None and entry.get("coords") not in (None, coords.WGS84) and entry.get("lon") is not None \
                 and entry.get("lat") is not None:
             shifts.append(coords.shift_metres(float(entry["lon"]), float(entry["lat"]), system))

@@ -152,3 +152,19 @@ def test_deadlines_and_next_period(county: Engine, admin_actor: Actor) -> None:
                                                           dt.date(2027, 4, 15))
         actions = set(s.scalars(select(m.AuditEntry.action)))
         assert {"period.deadline", "period.create"} <= actions
+
+
+def test_an_approved_quarters_deadline_stays(county: Engine, admin_actor: Actor) -> None:
+    """On time and late were judged against it when the quarter was signed off (the sample approves 2025Q1)."""
+    from data_access import approval
+
+    with session_scope(county) as s:
+        q1 = s.scalar(select(m.Period).where(m.Period.code == "2025Q1"))
+        q1_id, deadline = q1.id, q1.deadline
+    with pytest.raises(InvalidInput) as locked:
+        admin.set_deadline(county, admin_actor, q1_id, deadline + dt.timedelta(days=30))
+    assert locked.value.key == "admin.err.deadline_locked" and locked.value.values["period"] == "2025Q1"
+    approval.unlock(county, admin_actor, "2025Q1", "截止日期录入有误")
+    admin.set_deadline(county, admin_actor, q1_id, deadline + dt.timedelta(days=30))
+    with session_scope(county) as s:
+        assert s.get(m.Period, q1_id).deadline == deadline + dt.timedelta(days=30)

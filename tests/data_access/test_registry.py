@@ -231,6 +231,56 @@ def test_retire_is_a_soft_delete_and_history_holds(county) -> None:
             registry.edit_point(s, ADMIN, point_id, dict(staff_part=1), today=TODAY)
 
 
+def test_writes_that_would_move_an_approved_quarter_are_refused(county) -> None:
+    """The sample approves 2024Q4 and 2025Q1: a back-dated opening, retirement or re-typing would
+    change figures the leading group signed off, so it is refused and nothing changes; the same
+    change dated after the approved quarters, or after unlocking them, goes in."""
+    from data_access import approval
+
+    with session_scope(county) as s:
+        village = _gap_village(s)
+        township = village.parent
+        signed = {p: _room_coverage(s, township, p) for p in ("2024Q4", "2025Q1")}
+        rooms = s.scalars(select(m.ServicePoint).join(m.Region)
+                          .where(m.ServicePoint.type == "village_room", m.ServicePoint.opened_on < dt.date(2024, 6, 1),
+                                 m.ServicePoint.retired_on.is_(None), m.Region.path.like(f"{township.path}%"))
+                          .order_by(m.ServicePoint.id)).all()
+        per_village = {r.region_id: sum(o.region_id == r.region_id for o in rooms) for r in rooms}
+        room_id = next(r.id for r in rooms if per_village[r.region_id] == 1)  # its village's only room
+    counts = _counts(county)
+    entry = dict(type="village_room", name_zh=f"{village.name_zh}补登心理咨询室", township=township.code,
+                 village=village.code, opened_on="2024-06-01")
+    attempts = [
+        lambda s: registry.add_point(s, ADMIN, entry, today=TODAY),
+        lambda s: registry.add_points(s, ADMIN, [entry], today=TODAY),
+        lambda s: registry.retire_point(s, ADMIN, room_id, "2025-02-01", today=TODAY),
+        lambda s: registry.edit_point(s, ADMIN, room_id, dict(type="grid_point"), today=TODAY),
+        lambda s: registry.edit_point(s, ADMIN, room_id, dict(opened_on="2025-02-01"), today=TODAY),
+    ]
+    for attempt in attempts:
+        with session_scope(county) as s:
+            with pytest.raises(registry.RegistryError) as err:
+                attempt(s)
+        text = " ".join(err.value.messages("zh"))
+        assert ("2024Q4" in text or "2025Q1" in text) and "已审核" in text and "解锁" in text, text
+        assert "approved quarters" in " ".join(err.value.messages("en"))
+    assert _counts(county) == counts
+    with session_scope(county) as s:
+        assert {p: _room_coverage(s, township, p) for p in signed} == signed
+        # What does not move a signed figure still goes in: a phone number, an opening after 2025Q1.
+        registry.edit_point(s, ADMIN, room_id, dict(phone="0551-7654321"), today=TODAY)
+        registry.add_point(s, ADMIN, {**entry, "opened_on": "2025-04-01"}, today=TODAY)
+    with session_scope(county) as s:
+        assert {p: _room_coverage(s, township, p) for p in signed} == signed
+    for code in ("2024Q4", "2025Q1"):
+        approval.unlock(county, ADMIN, code, "补登漏报的心理咨询室")
+    with session_scope(county) as s:
+        registry.retire_point(s, ADMIN, room_id, "2025-02-01", today=TODAY)
+    with session_scope(county) as s:
+        assert _room_coverage(s, township, "2024Q4") == signed["2024Q4"]   # it was in service then
+        assert _room_coverage(s, township, "2025Q1") == (signed["2025Q1"][0] - 1, signed["2025Q1"][1])
+
+
 # --- Excel ---------------------------------------------------------------------------------------
 
 def test_excel_export_neutralises_formulas() -> None:

@@ -95,7 +95,7 @@ def test_messy_points_sheet_is_read_and_written_in_one_go(county: Engine) -> Non
     town_typed = town.name_zh.replace("镇", "鎮")[:-1] if town.name_zh.endswith("镇") else town.name_zh[:-1]
     rows = [["类型", "阵地名称", "乡镇", "村（社区）", "启用时间", "状态", "专职人员", "兼职人员", "备注", "填报人签字"],
             [],
-            ["网格服务点", "测试一号网格点", town_typed, village.name_zh[:-1], "2024年3月1日", "在用", "２", 1, "新建", ""],
+            ["网格服务点", "测试一号网格点", town_typed, village.name_zh[:-1], "2025年4月1日", "在用", "２", 1, "新建", ""],
             ["企业爱心驿站", "测试爱心驿站", town.code, None, dt.datetime(2025, 6, 30), "筹建中", 0, "1,2"[:1], None, None],
             ["合计", None, None, None, None, None, 2, 2, None, None],
             ["填表人：张三"]]
@@ -113,7 +113,7 @@ def test_messy_points_sheet_is_read_and_written_in_one_go(county: Engine) -> Non
     with session_scope(county) as s:
         grid = s.scalar(select(m.ServicePoint).where(m.ServicePoint.name_zh == "测试一号网格点"))
         assert (grid.type, grid.region_id, grid.opened_on, grid.staff_full, grid.staff_part, grid.note) == (
-            "grid_point", village.id, dt.date(2024, 3, 1), 2, 1, "新建")
+            "grid_point", village.id, dt.date(2025, 4, 1), 2, 1, "新建")
         planned = s.scalar(select(m.ServicePoint).where(m.ServicePoint.name_zh == "测试爱心驿站"))
         assert (planned.status, planned.region_id, planned.opened_on) == ("building", town.id, dt.date(2025, 6, 30))
         actions = [a for (a,) in s.execute(select(m.AuditEntry.action).order_by(m.AuditEntry.id.desc()).limit(3))]
@@ -153,8 +153,8 @@ def test_every_problem_at_once_with_its_cell_and_nothing_written(county: Engine)
             [None, "坏二", "网格服务点", "火星乡", None, None, None, "2024-01-01", "在用", 1, 0],               # row 3
             [None, "坏三", "网格服务点", town.name_zh, "不存在村", "东经", 30.1, "昨天", "在用", -1, 1.5],      # row 4
             [None, "坏四", "网格服务点", town.name_zh, None, 10.0, 10.0, "2099-01-01", "关闭", 0, 0],        # row 5
-            ["SP1", "坏五", "网格服务点", town.name_zh, None, None, None, "2024-01-01", "在用", 0, 0],        # row 6
-            ["SP1", "坏六", "网格服务点", town.name_zh, None, None, None, "2024-01-01", "在用", 0, 0],        # row 7
+            ["SP1", "坏五", "网格服务点", town.name_zh, None, None, None, "2025-06-01", "在用", 0, 0],        # row 6
+            ["SP1", "坏六", "网格服务点", town.name_zh, None, None, None, "2025-06-01", "在用", 0, 0],        # row 7
             [None, "坏七", "中小学心理辅导室", town.name_zh, None, None, None, "2024-01-01", "在用", 0, 0]]    # row 8
     preview = check(county, ref.SERVICE_POINTS, workbook(rows))
     assert not preview.ok
@@ -272,3 +272,15 @@ def test_a_point_changed_after_the_check_makes_the_file_stale(county: Engine) ->
     before = fingerprint(county, REF_TABLES)
     assert ref.commit_import(county, ADMIN, preview, today=TODAY).status == "stale"
     assert fingerprint(county, REF_TABLES) == before
+
+
+def test_a_row_that_would_move_an_approved_quarter_is_refused_at_its_date(county: Engine) -> None:
+    """A sheet that back-dates a new point into an approved quarter (the sample approves 2024Q4 and
+    2025Q1) is refused at that row's date cell, saying which quarters and how to go on."""
+    town, _ = first_township(county)
+    rows = [["阵地名称", "阵地类型", "所属乡镇（街道）", "启用日期", "状态"],
+            ["补登网格点", "网格服务点", town.name_zh, "2024-05-01", "在用"],
+            ["新网格点", "网格服务点", town.name_zh, "2025-05-01", "在用"]]
+    preview = check(county, ref.SERVICE_POINTS, workbook(rows))
+    assert problems(preview) == [("D2", "registry.error.approved")]
+    assert "2024Q4、2025Q1" in preview.errors[0].message("zh")
