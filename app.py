@@ -15,6 +15,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from data_access import memory
 from i18n import t
 from ui import auth, data, phone, preload
 from ui.frame import language_switch
@@ -22,6 +23,10 @@ from ui.navigation import SECTIONS, page_specs, pages_for
 from ui.state import lang, tr
 
 log = logging.getLogger("dashboard")
+
+# Once per process in effect (serve.py has already made it when serving through it): the allocator
+# settings for `streamlit run app.py` too (data_access.memory).
+memory.tune()
 
 st.set_page_config(page_title=t("app.title", "zh"), page_icon="assets/favicon.png", layout="wide",
                    initial_sidebar_state="auto")
@@ -118,7 +123,8 @@ try:
     elif navigation.url_path in denied:
         auth.show_denied(denied[navigation.url_path])
     else:
-        navigation.run()
+        with auth.passed_gate(user):  # the page's guard_page need not look the session up again
+            navigation.run()
 except Exception:  # never a stack trace on screen; the log keeps it for the administrator
     log.exception("page failed: %s (lang=%s)", navigation.title, lang())
     st.error(tr("app.unexpected_error"))

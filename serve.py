@@ -12,7 +12,12 @@ from __future__ import annotations
 
 import streamlit as st
 
+from data_access import memory
 from serving.routes import routes
+
+# The process's allocator settings, before anyone signs in (data_access.memory: a burst of password
+# checks and twenty sessions' threads otherwise leave hundreds of MB behind).
+memory.tune()
 
 try:
     # app.py builds the navigation (st.navigation); the pages/ folder only holds its page files. Left

@@ -1,5 +1,6 @@
 """How the C allocator (glibc's malloc) treats this process's big short-lived buffers and its many
-threads. Two settings, made once when data_access.users is imported (every server imports it):
+threads. Two settings, made once per process by an explicit call at server start-up (serve.py, and
+app.py for `streamlit run app.py`): importing a module changes nothing about the process.
 
 - Buffers of 16 MiB and more are mapped for each use and given back to the system at once. An
   argon2 password check works in 19 MiB; glibc raises its mapping threshold after the first such

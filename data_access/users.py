@@ -23,7 +23,6 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from data_access import memory
 from data_access import models as m
 from data_access import throttle, user_sessions
 from data_access.access import Actor, require
@@ -40,7 +39,8 @@ from data_access.db import session_scope
 # sign-in (check_needs_rehash in authenticate).
 HASH_TIME_COST, HASH_MEMORY_KIB, HASH_LANES = 2, 19 * 1024, 1
 _hasher = PasswordHasher(time_cost=HASH_TIME_COST, memory_cost=HASH_MEMORY_KIB, parallelism=HASH_LANES)
-memory.tune()  # each check's 19 MiB goes back to the system afterwards (data_access.memory)
+# Each check's 19 MiB goes back to the system afterwards once the server has called
+# data_access.memory.tune() at start-up (serve.py, app.py); importing this module changes nothing.
 
 # Demo accounts of the sample database, for local trial only (README lists them).
 DEMO_PASSWORD = "demo2026"
@@ -231,12 +231,14 @@ def sign_out(engine: Engine, actor: Actor | None, reason: str = "sign_out", toke
         record(s, actor, "auth.session_expired" if reason == "expired" else "auth.sign_out", "user", actor.username)
 
 
-def session_user(engine: Engine, token: str | None, now: dt.datetime | None = None) -> user_sessions.Resolved:
+def session_user(engine: Engine, token: str | None, now: dt.datetime | None = None,
+                 cfg: dict[str, int] | None = None) -> user_sessions.Resolved:
     """Who the sign-in cookie's token belongs to now (data_access.user_sessions.resolve); a session
-    found idle or past its lifetime is ended here, with its audit row, once."""
+    found idle or past its lifetime is ended here, with its audit row, once. cfg: the security
+    settings when the caller already holds them (the app reads them once a minute, not every click)."""
     now = now or dt.datetime.now()
     with session_scope(engine) as s:
-        resolved = user_sessions.resolve(s, token, now, security_settings(s))
+        resolved = user_sessions.resolve(s, token, now, cfg if cfg is not None else security_settings(s))
         if resolved.just_ended and resolved.ended in ("idle", "expired"):
             row = s.get(m.UserSession, resolved.session_id)
             user = s.get(m.User, row.user_id) if row else None

@@ -12,13 +12,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 BURST = r"""
 import json, sys, threading
-from data_access import db, users
+from data_access import db, memory, users
 
 def high_water_mib():
     for line in open("/proc/self/status"):
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
 
+memory.tune()  # as the server does at start-up (serve.py)
 engine = db.make_engine(sys.argv[1])
 db.upgrade_schema(engine)
 users.authenticate(engine, "warm-up", "guess-guess", client="10.0.0.250")  # one hash: the baseline

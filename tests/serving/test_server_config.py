@@ -35,17 +35,19 @@ def test_allocator_settings_unless_the_operator_says_otherwise() -> None:
     """Every session's script runs in a thread, and each password check needs 19 MiB: at most two
     malloc arenas and big buffers given back at once (data_access.memory; bench_crowd: peak ~500 MB
     for 20 sessions instead of ~290 MB; test_sign_in_memory: +346 MiB for 24 sign-ins instead of
-    +24 MiB). Both are applied as soon as data_access.users is imported."""
+    +24 MiB). The server applies both at start-up (serve.py); importing data_access does not."""
     import os
     import subprocess
     import sys
 
     root = CONFIG.parents[1]
-    code = "import data_access.users; from data_access import memory; print(sorted(memory.tune().items()))"
+    code = ("import data_access.users; from data_access import memory; before = dict(memory._done); "
+            "import serve; print(sorted(before.items()), sorted(memory._done.items()))")
     env = {k: v for k, v in os.environ.items() if k not in ("MALLOC_ARENA_MAX", "MALLOC_MMAP_THRESHOLD_")}
     env["PYTHONPATH"] = str(root)
     run = lambda e: subprocess.run([sys.executable, "-c", code], cwd=root, env=e, capture_output=True,  # noqa: E731
                                    text=True, timeout=120).stdout.strip().splitlines()[-1]
-    assert run(env) == "[('arenas', True), ('mmap_threshold', True)]"
-    assert run({**env, "MALLOC_ARENA_MAX": "4"}) == "[('arenas', False), ('mmap_threshold', True)]"
+    assert run(env) == "[] [('arenas', True), ('mmap_threshold', True)]"
+    assert run({**env, "MALLOC_ARENA_MAX": "4"}) == "[] [('arenas', False), ('mmap_threshold', True)]"
+    assert "memory.tune()" in (root / "app.py").read_text()   # `streamlit run app.py` as well
     assert "MALLOC_ARENA_MAX ?= 2" in (root / "Makefile").read_text()
