@@ -18,7 +18,10 @@ from __future__ import annotations
 import html
 import logging
 import time
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
+from typing import Iterator
 from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
@@ -87,7 +90,9 @@ def _cookie_user(token: str) -> dict | None:
     digest = user_sessions.token_hash(token)[:16]
     if st.session_state.get(DEAD_KEY) == digest:
         return None
-    resolved = users.session_user(db.get_engine(), token)
+    # The settings as read at most a minute ago (as for the idle check below): one query less on
+    # every click of every session.
+    resolved = users.session_user(db.get_engine(), token, cfg=security_settings())
     if resolved.user is not None:
         user = {**resolved.user, "via": "cookie"}
         st.session_state[USER_KEY] = user
@@ -397,14 +402,31 @@ AFTER_LOGIN = "after_login_page"
 CREATE_ADMIN = ".venv/bin/python -m data_access.users create-admin --username USERNAME"
 
 
+# The user app.py's gate has just let through, while app.py runs the page (navigation.run(), same
+# thread, this run only): the page's own guard then need not ask the database a second time.
+_gate_user: ContextVar[dict | None] = ContextVar("dashboard_gate_user", default=None)
+
+
+@contextmanager
+def passed_gate(user: dict) -> Iterator[None]:
+    """app.py: run the page inside this, with the user enforce_session() returned for this run."""
+    token = _gate_user.set(user)
+    try:
+        yield
+    finally:
+        _gate_user.reset(token)
+
+
 def guard_page(path: str) -> None:
     """First line of a protected page. app.py already keeps pages from roles that may not see them,
     but Streamlit runs pages/<name>.py directly, without app.py, while a process still treats the
     pages/ folder as a v1 multipage app (the first request after the server starts, and every
-    AppTest run). So the page checks for itself: signed in, not expired, role allowed."""
+    AppTest run). So the page checks for itself: signed in, not expired, role allowed. Run from
+    app.py (passed_gate), the session was checked a moment ago in the same run: the role check
+    stays, the second session look-up goes."""
     from ui.navigation import page_specs, pages_for
 
-    user = enforce_session()
+    user = _gate_user.get() or enforce_session()
     if not user:
         st.session_state[AFTER_LOGIN] = f"pages/{Path(path).stem}.py"
         login_form()

@@ -51,3 +51,16 @@ def test_unknown_period_in_url_falls_back_to_latest(app_engine) -> None:
     assert not at.exception
     assert at.selectbox[0].value == "2026Q3"
     assert any("1999Q9" in w.value for w in at.warning)
+
+
+def test_a_run_through_the_app_looks_the_session_up_once(app_engine, monkeypatch) -> None:
+    """app.py checks the session before running the page; the page's own guard (for runs without
+    app.py) then trusts that check instead of asking the database again (issue 18: per click)."""
+    from ui import auth
+
+    calls = []
+    real = auth.enforce_session
+    monkeypatch.setattr(auth, "enforce_session", lambda *a, **k: calls.append(1) or real(*a, **k))
+    at = open_page(state=signed_in(app_engine, "leader"))
+    assert not at.exception and len(at.dataframe) >= 1
+    assert len(calls) == 1
