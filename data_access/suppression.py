@@ -31,6 +31,7 @@ administrator can change; the defaults apply when they are unset or invalid.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Hashable, Iterable, Mapping, Sequence
 
@@ -268,6 +269,31 @@ def flag_text(flag: str | None, th: Thresholds, lang: str) -> str | None:
     if flag is None:
         return None
     return t("suppression.hidden", lang)
+
+
+# A number of people written in free text: 3名、2 人、4例、1位、2户、3人次; Chinese numerals only
+# with 名/例/位/户 ("一人一档" is a plan's phrase, not a count of people).
+_PEOPLE_DIGITS = re.compile(r"(?<![\d.,])(\d+)(\s*)(人次|名|人|例|位|户)")
+_PEOPLE_WORDS = re.compile(r"(?<![一二两三四五六七八九十百千万零〇\d])([零〇一二两三四五六七八九])(名|例|位|户)")
+_WORD_VALUE = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+
+
+def screen_text(text: str, th: Thresholds, lang: str = "zh") -> str:
+    """Free text leaders wrote (a comment beside a figure, a meeting decision, a task title) as the
+    meeting screen shows it: a number of people below the small-count threshold becomes the same
+    "*" the tables show ("北山乡3名患者未随访" → "北山乡*名患者未随访"). The writer sees their own
+    words; every public path (slides, PPTX, PDF, Excel) shows this."""
+    from i18n import t
+
+    mark = t("suppression.hidden", lang)
+
+    def digits(match: re.Match) -> str:
+        return mark + match[2] + match[3] if int(match[1]) < th.min_count else match[0]
+
+    def words(match: re.Match) -> str:
+        return mark + match[2] if _WORD_VALUE[match[1]] < th.min_count else match[0]
+
+    return _PEOPLE_WORDS.sub(words, _PEOPLE_DIGITS.sub(digits, text))
 
 
 def shows_raw(role: str | None) -> bool:

@@ -332,8 +332,8 @@ def assemble(session: Session, period_code: str, lang: str = "zh", today: dt.dat
         outcome_table.append(row)
 
     departments, due = _departments(session, period, lang, today)
-    _attach_comments(session, period.code, figures, root.code, lang)
-    followup_meeting, followup, overdue_tasks = _followup(session, today, lang)
+    _attach_comments(session, period.code, figures, root.code, lang, th)
+    followup_meeting, followup, overdue_tasks = _followup(session, today, lang, th)
     titles = {key: t(f"meeting.slide.{key}", lang) for key in SLIDES}
     any_suppressed = any(r["suppressed"] for r in township_rows) or any(f.flag for f in figures)
     return Briefing(
@@ -341,14 +341,16 @@ def assemble(session: Session, period_code: str, lang: str = "zh", today: dt.dat
         county=name_of(root, lang), county_code=root.code, date=today, date_text=_date_text(today, lang),
         thresholds=th, titles=titles, targets=targets, counts=counts, behind=behind, coverage=coverage,
         map_areas=map_areas, departments=departments, departments_due=due, outcomes=outcomes,
-        next_steps=next_steps(session, period.code), township_rows=township_rows,
+        next_steps=[sup.screen_text(x, th, lang) for x in next_steps(session, period.code)], township_rows=township_rows,
         footnote=t("suppression.footnote", lang, n=th.min_count, population=f"{th.max_population:,}"),
         any_suppressed=any_suppressed, outcome_table=outcome_table,
         followup_meeting=followup_meeting, followup=followup, overdue_tasks=overdue_tasks)
 
 
-def _attach_comments(session: Session, period_code: str, figures: list[Figure], root_code: str, lang: str) -> None:
-    """Each figure's comments of the quarter, the area named unless it is the county itself."""
+def _attach_comments(session: Session, period_code: str, figures: list[Figure], root_code: str, lang: str,
+                     th: sup.Thresholds) -> None:
+    """Each figure's comments of the quarter, the area named unless it is the county itself, with
+    small numbers of people screened (the briefing is the meeting's public view)."""
     from data_access.comments import comments
 
     by_code = {f.code: f for f in figures}
@@ -357,8 +359,9 @@ def _attach_comments(session: Session, period_code: str, figures: list[Figure], 
         if figure is None:
             continue
         area = c["region_en"] if lang == "en" else c["region_zh"]
-        figure.comments.append(c["text"] if c["region_code"] == root_code else
-                               f"{area}{'：' if lang == 'zh' else ': '}{c['text']}")
+        text = sup.screen_text(c["text"], th, lang)
+        figure.comments.append(text if c["region_code"] == root_code else
+                               f"{area}{'：' if lang == 'zh' else ': '}{text}")
 
 
 def comment_text(figure: Figure, lang: str) -> str:
@@ -366,9 +369,10 @@ def comment_text(figure: Figure, lang: str) -> str:
     return ("；" if lang == "zh" else "; ").join(figure.comments)
 
 
-def _followup(session: Session, today: dt.date, lang: str
+def _followup(session: Session, today: dt.date, lang: str, th: sup.Thresholds
               ) -> tuple[str | None, list[FollowUpItem], list[OverdueTask]]:
-    """The last meeting's decisions with their tasks, and every other overdue task."""
+    """The last meeting's decisions with their tasks, and every other overdue task (their words
+    screened for small numbers of people, as every text of the briefing)."""
     from data_access import meetings as mt
     from data_access import tasks as tk
 
@@ -381,13 +385,13 @@ def _followup(session: Session, today: dt.date, lang: str
                 + (t("tasks.status.no_task", lang) if r.status is None else t(f"tasks.status.{r.status}", lang)))
         items.append(FollowUpItem(
             # A task titled as its decision is shown by its number only (the row already reads the text).
-            seq=r.seq, decision=r.decision,
+            seq=r.seq, decision=sup.screen_text(r.decision, th, lang),
             task=("—" if not r.task_id else f"#{r.task_id}" if r.task_title == r.decision[:len(r.task_title or "")]
-                  else f"#{r.task_id} {r.task_title}"),
+                  else f"#{r.task_id} {sup.screen_text(r.task_title or '', th, lang)}"),
             owner=(r.department_en if lang == "en" else r.department_zh) or "—",
             deadline=r.deadline.isoformat() if r.deadline else "—", status=status, status_text=text))
     listed = {r.task_id for r in rows if r.task_id}
-    overdue = [OverdueTask(o.title, o.department_en if lang == "en" else o.department_zh, o.deadline.isoformat(),
+    overdue = [OverdueTask(sup.screen_text(o.title, th, lang), o.department_en if lang == "en" else o.department_zh, o.deadline.isoformat(),
                            f"{FOLLOWUP_SYMBOL['overdue']} " + t("tasks.overdue_days", lang, days=o.days_overdue))
                for o in tk.overdue(session, today) if o.id not in listed]
     label = None

@@ -195,3 +195,15 @@ def test_a_rates_denominator_partner_is_a_row_hidden_already() -> None:
     flags = {int(r.region_id): (r.numerator_flag, r.denominator_flag) for r in out.itertuples()}
     assert flags == {1: (sup.COMPLEMENT, sup.PINS), 2: (sup.SECONDARY, sup.SECONDARY), 3: (None, None),
                      4: (None, None)}
+
+
+def test_free_text_shows_small_numbers_of_people_as_the_mark() -> None:
+    """Leaders' words reach the meeting screen too: a count of people under the threshold is the
+    table's "*"; larger counts, dates, rates, codes and plan phrases stay as written."""
+    th = sup.Thresholds(min_count=5, max_population=1000)
+    assert sup.screen_text("北山乡3名患者未随访，2 人失联", th) == "北山乡*名患者未随访，* 人失联"
+    assert sup.screen_text("两名患者拒绝服药；新增一例", th) == "*名患者拒绝服药；新增*例"
+    assert sup.screen_text("0人参加", th) == "*人参加"
+    kept = "12名患者已随访；五位专家；坚持一人一档；10月3日前完成；达到95%；共1,200人次"
+    assert sup.screen_text(kept, th) == kept
+    assert sup.screen_text("7名", sup.Thresholds(min_count=10, max_population=1000)) == "*名"

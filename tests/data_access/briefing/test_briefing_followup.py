@@ -116,3 +116,26 @@ def test_a_task_from_a_warning_brings_no_figure_onto_the_slide(county) -> None: 
     assert flag.reason("zh") not in "\n".join(shown) and not any(ch.isdigit() for ch in base["title"])
     with session_scope(county) as s:
         assert flag.reason("zh") in s.get(m.Task, task_id).detail
+
+
+def test_small_numbers_of_people_in_leaders_words_are_screened_on_every_slide(county, tmp_path) -> None:  # noqa: ANN001
+    """A comment, a decision and a task title that name "3名" reach the meeting screen, the PPTX and
+    the PDF as "*名"; the stored words stay as written."""
+    from data_access import comments as cm
+
+    leader = Actor(None, "leader", "leader")
+    cm.add_comment(county, leader, indicator_code="smd_managed", region_code="990101013", period_code="2026Q3",
+                   text="园区3名患者未随访")
+    mt.record_meeting(county, ADMIN, held_on=dt.date(2026, 11, 2), kind="joint", department_codes=[], topics=None,
+                      decisions=["园区2名失访患者由卫健委本月找回"], today=dt.date(2026, 11, 2))
+    b = _briefing(county)
+    shown = [c for f in b.targets + b.outcomes for c in f.comments] + [i.decision for i in b.followup]
+    assert "和安经济开发区：园区*名患者未随访" in shown and "园区*名失访患者由卫健委本月找回" in shown
+    assert not any("3名" in x or "2名" in x for x in shown)
+    deck = Presentation(io.BytesIO(pptx.build_deck(b)))
+    text = "\n".join(sh.text_frame.text for slide in deck.slides for sh in slide.shapes if sh.has_text_frame)
+    text += "\n".join(cell.text for slide in deck.slides for sh in slide.shapes if sh.has_table
+                      for row in sh.table.rows for cell in row.cells)
+    assert "*名" in text and "3名" not in text and "2名" not in text
+    with session_scope(county) as s:
+        assert "园区3名患者未随访" in set(s.scalars(select(m.Comment.text)))
