@@ -6,7 +6,8 @@ Why three keys:
   the typed name, whether such an account exists or not, so an unknown name and a real one behave
   exactly alike and the answers never tell a stranger which usernames exist;
 - per client ("client:<address>"): one machine guessing at many names is slowed down too, and its
-  attempts stop costing a password hash once it must wait;
+  attempts stop costing a password hash once it must wait. A known pair (below) is not held back by
+  it: an office behind one NAT address is one client, and its typos must not lock out its leaders;
 - per pair ("pair:<username>|<client>"): a client that has signed in as this name before (within
   `security.trusted_days`) is not held back by the failures other clients caused on the name, only
   by its own. So an attacker elsewhere cannot keep the real user out; an administrator can lift
@@ -103,7 +104,10 @@ def admit(session: Session, username: str, client: str | None, devices: tuple[st
             row.failures, row.blocked_until = 0, None
     trusted_since = now - dt.timedelta(days=cfg["security.trusted_days"])
     trusted = any(rows[p].last_success and rows[p].last_success >= trusted_since for p in pairs)
-    applicable = [k for k in keys if k != name or not trusted]
+    # A known (name, client) pair passes the name's and the client's waits: behind one NAT address a
+    # whole office is one "client", and others' typos there must not keep out a leader who signs in
+    # from it every week. The pair's own failures still count and still make it wait.
+    applicable = [k for k in keys if not trusted or (k != name and not k.startswith("client:"))]
     waits = [rows[k].blocked_until - now for k in applicable if rows[k].blocked_until and rows[k].blocked_until > now]
     if waits:
         return Verdict(False, wait=max(1, math.ceil(max(waits).total_seconds() / 60)))

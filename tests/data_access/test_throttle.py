@@ -161,6 +161,24 @@ def test_a_client_guessing_many_names_must_wait_and_costs_no_hash(county: Engine
     assert users.authenticate(county, "display", users.DEMO_PASSWORD, now=NOW, client=DESK).ok
 
 
+def test_an_office_behind_one_address_keeps_its_leaders_in(county: Engine) -> None:
+    """Twenty typos from the office's NAT address make that address wait, but a leader who has signed
+    in from it before still gets in; a name never seen from it waits; the known pair's own failures
+    still lock it."""
+    office = "203.0.113.7"
+    assert users.authenticate(county, "leader", users.DEMO_PASSWORD, now=NOW, client=office).ok
+    for i in range(20):
+        users.authenticate(county, f"colleague{i:02d}", "typo-typo", now=NOW, client=office)
+    later = NOW + dt.timedelta(minutes=1)
+    assert users.authenticate(county, "leader", users.DEMO_PASSWORD, now=later, client=office).ok
+    stranger = users.authenticate(county, "display", users.DEMO_PASSWORD, now=later, client=office)
+    assert not stranger.ok and stranger.error == "auth.err.locked"
+    for i in range(5):
+        users.authenticate(county, "leader", "wrong-pass", now=later + dt.timedelta(seconds=i), client=office)
+    held = users.authenticate(county, "leader", users.DEMO_PASSWORD, now=later + dt.timedelta(seconds=9), client=office)
+    assert not held.ok and held.error == "auth.err.locked"
+
+
 def test_waits_grow_and_a_success_starts_afresh(county: Engine) -> None:
     t = NOW
     for _ in range(5):
