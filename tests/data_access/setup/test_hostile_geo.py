@@ -18,19 +18,10 @@ from data_access.access import Actor
 from data_access.db import session_scope
 from data_access.ingest.sandbox import SandboxLimits
 from data_access.setup import boundaries as bd
-from data_access.setup import divisions, geofiles
+from data_access.setup import geofiles
 from data_access.setup.__main__ import main as setup_cli
-from data_access.setup.county import put_county
 
 ADMIN = Actor(None, "admin", "admin")
-
-
-@pytest.fixture
-def county(engine: Engine) -> Engine:
-    with session_scope(engine) as s:
-        put_county(s, ADMIN, sc.CODE, sc.NAME)
-    assert divisions.load_regions(engine, ADMIN, sc.division_csv(), "区划.csv").ok
-    return engine
 
 
 def _peak_mb() -> float:
@@ -78,21 +69,21 @@ HOSTILE = {
 
 
 @pytest.mark.parametrize("name", sorted(HOSTILE))
-def test_hostile_map_file_is_refused_in_a_child_and_the_server_is_unaffected(name: str, county: Engine) -> None:
+def test_hostile_map_file_is_refused_in_a_child_and_the_server_is_unaffected(name: str, new_county: Engine) -> None:
     make, filename, key = HOSTILE[name]
     data = make()
     assert len(data) < 2 * 1024 * 1024          # small files, each a trap for the parser
     good = sc.shapefile_zip("township")
-    assert check(county, good, "乡镇界.zip").ok  # the fork server and a child are up: measure from here
+    assert check(new_county, good, "乡镇界.zip").ok  # the fork server and a child are up: measure from here
     before = _peak_mb()
-    checked = check(county, data, filename)
+    checked = check(new_county, data, filename)
     assert [p.key for p in checked.errors] == [key]
     problem = checked.errors[0]
     assert "{" not in problem.message() and any("\u4e00" <= ch <= "\u9fff" for ch in problem.message())
     assert _peak_mb() - before < 50, "the server process grew while a hostile map file was read"
     # Nothing was written, and the next good file reads as before.
-    assert not bd.load_boundaries(county, ADMIN, data, filename).ok
-    assert bd.load_boundaries(county, ADMIN, good, "乡镇界.zip").ok
+    assert not bd.load_boundaries(new_county, ADMIN, data, filename).ok
+    assert bd.load_boundaries(new_county, ADMIN, good, "乡镇界.zip").ok
 
 
 def test_a_child_that_dies_of_memory_is_a_clear_refusal() -> None:
