@@ -3,18 +3,17 @@ change and trend; the outcome figures beside them; who and what needs attention.
 from __future__ import annotations
 
 
-import pandas as pd
 import streamlit as st
 
 from data_access.indicators import BEHIND, LATE, MET, MISSING, NEAR, NO_DATA, NOT_DUE
-from ui import data, data_views, phone
-from ui.format import change_text, count_text, is_missing, percent, status_label, target_text, value_text
+from ui import data, data_views, overview, phone
+from ui.format import change_text, count_text, is_missing, value_text
 from ui.frame import page_title, sample_banner
 from ui.meeting import overview_action
 from ui.auth import guard_page
 from ui.state import lang, md, name, tr, trm
 from ui.tasks import liaison_block, overdue_block
-from ui.views import grouped_name, link_query, period_label, period_picker, status_styler
+from ui.views import link_query, period_label, period_picker, status_styler
 
 # Streamlit can run a page file without app.py (first request after a start): check here too.
 guard_page(__file__)
@@ -51,59 +50,16 @@ with phone.one_row("overview_counts"):  # one row of four short cards, on a phon
         col.metric(tr(key), tr("home.metric.count", count=count[status]), border=True)
 
 
-def thresholds(r: dict) -> str:
-    """'≥ 80.0% / ≥ 75.0%': where met and near start for this indicator in this period."""
-    tgt = r["target"]
-    if not tgt or r["expected"] is None:
-        return "—"
-    if r["kind"] == "yesno":
-        return tr("common.yes")
-    goal = r["expected"]
-    band = tgt["near_band"] if r["kind"] == "ratio" else tgt["near_band"] * abs(goal)
-    sign = "≥" if r["higher_is_better"] else "≤"
-    near = goal - band if r["higher_is_better"] else goal + band
-
-    def short(v: float) -> str:
-        digits = 0 if abs(v * 100 - round(v * 100)) < 1e-6 else 1
-        return value_text(v, r["kind"], r["unit"], lg, digits=digits)
-
-    return f"{sign} {short(goal)} / {sign} {short(near)}"
-
-
-def target_table(items: list[dict]) -> pd.DataFrame:
-    out = []
-    for r in items:
-        tgt = r["target"]
-        scale = 100 if r["kind"] == "ratio" else 1
-        out.append({
-            tr("common.indicator"): grouped_name(r),
-            tr("common.value"): value_text(r["value"], r["kind"], r["unit"], lg),
-            tr("common.target"): target_text(tgt["value"] if tgt else None, tgt["comparison"] if tgt else ">=",
-                                             r["kind"], r["unit"], lg),
-            tr("common.target_date"): str(tgt["target_date"]) if tgt else "",
-            tr("common.status"): status_label(r["status"], lg),
-            tr("common.change"): change_text(r["change"], r["kind"], lg),
-            tr("home.col.thresholds"): thresholds(r),
-            # Missing quarters are left out of the sparkline (a gap would turn the cell into text).
-            tr("home.col.trend"): [round(v * scale, 2) for v in r["trend"] if not is_missing(v)],
-        })
-    return pd.DataFrame(out)
-
-
 # Full width: eight columns need the room on a 1440-px projector; the outcome cards follow in a row.
 st.markdown(f"#### {tr('home.targets')}")
-frame = target_table(targeted)
+built = overview.tables(version, period, lg)   # the same for every session: made once per data version
+targets = built.targets
 ROW = 38
 # On a phone the eight columns do not fit: a compact list instead (name, value, target, status).
-phone.status_list([phone.Item(grouped_name(r), phone.figures(
-    value_text(r["value"], r["kind"], r["unit"], lg),
-    tr("common.target") + " " + target_text(r["target"]["value"] if r["target"] else None,
-                                            r["target"]["comparison"] if r["target"] else ">=",
-                                            r["kind"], r["unit"], lg)),
-    r["status"], status_label(r["status"], lg), r["code"]) for r in targeted], "overview_targets")
+phone.show_list(targets.phone_html, "overview_targets")
 phone.wide("overview_targets").dataframe(
-             status_styler(frame, [r["status"] for r in targeted], tr("common.status")), hide_index=True,
-             width="stretch", row_height=ROW, height=ROW * (len(frame) + 1) + 4,
+             status_styler(targets.frame, targets.statuses, targets.status_column, key=targets.key), hide_index=True,
+             width="stretch", row_height=ROW, height=ROW * (len(targets.frame) + 1) + 4,
              column_config={
                  tr("common.indicator"): st.column_config.TextColumn(width=300),
                  tr("common.value"): st.column_config.TextColumn(width=75),
@@ -155,30 +111,12 @@ behind = view["behind"]
 if not behind:
     st.success(tr("home.attention.none"))
 else:
-    def gap_text(r: dict) -> str:
-        if r["ind"]["kind"] == "ratio":
-            return tr("home.gap.points", gap=percent(r['shortfall']))
-        return tr("home.gap.share", gap=percent(r['shortfall'], 0))
-
-    table = pd.DataFrame([{
-        tr("common.township"): name(r["region"]),
-        tr("common.indicator"): name(r["ind"]),
-        tr("common.value"): value_text(r["value"], r["ind"]["kind"], r["ind"]["unit"], lg),
-        tr("common.target"): value_text(r["expected"], r["ind"]["kind"], r["ind"]["unit"], lg),
-        tr("home.attention.gap"): gap_text(r),
-        tr("common.status"): status_label(r["status"], lg),
-    } for r in behind])
-    phone.status_list([phone.Item(
-        f"{name(r['region'])} · {name(r['ind'])}",
-        phone.figures(value_text(r["value"], r["ind"]["kind"], r["ind"]["unit"], lg),
-                      tr("common.target") + " " + value_text(r["expected"], r["ind"]["kind"], r["ind"]["unit"], lg),
-                      gap_text(r)),
-        r["status"], status_label(r["status"], lg), f"{r['region']['code']}:{r['ind']['code']}") for r in behind],
-        "overview_attention")
+    table = built.behind
+    phone.show_list(table.phone_html, "overview_attention")
     picked = phone.wide("overview_attention").dataframe(
-                          status_styler(table, [r["status"] for r in behind], tr("common.status")),
+                          status_styler(table.frame, table.statuses, table.status_column, key=table.key),
                           hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
-                          key="overview_attention", height=35 * (len(table) + 1) + 4,
+                          key="overview_attention", height=35 * (len(table.frame) + 1) + 4,
                           column_config={tr("common.indicator"): st.column_config.TextColumn(width=330)})
     st.caption(tr("home.attention.open_indicator"))
     chosen = picked.selection.rows if picked and hasattr(picked, "selection") else []

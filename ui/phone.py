@@ -115,6 +115,17 @@ def plain(*parts: str) -> str:
 
 def status_list(items: Iterable[Item], key: str) -> None:
     """The compact list for phones, in a narrow-only container."""
+    show_list(list_html(items), key)
+
+
+def show_list(markup: str, key: str) -> None:
+    """A compact list made earlier by list_html (e.g. once per data version), in a narrow-only container."""
+    with narrow(key):
+        st.html(markup)
+
+
+def list_html(items: Iterable[Item]) -> str:
+    """The compact list's HTML: every text escaped here (figures come from figures()/plain())."""
     rows = []
     for it in items:
         fg, bg = status_colours(it.status)
@@ -124,5 +135,4 @@ def status_list(items: Iterable[Item], key: str) -> None:
             f'<div class="ph-fig">{it.figures}</div></div>'
             f'<span class="ph-badge" data-status="{html.escape(it.status)}" '
             f'style="color:{fg};background:{bg}">{html.escape(it.label)}</span></div>')
-    with narrow(key):
-        st.html(f'<div class="ph-list">{"".join(rows)}</div>')
+    return f'<div class="ph-list">{"".join(rows)}</div>'

@@ -50,10 +50,18 @@ def period_picker(key: str, container=None) -> str:  # noqa: ANN001
         st.warning(tr("home.no_period"))
         st.stop()
     options = codes[::-1]
-    from ui.data_approval import labelled  # 已审核 / 待审核 beside each quarter
-
-    return _url_select(key, "period", tr("common.period"), options, {c: labelled(c, period_label(c)) for c in options},
+    return _url_select(key, "period", tr("common.period"), options, _period_labels(version, lang(), tuple(options)),
                        data.default_period_code(version) or codes[-1], "views.unknown_period", container)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _period_labels(version: int, lg: str, options: tuple[str, ...]) -> dict[str, str]:
+    """'2026年第3季度 · 已审核' for every quarter of the picker, made once per data version and
+    language (approving or unlocking a quarter bumps the version). Shared by every session: read only."""
+    from ui.data_approval import _statuses, labelled  # 已审核 / 待审核 beside each quarter
+
+    known = _statuses(version)
+    return {c: labelled(c, period_label(c), known) for c in options}
 
 
 def indicator_picker(key: str, container=None) -> dict:  # noqa: ANN001
@@ -82,8 +90,22 @@ def township_picker(key: str, label_key: str = "township.pick", container=None,
     return by_code[code]
 
 
-def status_styler(frame: pd.DataFrame, statuses: list[str], column: str):  # noqa: ANN201
-    """Colour the status column; the text already carries a symbol and a word, so colour is extra."""
+def _table_uuid(frame: pd.DataFrame) -> str:
+    # A fixed uuid (pandas picks a random one per Styler): the same table gives the same message to
+    # every session and every rerun, so the browser does not redraw an unchanged table.
+    return hashlib.sha1("|".join(map(str, frame.columns)).encode()).hexdigest()[:6]
+
+
+def status_key(frame: pd.DataFrame, statuses: list[str] | tuple[str, ...], column: str) -> str | None:
+    """The content key of status_styler(frame, statuses, column): compute it once with the frame when
+    the same table is shown again and again (ui/overview.py)."""
+    return styled_tables.content_key(frame, "status", column, list(statuses), _table_uuid(frame))
+
+
+def status_styler(frame: pd.DataFrame, statuses: list[str] | tuple[str, ...], column: str,  # noqa: ANN201
+                  key: str | None = None):
+    """Colour the status column; the text already carries a symbol and a word, so colour is extra.
+    key: status_key(frame, statuses, column) when already known."""
 
     def style(col: pd.Series) -> list[str]:
         if col.name != column:
@@ -91,13 +113,10 @@ def status_styler(frame: pd.DataFrame, statuses: list[str], column: str):  # noq
         return [f"color: {status_colours(s)[0]}; background-color: {status_colours(s)[1]}; font-weight: 600"
                 for s in statuses]
 
-    # A fixed uuid (pandas picks a random one per Styler): the same table gives the same message to
-    # every session and every rerun, so the browser does not redraw an unchanged table.
-    uuid = hashlib.sha1("|".join(map(str, frame.columns)).encode()).hexdigest()[:6]
     # The same table for everyone (the overview's targets for a period and language): marshalled once.
     styled_tables.install()
-    return styled_tables.keyed(frame.style.set_uuid(uuid).apply(style),
-                               styled_tables.content_key(frame, "status", column, list(statuses), uuid))
+    return styled_tables.keyed(frame.style.set_uuid(_table_uuid(frame)).apply(style),
+                               key if key is not None else status_key(frame, statuses, column))
 
 
 def scale(kind: str) -> float:
