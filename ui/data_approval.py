@@ -22,13 +22,14 @@ def statuses() -> dict[str, str]:
     return _statuses(data.version())
 
 
-def status_text(code: str) -> str:
-    return tr(f"approval.status.{statuses().get(code, approval.PENDING)}")
+def status_text(code: str, known: dict[str, str] | None = None) -> str:
+    """已审核 / 待审核 for a quarter; known: statuses() already read in this run."""
+    return tr(f"approval.status.{(statuses() if known is None else known).get(code, approval.PENDING)}")
 
 
-def labelled(code: str, label: str) -> str:
+def labelled(code: str, label: str, known: dict[str, str] | None = None) -> str:
     """'2026年第3季度 · 已审核' for a quarter picker."""
-    return tr("approval.picker_label", period=label, status=status_text(code))
+    return tr("approval.picker_label", period=label, status=status_text(code, known))
 
 
 @st.cache_data(show_spinner=False)
