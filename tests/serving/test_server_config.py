@@ -14,6 +14,30 @@ def test_no_full_garbage_collection_after_every_run() -> None:
     assert config["runner"]["postScriptGC"] is False
 
 
+def test_no_page_relies_on_magic() -> None:
+    """runner.magicEnabled is off (compiling a page costs a fifth): a bare expression in app.py or a
+    page would then silently show nothing, so there is none. A docstring is not drawn either way."""
+    import ast
+
+    config = tomllib.loads(CONFIG.read_text())
+    assert config["runner"]["magicEnabled"] is False
+    root = CONFIG.parents[1]
+    found = []
+    for path in [root / "app.py", *sorted((root / "pages").glob("*.py"))]:
+        for parent in ast.walk(ast.parse(path.read_text())):
+            for field in ("body", "orelse", "finalbody"):
+                seq = getattr(parent, field, None)
+                for i, node in enumerate(seq if isinstance(seq, list) else []):
+                    if not isinstance(node, ast.Expr) or isinstance(node.value, (ast.Call, ast.Await, ast.Yield,
+                                                                                 ast.YieldFrom)):
+                        continue
+                    docstring = (i == 0 and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
+                                 and isinstance(parent, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef)))
+                    if not docstring:
+                        found.append(f"{path.name}:{node.lineno}")
+    assert not found, f"bare expressions that magic would have drawn: {found}"
+
+
 def test_heap_is_frozen_once_after_a_signed_in_run(app_engine) -> None:  # noqa: ANN001
     import gc
 
