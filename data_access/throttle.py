@@ -79,10 +79,12 @@ def _locked_row(session: Session, key: str) -> SignInThrottle:
     else:
         from sqlalchemy.dialects.sqlite import insert
     table = SignInThrottle.__table__
-    stmt = insert(table).values(key=key, failures=0)
-    session.execute(stmt.on_conflict_do_update(index_elements=[table.c.key], set_={"failures": table.c.failures}))
-    return session.scalars(select(SignInThrottle).where(SignInThrottle.key == key)
-                           .execution_options(populate_existing=True)).one()
+    # One statement: the upsert hands back the row it created or locked (RETURNING; SQLite >= 3.35),
+    # where an upsert and a SELECT took two on every key of every sign-in (issue 18).
+    stmt = (insert(SignInThrottle).values(key=key, failures=0)
+            .on_conflict_do_update(index_elements=[table.c.key], set_={"failures": table.c.failures})
+            .returning(SignInThrottle))
+    return session.scalars(stmt, execution_options={"populate_existing": True}).one()
 
 
 def _limit(key: str, cfg: dict[str, int]) -> int:
