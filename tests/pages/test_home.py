@@ -64,3 +64,30 @@ def test_a_run_through_the_app_looks_the_session_up_once(app_engine, monkeypatch
     at = open_page(state=signed_in(app_engine, "leader"))
     assert not at.exception and len(at.dataframe) >= 1
     assert len(calls) == 1
+
+
+def test_shared_overview_tables_follow_the_data_version(writable_app) -> None:
+    """The overview's tables are built once per data version and shared (ui/overview.py): a change
+    that bumps the version shows on the next run, and the table of the old version is not reused."""
+    from data_access import db
+    from ui import overview
+
+    state = signed_in(writable_app, "leader")
+    first = open_page(state=state).dataframe[0].value
+    name = "严重精神障碍患者规范管理率"
+    with session_scope(writable_app) as s:
+        obs = s.scalars(select(m.Observation).join(m.Indicator).join(m.Period, m.Period.id == m.Observation.period_id)
+                        .where(m.Indicator.code == "smd_managed", m.Period.code == "2026Q3")
+                        .where(m.Observation.numerator > 5)).first()
+        obs.numerator -= 5
+        if obs.value is not None:
+            obs.value = obs.numerator / obs.denominator
+        db.bump_data_version(s)
+    num, den, _ = _county_sum(writable_app, "smd_managed", "2026Q3")
+    again = open_page(state=state).dataframe[0].value
+    old_row = first[first["指标"] == name].iloc[0]
+    new_row = again[again["指标"] == name].iloc[0]
+    assert new_row["当前值"] == f"{num / den * 100:.1f}%" != old_row["当前值"]
+    version = db.data_version(writable_app)
+    assert overview.tables(version, "2026Q3", "zh") is overview.tables(version, "2026Q3", "zh")
+    assert overview.tables(version - 1, "2026Q3", "zh") is not overview.tables(version, "2026Q3", "zh")
