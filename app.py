@@ -31,6 +31,8 @@ memory.tune()
 st.set_page_config(page_title=t("app.title", "zh"), page_icon="assets/favicon.png", layout="wide",
                    initial_sidebar_state="auto")
 
+data.begin_run()  # the data version is read once per run (ui.data.version)
+
 try:
     data.prepare_database()
 except Exception:  # the database is down or misconfigured: say so, in the user's language

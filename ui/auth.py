@@ -426,7 +426,12 @@ def guard_page(path: str) -> None:
     stays, the second session look-up goes."""
     from ui.navigation import page_specs, pages_for
 
-    user = _gate_user.get() or enforce_session()
+    user = _gate_user.get()
+    if user is None:  # run without app.py: this is where the run starts
+        from ui import data
+
+        data.begin_run()
+        user = enforce_session()
     if not user:
         st.session_state[AFTER_LOGIN] = f"pages/{Path(path).stem}.py"
         login_form()

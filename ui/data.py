@@ -7,9 +7,12 @@ import gc
 import importlib
 import logging
 import threading
+from contextvars import ContextVar
 from dataclasses import asdict
 
 import streamlit as st
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from data_access import db, indicators
 from data_access.db import session_scope
@@ -80,8 +83,35 @@ def freeze_heap() -> bool:
     return True
 
 
+# The data version as read at the start of this script run (app.py calls begin_run first). A run asks
+# for it five times or more (picker, page, downloads, tasks, banner): one read per run is enough, and
+# a run then shows one version throughout. Any commit in this run's thread (a page that writes: the
+# version may have been bumped) forgets it, so what the run shows after its own write is fresh.
+_run_version: ContextVar[list[int] | None] = ContextVar("dashboard_run_version", default=None)
+
+
+def begin_run() -> None:
+    """A new script run starts (app.py, and a page run without app.py): read the version afresh."""
+    _run_version.set([])
+
+
+def _forget_run_version(_session: object) -> None:
+    holder = _run_version.get()
+    if holder:
+        holder.clear()
+
+
+event.listen(Session, "after_commit", _forget_run_version)
+
+
 def version() -> int:
-    return db.data_version()
+    holder = _run_version.get()
+    if holder:
+        return holder[0]
+    current = db.data_version()
+    if holder is not None:
+        holder.append(current)
+    return current
 
 
 @st.cache_data(show_spinner=False, ttl=600)
