@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from ui import data_views, phone
+from ui import data_views, phone, styled_tables
 from ui.format import change_text, is_missing, percent, status_label, target_text, value_text
 from ui.state import name, tr
 from ui.views import grouped_name, status_key
@@ -63,7 +63,7 @@ def _target_text(r: dict, lg: str) -> str:
 
 def _table(frame: pd.DataFrame, statuses: list[str], items: list[phone.Item]) -> Table:
     column = tr("common.status")
-    return Table(frame=frame, statuses=tuple(statuses), status_column=column,
+    return Table(frame=styled_tables.share(frame), statuses=tuple(statuses), status_column=column,
                  key=status_key(frame, statuses, column), phone_html=phone.list_html(items))
 
 
