@@ -20,6 +20,7 @@ from i18n import t
 from ui import auth, data, phone, preload
 from ui.frame import language_switch
 from ui.navigation import SECTIONS, page_specs, pages_for
+from ui.navigation import page as nav_page  # st.Page, kept and copied (issue 18)
 from ui.state import lang, tr
 
 log = logging.getLogger("dashboard")
@@ -61,10 +62,10 @@ ALL_SPECS = page_specs()
 
 denied: dict[str, str] = {}  # url path -> title key of pages this user may not open
 if user is None:
-    login = st.Page("pages/login.py", title=tr("auth.login.title"), icon=":material/login:", default=True)
+    login = nav_page("pages/login.py", title=tr("auth.login.title"), icon=":material/login:", default=True)
     # Every page also answers at its own URL, hidden: a bookmark shows the sign-in form, and after
     # signing in the browser is already on the page it asked for.
-    hidden = [st.Page(s.path, title=tr(s.title_key), url_path=_url_path(s.path), visibility="hidden")
+    hidden = [nav_page(s.path, title=tr(s.title_key), url_path=_url_path(s.path), visibility="hidden")
               for s in ALL_SPECS]
     navigation = st.navigation([login, *hidden], position="hidden")
 else:
@@ -81,8 +82,8 @@ else:
         # The role's first page answers at the root URL; its own name (a link shared by someone
         # whose first page is another, e.g. /meeting from a leader to the display account) leads
         # there too, with the link's parameters, instead of "page not found".
-        page = st.Page(spec.path, title=tr(spec.title_key), icon=spec.icon, default=is_default,
-                       url_path=f"{_url_path(spec.path)}-start" if is_default else None)
+        page = nav_page(spec.path, title=tr(spec.title_key), icon=spec.icon, default=is_default,
+                        url_path=f"{_url_path(spec.path)}-start" if is_default else None)
         sections.setdefault(tr(spec.section), []).append(page)
         if is_default:
             hidden.append(st.Page(lambda start=page: st.switch_page(start, query_params=st.query_params.to_dict()),
@@ -93,8 +94,8 @@ else:
     for spec in ALL_SPECS:
         if spec.path not in shown:
             denied[_url_path(spec.path)] = spec.title_key
-            hidden.append(st.Page(spec.path, title=tr(spec.title_key), url_path=_url_path(spec.path),
-                                  visibility="hidden"))
+            hidden.append(nav_page(spec.path, title=tr(spec.title_key), url_path=_url_path(spec.path),
+                                   visibility="hidden"))
     ordered = {k: sections[k] for k in (tr(s) for s in SECTIONS) if k in sections}
     if hidden:
         ordered.setdefault(next(iter(ordered), ""), []).extend(hidden)

@@ -2,11 +2,14 @@
 so work on one area never edits another's lines; they are merged here in section and order."""
 from __future__ import annotations
 
+import copy
 import dataclasses
 import functools
 import importlib
 import pkgutil
+import threading
 from dataclasses import dataclass, field
+from typing import Any
 
 import ui
 
@@ -63,3 +66,31 @@ def _lands(spec: PageSpec) -> bool:
         return bool(getattr(importlib.import_module(module), function)())
     except Exception:  # an unreachable database must not take the navigation down: the usual landing
         return False
+
+
+# st.Page objects for page files, made once per arguments and copied for every run: making one
+# resolves and checks its file on disk, ~30 of them a run for every session (app.py registers every
+# page, the hidden ones too); ~6 % of a warm overview (issue 18). st.navigation marks the copy it is
+# given (default, may run), never the kept one.
+_page_templates: dict[tuple, Any] = {}
+_page_lock = threading.Lock()
+MAX_PAGE_TEMPLATES = 2048   # pages x languages x (url path, default, visibility) in use: a few hundred
+
+
+def page(path: str, *, title: str, icon: str | None = None, url_path: str | None = None, default: bool = False,
+         visibility: str = "visible") -> Any:
+    """st.Page(path, ...) for a file under pages/ (same arguments, same page), from a kept copy."""
+    import streamlit as st
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    if ctx is None:  # bare mode: nothing to keep
+        return st.Page(path, title=title, icon=icon, url_path=url_path, default=default, visibility=visibility)
+    key = (str(ctx.pages_manager.main_script_parent), path, title, icon, url_path, default, visibility)
+    template = _page_templates.get(key)
+    if template is None:
+        template = st.Page(path, title=title, icon=icon, url_path=url_path, default=default, visibility=visibility)
+        with _page_lock:
+            if len(_page_templates) < MAX_PAGE_TEMPLATES:
+                _page_templates[key] = template
+    return copy.copy(template)
