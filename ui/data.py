@@ -28,7 +28,8 @@ log = logging.getLogger("dashboard.warm_up")
 
 # What a signed-in leader's first page needs beyond what the sign-in page has loaded: the overview's
 # charts and styled tables (altair, pandas' Styler with jinja2), the map's deck (pydeck).
-WARM_MODULES = ("ui.views", "ui.meeting", "ui.phone", "ui.data_views", "pandas.io.formats.style", "pydeck")
+WARM_MODULES = ("ui.views", "ui.meeting", "ui.phone", "ui.data_views", "ui.overview", "ui.tasks",
+                "pandas.io.formats.style", "pydeck")
 
 
 @st.cache_resource(show_spinner=False)
@@ -57,16 +58,22 @@ def _warm() -> None:
     try:
         for module in WARM_MODULES:
             importlib.import_module(module)
-        from ui import data_meeting, data_views
+        from ui import data_approval, data_meeting, data_tasks, data_views, overview, views
 
         current = version()
         period = default_period_code(current)
         period_choices(current)
         _is_sample(current)
+        data_approval._statuses(current)
+        data_tasks.overdue(current, dt.date.today())
         if period:
             data_views.overview(current, period)
+            # What the first overview builds from those reads, once for everyone: its tables (the
+            # frames, their Arrow bytes come with the first run) and the quarter picker's labels.
             for lang in ("zh", "en"):
                 data_meeting.file_stem(current, period, lang)
+                overview.tables(current, period, lang)
+                views._period_labels(current, lang, tuple(views.period_options(current)))
         freeze_heap()
     except Exception:  # the first person to need it computes it then
         log.exception("warm-up failed")

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from data_access import approval, models as m
 from data_access.db import session_scope
 from ui import data
+from i18n import t
 from ui.state import tr
 
 
@@ -22,14 +23,18 @@ def statuses() -> dict[str, str]:
     return _statuses(data.version())
 
 
-def status_text(code: str, known: dict[str, str] | None = None) -> str:
-    """已审核 / 待审核 for a quarter; known: statuses() already read in this run."""
-    return tr(f"approval.status.{(statuses() if known is None else known).get(code, approval.PENDING)}")
+def status_text(code: str, known: dict[str, str] | None = None, lg: str | None = None) -> str:
+    """已审核 / 待审核 for a quarter; known: statuses() already read; lg: a language other than the
+    session's (or outside a session)."""
+    key = f"approval.status.{(statuses() if known is None else known).get(code, approval.PENDING)}"
+    return tr(key) if lg is None else t(key, lg)
 
 
-def labelled(code: str, label: str, known: dict[str, str] | None = None) -> str:
+def labelled(code: str, label: str, known: dict[str, str] | None = None, lg: str | None = None) -> str:
     """'2026年第3季度 · 已审核' for a quarter picker."""
-    return tr("approval.picker_label", period=label, status=status_text(code, known))
+    status = status_text(code, known, lg)
+    return tr("approval.picker_label", period=label, status=status) if lg is None else \
+        t("approval.picker_label", lg, period=label, status=status)
 
 
 @st.cache_data(show_spinner=False)

@@ -15,8 +15,8 @@ import streamlit as st
 
 from ui import data_views, phone, styled_tables
 from ui.format import change_text, is_missing, percent, status_label, target_text, value_text
-from ui.state import name, tr
-from ui.views import grouped_name, status_key
+from i18n import name_of, t
+from ui.views import status_key
 
 
 @dataclass(frozen=True)
@@ -37,13 +37,19 @@ class Tables:
     behind: Table | None       # None: no area is behind
 
 
+def _grouped(row: dict, lg: str) -> str:
+    """ui.views.grouped_name in a given language: the indicator's name under its group heading."""
+    group = (row.get("group_en") if lg == "en" else None) or row.get("group_zh")
+    return f"{group} · {name_of(row, lg)}" if group else name_of(row, lg)
+
+
 def _thresholds(r: dict, lg: str) -> str:
     """'≥ 80.0% / ≥ 75.0%': where met and near start for this indicator in this period."""
     tgt = r["target"]
     if not tgt or r["expected"] is None:
         return "—"
     if r["kind"] == "yesno":
-        return tr("common.yes")
+        return t("common.yes", lg)
     goal = r["expected"]
     band = tgt["near_band"] if r["kind"] == "ratio" else tgt["near_band"] * abs(goal)
     sign = "≥" if r["higher_is_better"] else "≤"
@@ -61,8 +67,8 @@ def _target_text(r: dict, lg: str) -> str:
     return target_text(tgt["value"] if tgt else None, tgt["comparison"] if tgt else ">=", r["kind"], r["unit"], lg)
 
 
-def _table(frame: pd.DataFrame, statuses: list[str], items: list[phone.Item]) -> Table:
-    column = tr("common.status")
+def _table(frame: pd.DataFrame, statuses: list[str], items: list[phone.Item], lg: str) -> Table:
+    column = t("common.status", lg)
     return Table(frame=styled_tables.share(frame), statuses=tuple(statuses), status_column=column,
                  key=status_key(frame, statuses, column), phone_html=phone.list_html(items))
 
@@ -73,51 +79,51 @@ def _targets(targeted: list[dict], lg: str) -> Table:
         tgt = r["target"]
         scale = 100 if r["kind"] == "ratio" else 1
         out.append({
-            tr("common.indicator"): grouped_name(r),
-            tr("common.value"): value_text(r["value"], r["kind"], r["unit"], lg),
-            tr("common.target"): _target_text(r, lg),
-            tr("common.target_date"): str(tgt["target_date"]) if tgt else "",
-            tr("common.status"): status_label(r["status"], lg),
-            tr("common.change"): change_text(r["change"], r["kind"], lg),
-            tr("home.col.thresholds"): _thresholds(r, lg),
+            t("common.indicator", lg): _grouped(r, lg),
+            t("common.value", lg): value_text(r["value"], r["kind"], r["unit"], lg),
+            t("common.target", lg): _target_text(r, lg),
+            t("common.target_date", lg): str(tgt["target_date"]) if tgt else "",
+            t("common.status", lg): status_label(r["status"], lg),
+            t("common.change", lg): change_text(r["change"], r["kind"], lg),
+            t("home.col.thresholds", lg): _thresholds(r, lg),
             # Missing quarters are left out of the sparkline (a gap would turn the cell into text).
-            tr("home.col.trend"): [round(v * scale, 2) for v in r["trend"] if not is_missing(v)],
+            t("home.col.trend", lg): [round(v * scale, 2) for v in r["trend"] if not is_missing(v)],
         })
     # On a phone the eight columns do not fit: a compact list instead (name, value, target, status).
-    items = [phone.Item(grouped_name(r), phone.figures(value_text(r["value"], r["kind"], r["unit"], lg),
-                                                       tr("common.target") + " " + _target_text(r, lg)),
+    items = [phone.Item(_grouped(r, lg), phone.figures(value_text(r["value"], r["kind"], r["unit"], lg),
+                                                       t("common.target", lg) + " " + _target_text(r, lg)),
                         r["status"], status_label(r["status"], lg), r["code"]) for r in targeted]
-    return _table(pd.DataFrame(out), [r["status"] for r in targeted], items)
+    return _table(pd.DataFrame(out), [r["status"] for r in targeted], items, lg)
 
 
-def gap_text(r: dict) -> str:
+def gap_text(r: dict, lg: str) -> str:
     if r["ind"]["kind"] == "ratio":
-        return tr("home.gap.points", gap=percent(r['shortfall']))
-    return tr("home.gap.share", gap=percent(r['shortfall'], 0))
+        return t("home.gap.points", lg, gap=percent(r['shortfall']))
+    return t("home.gap.share", lg, gap=percent(r['shortfall'], 0))
 
 
 def _behind(behind: list[dict], lg: str) -> Table:
     frame = pd.DataFrame([{
-        tr("common.township"): name(r["region"]),
-        tr("common.indicator"): name(r["ind"]),
-        tr("common.value"): value_text(r["value"], r["ind"]["kind"], r["ind"]["unit"], lg),
-        tr("common.target"): value_text(r["expected"], r["ind"]["kind"], r["ind"]["unit"], lg),
-        tr("home.attention.gap"): gap_text(r),
-        tr("common.status"): status_label(r["status"], lg),
+        t("common.township", lg): name_of(r["region"], lg),
+        t("common.indicator", lg): name_of(r["ind"], lg),
+        t("common.value", lg): value_text(r["value"], r["ind"]["kind"], r["ind"]["unit"], lg),
+        t("common.target", lg): value_text(r["expected"], r["ind"]["kind"], r["ind"]["unit"], lg),
+        t("home.attention.gap", lg): gap_text(r, lg),
+        t("common.status", lg): status_label(r["status"], lg),
     } for r in behind])
     items = [phone.Item(
-        f"{name(r['region'])} · {name(r['ind'])}",
+        f"{name_of(r['region'], lg)} · {name_of(r['ind'], lg)}",
         phone.figures(value_text(r["value"], r["ind"]["kind"], r["ind"]["unit"], lg),
-                      tr("common.target") + " " + value_text(r["expected"], r["ind"]["kind"], r["ind"]["unit"], lg),
-                      gap_text(r)),
+                      t("common.target", lg) + " " + value_text(r["expected"], r["ind"]["kind"], r["ind"]["unit"], lg),
+                      gap_text(r, lg)),
         r["status"], status_label(r["status"], lg), f"{r['region']['code']}:{r['ind']['code']}") for r in behind]
-    return _table(frame, [r["status"] for r in behind], items)
+    return _table(frame, [r["status"] for r in behind], items, lg)
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
 def tables(version: int, period: str, lg: str) -> Tables | None:
-    """The overview's tables for a data version, period and language (lg is the session's language,
-    which the catalogue texts inside follow). None when there is no overview for the period."""
+    """The overview's tables for a data version, period and language (nothing here reads the session:
+    the warm-up thread builds them too). None when there is no overview for the period."""
     view = data_views.overview(version, period)
     if view is None:
         return None

@@ -15,13 +15,16 @@ import streamlit as st
 from data_access.indicators import BEHIND, MET, NEAR, NO_DATA, NO_TARGET
 from ui import data, data_views, styled_tables
 from ui.format import STATUS_COLOURS, fixed, is_missing, status_colours, status_label
+from i18n import t
 from ui.state import lang, name, tr, trm
 
 STATUS_ORDER = [MET, NEAR, BEHIND, NO_DATA, NO_TARGET]
 
 
-def period_label(code: str) -> str:
-    return tr("period.label", year=int(code[:4]), quarter=int(code[-1]))
+def period_label(code: str, lg: str | None = None) -> str:
+    """'2026年第3季度'; lg: a language other than the session's (or outside a session)."""
+    values = dict(year=int(code[:4]), quarter=int(code[-1]))
+    return tr("period.label", **values) if lg is None else t("period.label", lg, **values)
 
 
 def _url_select(key: str, param: str, label: str, options: list[str], labels: dict[str, str], default: str,
@@ -45,11 +48,11 @@ def _url_select(key: str, param: str, label: str, options: list[str], labels: di
 def period_picker(key: str, container=None) -> str:  # noqa: ANN001
     """The period from ?period= (if known), else the latest with data. Stops the page if none ended."""
     version = data.version()
-    codes = [c["code"] for c in data.period_choices(version)]
-    if not codes:
+    options = period_options(version)
+    if not options:
         st.warning(tr("home.no_period"))
         st.stop()
-    options = codes[::-1]
+    codes = options[::-1]
     return _url_select(key, "period", tr("common.period"), options, _period_labels(version, lang(), tuple(options)),
                        data.default_period_code(version) or codes[-1], "views.unknown_period", container)
 
@@ -57,11 +60,17 @@ def period_picker(key: str, container=None) -> str:  # noqa: ANN001
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _period_labels(version: int, lg: str, options: tuple[str, ...]) -> dict[str, str]:
     """'2026年第3季度 · 已审核' for every quarter of the picker, made once per data version and
-    language (approving or unlocking a quarter bumps the version). Shared by every session: read only."""
+    language (approving or unlocking a quarter bumps the version). Shared by every session: read only.
+    Reads no session (the warm-up thread makes them too)."""
     from ui.data_approval import _statuses, labelled  # 已审核 / 待审核 beside each quarter
 
     known = _statuses(version)
-    return {c: labelled(c, period_label(c), known) for c in options}
+    return {c: labelled(c, period_label(c, lg), known, lg) for c in options}
+
+
+def period_options(version: int) -> list[str]:
+    """The quarters a period picker offers, newest first."""
+    return [c["code"] for c in data.period_choices(version)][::-1]
 
 
 def indicator_picker(key: str, container=None) -> dict:  # noqa: ANN001

@@ -59,3 +59,28 @@ def test_the_overview_does_not_load_the_briefing_file_builders() -> None:
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+
+
+def test_the_warm_up_builds_the_overviews_shared_tables(app_engine, monkeypatch) -> None:  # noqa: ANN001
+    """The tables and the quarter labels the first overview shows are made in the background too, in
+    both languages, from nothing but the version, period and language (no session is needed)."""
+    import gc
+
+    from ui import data, overview, views
+
+    overview.tables.clear()
+    views._period_labels.clear()
+    try:
+        data._warm()
+    finally:
+        gc.unfreeze()
+    version = data.version()
+    period = data.default_period_code(version)
+    built = []
+    real = overview._targets
+    monkeypatch.setattr(overview, "_targets", lambda *a, **k: built.append(1) or real(*a, **k))
+    for lang in ("zh", "en"):
+        assert overview.tables(version, period, lang).targets.frame.shape[0] > 0
+        assert views._period_labels(version, lang, tuple(views.period_options(version)))
+    assert not built, "served from what the warm-up built"
+    assert overview.tables(version, period, "en").targets.status_column == "Status"
