@@ -7,6 +7,7 @@ postgresql+psycopg://user@host:5432/dbname . DATABASE_SCHEMA picks a PostgreSQL 
 from __future__ import annotations
 
 import os
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -85,6 +86,23 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+_sqlite_writes = threading.Lock()
+
+
+@contextmanager
+def write_turn(engine: Engine) -> Iterator[None]:
+    """Around a transaction that is sure to write, on SQLite: one such transaction of this process at
+    a time, queued on a lock that hands over at once. SQLite lets one writer in; the others sleep in
+    its busy handler (1, 2, 5 ... 25 ms, longer each time) and, while the writer waits for the
+    interpreter between its statements, keep finding the file locked: twenty sign-ins at once spent
+    up to half a second there (bench/bench_crowd.py, issue 18). Other databases lock rows: nothing."""
+    if engine.dialect.name != "sqlite":
+        yield
+        return
+    with _sqlite_writes:
+        yield
 
 
 def upgrade_schema(engine: Engine | None = None) -> None:

@@ -28,7 +28,7 @@ from data_access import throttle, user_sessions
 from data_access.access import Actor, require
 from data_access.admin import InvalidInput, clean_text, row_or_refuse
 from data_access.audit import record
-from data_access.db import session_scope
+from data_access.db import session_scope, write_turn
 
 # Argon2id at OWASP's recommended configuration (19 MiB, 2 passes, 1 lane; Password Storage Cheat
 # Sheet) rather than argon2-cffi's default (64 MiB, 3 passes, 4 lanes, RFC 9106's second choice):
@@ -148,7 +148,7 @@ def authenticate(engine: Engine, username: str, password: str, now: dt.datetime 
     now = now or dt.datetime.now()
     name = (username or "").strip()
     where = f" from {client}" if client else ""
-    with session_scope(engine) as s:
+    with write_turn(engine), session_scope(engine) as s:   # every attempt is counted: a write
         cfg = security_settings(s)
         user = s.scalar(select(m.User).where(m.User.username == name)) if name else None
         actor = _actor_of(user) if user else None
@@ -163,10 +163,10 @@ def authenticate(engine: Engine, username: str, password: str, now: dt.datetime 
     try:
         ok = _verify(stored, password or "") and user_id is not None
     except ServerBusy:
-        with session_scope(engine) as s:
+        with write_turn(engine), session_scope(engine) as s:
             throttle.forgive(s, verdict, cfg)
         return SignIn(False, error="auth.err.busy")
-    with session_scope(engine) as s:
+    with write_turn(engine), session_scope(engine) as s:   # the outcome is recorded: a write
         user = s.get(m.User, user_id) if user_id is not None else None
         if not ok or user is None:
             record(s, _actor_of(user) if user else None, "auth.sign_in_failed", "user", user.username if user else None,

@@ -127,3 +127,32 @@ def test_the_app_role_runs_the_app_but_cannot_touch_the_audit_trail(engine) -> N
         with engine.begin() as conn:
             conn.execute(text(f"DROP OWNED BY {role}"))
             conn.execute(text(f"DROP ROLE {role}"))
+
+
+def test_sure_writes_take_turns_on_sqlite_only(engine) -> None:  # noqa: ANN001
+    """db.write_turn: on SQLite one sure-to-write transaction of the process at a time (the others
+    queue on a lock instead of sleeping in SQLite's busy handler); elsewhere it never waits."""
+    import threading
+    import time
+
+    from data_access.db import write_turn
+
+    inside, order = threading.Event(), []
+
+    def first() -> None:
+        with write_turn(engine):
+            order.append("first in")
+            inside.set()
+            time.sleep(0.2)
+            order.append("first out")
+
+    worker = threading.Thread(target=first)
+    worker.start()
+    inside.wait(5)
+    with write_turn(engine):
+        order.append("second in")
+    worker.join()
+    if engine.dialect.name == "sqlite":
+        assert order == ["first in", "first out", "second in"]
+    else:
+        assert order == ["first in", "second in", "first out"]
