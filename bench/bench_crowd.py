@@ -26,6 +26,7 @@ import os
 import statistics
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -63,6 +64,9 @@ async def crowd(servers: Servers, n: int, floor: bool, typing: float = 0.0) -> d
     """n sessions: open, then (app) sign in + overview together, then a warm rerun together. Session i
     signs in as crowd_user(i): a meeting is n leaders, each with an account of their own. typing:
     seconds between the sign-in page and the click (a person typing; the crowds click at once)."""
+    # Each sign-in posts its form from a thread (stclient.session_cookie): enough threads for all of
+    # them at once, as n browsers would (asyncio's default pool has min(32, cores + 4): six here).
+    asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(max_workers=n + 4))
     sessions = [StreamlitSession(servers.urls[i % len(servers.urls)]) for i in range(n)]
     account = {id(s): crowd_user(i) for i, s in enumerate(sessions)}
     for s in sessions:
