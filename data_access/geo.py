@@ -25,6 +25,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from data_access import coverage
 from data_access import indicators as ix
 from data_access import models as m
 from data_access import suppression as sup
@@ -85,8 +86,8 @@ FILL_ALPHA = 190
 AGGREGATE_ABOVE = 5000
 MAX_LABELS = 40
 
-# Map colourings: registry coverage shares as values; any ratio target indicator as its status.
-VALUE_MODES = ("room_coverage", "school_rooms")
+# Map colourings: every registry share rule in use (data_access.coverage) as its value; any ratio
+# target indicator as its status.
 
 
 # --- geometry -------------------------------------------------------------------------------------
@@ -190,27 +191,33 @@ def view_for(box: tuple[float, float, float, float] | None, width: int = 600, he
 
 @dataclass(frozen=True)
 class Colouring:
-    code: str            # "room_coverage", "school_rooms" or "status:<indicator code>"
+    code: str            # a share rule's indicator code (its value) or "status:<indicator code>"
     indicator: str       # the indicator code
     by_status: bool
 
 
 def colourings(session: Session) -> list[Colouring]:
-    """The choices of the map's colour selector: the registry coverage shares, then the status of
-    every ratio target indicator that exists below county level."""
-    out = [Colouring(code, code, False) for code in VALUE_MODES]
+    """The choices of the map's colour selector: the catalogue's registry share rules (coverage), then
+    the status of every ratio target indicator that exists below county level."""
+    out = [Colouring(ind.code, ind.code, False) for ind in coverage.share_indicators(session)]
     for ind in ix.indicator_catalogue(session, targets_only=True):
         if ind.kind == "ratio" and ind.level != "county":
             out.append(Colouring(f"status:{ind.code}", ind.code, True))
     return out
 
 
-def parse_colouring(code: str | None) -> Colouring:
+def parse_colouring(code: str | None, session: Session | None = None) -> Colouring:
+    """A colouring from its code. With a session, a code that is no colouring in use (a retired rule,
+    a stale link) falls back to the first one the catalogue offers."""
     if code and code.startswith("status:"):
         return Colouring(code, code.split(":", 1)[1], True)
-    if code in VALUE_MODES:
-        return Colouring(code, code, False)
-    return Colouring("room_coverage", "room_coverage", False)
+    if session is None:
+        return Colouring(code or "", code or "", False)
+    choices = colourings(session)
+    chosen = next((c for c in choices if c.code == code), None)
+    if chosen is None and choices:
+        chosen = choices[0]
+    return chosen or Colouring(code or "", code or "", False)
 
 
 def ramp_colour(value: float | None) -> list[int]:
@@ -282,10 +289,14 @@ def tile_url(session: Session | None = None) -> str | None:
 
 
 def _legend(colouring: Colouring, lang: str, target: ix.TargetInfo | None, village_shade: bool,
-            public: bool = False) -> list[dict]:
+            public: bool = False, points: str = "") -> list[dict]:
     if village_shade:
-        return [dict(label=t("map.legend.has_room", lang), colour=HAS_ROOM_FILL),
-                dict(label=t("map.legend.no_room", lang), colour=NO_ROOM_FILL)]
+        # A share rule names its point types; a figure reported per village says above 0 or not.
+        if points:
+            return [dict(label=t("map.legend.has_point", lang, types=points), colour=HAS_ROOM_FILL),
+                    dict(label=t("map.legend.no_point", lang, types=points), colour=NO_ROOM_FILL)]
+        return [dict(label=t("map.legend.has_value", lang), colour=HAS_ROOM_FILL),
+                dict(label=t("map.legend.no_value", lang), colour=NO_ROOM_FILL)]
     if colouring.by_status:
         out = []
         for status in (ix.MET, ix.NEAR, ix.BEHIND, ix.NO_DATA):
@@ -359,7 +370,7 @@ def build_map(session: Session, period: m.Period, colouring_code: str | None = N
     the briefing; a hidden township's tooltip shows "*" and its fill the no-data colour (a status
     colour would give the hidden value away). Registry coverage counts public places and stays.
     """
-    colouring = parse_colouring(colouring_code)
+    colouring = parse_colouring(colouring_code, session)
     area = ix.region_by_code(session, area_code) if area_code else ix.root_region(session)
     if area is None:
         area = ix.root_region(session)
@@ -372,6 +383,7 @@ def build_map(session: Session, period: m.Period, colouring_code: str | None = N
     wanted_types = list(types or labels)
     wanted_states = set(states or POINT_STATES)
     ind_name = name_of(indicator, lang) if indicator else colouring.indicator
+    points = coverage.point_words(session, indicator, lang) if indicator and coverage.is_share(indicator) else ""
     county_scale = area.level in ("county", "township", "village")
 
     if county_scale:
@@ -397,7 +409,8 @@ def build_map(session: Session, period: m.Period, colouring_code: str | None = N
             if shade_level == "village":
                 has = row is not None and (_number(row.numerator) or 0) > 0
                 fill = HAS_ROOM_FILL if has else NO_ROOM_FILL
-                state = t("map.legend.has_room" if has else "map.legend.no_room", lang)
+                state = (t("map.legend.has_point" if has else "map.legend.no_point", lang, types=points) if points
+                         else t("map.legend.has_value" if has else "map.legend.no_value", lang))
                 tip = t("map.tip.village_room", lang, name=name_of(v, lang),
                         township=name_of(tw, lang) if tw else "", state=state,
                         population=f"{v.population or 0:,}")
@@ -451,7 +464,7 @@ def build_map(session: Session, period: m.Period, colouring_code: str | None = N
         _province_points(session, data, area, counties, period, lang, wanted_types, wanted_states)
         data.box = bbox(c.boundary for c in counties)
         data.view = view_for(data.box)
-    data.legend = _legend(colouring, lang, target, data.shade_level == "village", public)
+    data.legend = _legend(colouring, lang, target, data.shade_level == "village", public, points)
     return data
 
 

@@ -16,7 +16,7 @@ import math
 from typing import Any, Iterable
 
 import pandas as pd
-from sqlalchemy import and_, exists, func, insert, or_, select
+from sqlalchemy import and_, func, insert, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from data_access import access, approval, audit, db
@@ -613,101 +613,7 @@ def retire_point(session: Session, actor: access.Actor | None, point_id: int, re
     return sp
 
 
-# --- coverage summary and gaps (figures from data_access.indicators) ------------------------------
-
-def coverage_summary(session: Session, period: m.Period, lang: str = "zh", area_code: str | None = None
-                     ) -> pd.DataFrame:
-    """Per township (per county for a province/city): villages with a room / villages, schools with a
-    room / schools, as of the period end.
-
-    Columns: code, township, rooms, villages, room_coverage, school_rooms_n, schools, school_rooms.
-    The last row is the area total (code = area code)."""
-    area = _area(session, area_code)
-    cols = ["code", "township", "rooms", "villages", "room_coverage", "school_rooms_n", "schools", "school_rooms"]
-    if area is None:
-        return pd.DataFrame(columns=cols)
-    # A province or city lists its counties (hundreds of townships would not read as a summary).
-    unit_level = "county" if area.level in ("province", "city") else "township"
-    townships = ix.regions_at(session, area.code, unit_level)
-    groups = [*townships, area]
-    values = ix.indicator_values(session, [period], groups, ["room_coverage", "school_rooms"])
-    lookup = {(r.indicator, int(r.region_id)): r for r in values.itertuples(index=False)}
-    rows = []
-    for g in groups:
-        room = lookup.get(("room_coverage", g.id))
-        school = lookup.get(("school_rooms", g.id))
-        label = name_of(g, lang) if g is not area else t("map.summary.total", lang, name=name_of(g, lang))
-        rows.append(dict(code=g.code, township=label,
-                         rooms=int(room.numerator) if room is not None else 0,
-                         villages=int(room.denominator) if room is not None else 0,
-                         room_coverage=float(room.value) if room is not None else math.nan,
-                         school_rooms_n=int(school.numerator) if school is not None else 0,
-                         schools=int(school.denominator) if school is not None else 0,
-                         school_rooms=float(school.value) if school is not None else math.nan))
-    return pd.DataFrame(rows, columns=cols)
-
-
-def village_gaps(session: Session, period: m.Period, lang: str = "zh", area_code: str | None = None,
-                 township_code: str | None = None) -> pd.DataFrame:
-    """Villages/communities without a counselling or social-work room at the period end, largest first.
-
-    The per-village yes/no is room_coverage computed by indicators for each village (numerator 0)."""
-    cols = ["code", "township", "village", "kind", "population"]
-    area = ix.region_by_code(session, township_code) if township_code else _area(session, area_code)
-    if area is None:
-        return pd.DataFrame(columns=cols)
-    villages = ix.regions_at(session, area.code, "village")
-    parents = {r.id: r for r in ix.regions_at(session, area.code, "township")}
-    if area.level == "township":
-        parents[area.id] = area
-    values = ix.indicator_values(session, [period], villages, ["room_coverage"])
-    covered = {int(r.region_id) for r in values.itertuples(index=False) if (r.numerator or 0) > 0}
-    rows = [dict(code=v.code, township=name_of(parents.get(v.parent_id), lang) if v.parent_id in parents else "",
-                 village=name_of(v, lang), kind=t(f"registry.kind.{v.kind or 'village'}", lang),
-                 population=v.population or 0)
-            for v in villages if v.id not in covered]
-    frame = pd.DataFrame(rows, columns=cols)
-    return frame.sort_values(["population", "code"], ascending=[False, True]).reset_index(drop=True)
-
-
-def _school_rule(session: Session) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(facility kinds, point types) of the catalogue's school coverage rule (school_rooms), else
-    the school kinds and the school counselling room."""
-    rule = session.scalar(select(m.Indicator.rule).where(m.Indicator.code == "school_rooms"))
-    if isinstance(rule, dict) and rule.get("unit") == "facility" and rule.get("point_types"):
-        return tuple(rule.get("facility_kinds") or point_types.school_kinds(session)), tuple(rule["point_types"])
-    return point_types.school_kinds(session), ("school_room",)
-
-
-def school_gaps(session: Session, period: m.Period, lang: str = "zh", area_code: str | None = None,
-                township_code: str | None = None) -> pd.DataFrame:
-    """Schools open at the period end without a school counselling room in service then.
-
-    Schools carry no enrolment here, so they are sorted by their township's resident population."""
-    cols = ["code", "township", "school", "kind", "population"]
-    area = ix.region_by_code(session, township_code) if township_code else _area(session, area_code)
-    if area is None:
-        return pd.DataFrame(columns=cols)
-    end = period.end_date
-    # The same "in service at the period end" rule as the school_rooms counter in indicators.
-    kinds, room_types = _school_rule(session)
-    has_room = exists().where(m.ServicePoint.facility_id == m.Facility.id, m.ServicePoint.type.in_(room_types),
-                              ix._active_at(m.ServicePoint, end))
-    place = m.Region
-    stmt = (select(m.Facility, place)
-            .join(place, place.id == m.Facility.region_id)
-            .where(place.path.startswith(area.path), m.Facility.kind.in_(kinds),
-                   or_(m.Facility.opened_on.is_(None), m.Facility.opened_on <= end),
-                   or_(m.Facility.closed_on.is_(None), m.Facility.closed_on > end), ~has_room))
-    rows = []
-    kind_labels = point_types.facility_kind_labels(session, lang)
-    for facility, region in session.execute(stmt):
-        township = region if region.level == "township" else region.parent
-        rows.append(dict(code=facility.code, township=name_of(township, lang) if township else "",
-                         school=name_of(facility, lang), kind=kind_labels.get(facility.kind, facility.kind),
-                         population=(township.population if township else 0) or 0))
-    frame = pd.DataFrame(rows, columns=cols)
-    return frame.sort_values(["population", "code"], ascending=[False, True]).reset_index(drop=True)
+# The coverage summary and the gap lists follow the catalogue's share rules: data_access.coverage.
 
 
 # --- Excel export -------------------------------------------------------------------------------
@@ -722,6 +628,17 @@ def excel_safe(value: Any) -> Any:
     return value
 
 
+def sheet_title(title: str, taken: list[str]) -> str:
+    """A sheet name Excel accepts: no []:*?/\\ or quotes, at most 31 characters, not already used
+    (two indicators whose names share their first 31 characters still get a sheet each)."""
+    text = "".join("_" if ch in "[]:*?/\\'" else ch for ch in str(title)).strip() or "Sheet"
+    name, n = text[:31], 1
+    while name.lower() in (x.lower() for x in taken):
+        n += 1
+        name = f"{text[:31 - len(str(n)) - 1]}~{n}"
+    return name
+
+
 def gaps_workbook(sheets: dict[str, pd.DataFrame]) -> bytes:
     """An .xlsx with one sheet per frame (sheet name -> frame with display headers)."""
     from openpyxl import Workbook
@@ -730,7 +647,7 @@ def gaps_workbook(sheets: dict[str, pd.DataFrame]) -> bytes:
     wb = Workbook()
     wb.remove(wb.active)
     for title, frame in sheets.items():
-        ws = wb.create_sheet(title=str(excel_safe(title))[:31].replace("'", ""))
+        ws = wb.create_sheet(title=sheet_title(title, wb.sheetnames))
         ws.append([excel_safe(str(c)) for c in frame.columns])
         for cell in ws[1]:
             cell.font = Font(bold=True)

@@ -57,9 +57,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "indicator.villages_pick": ("选择乡镇（街道）", "Choose a township"),
     "indicator.villages_none": ("该指标只统计到乡镇（街道）一级，没有村（社区）数据。",
                                 "This indicator is collected per township; there are no village figures."),
-    "indicator.villages_summary": ("{township}：{count} 个村（社区）中 {with_value} 个已建室。",
-                                   "{township}: {with_value} of {count} villages have a room."),
-    "indicator.has_room": ("已建心理咨询室或社会工作室", "Has a counselling or social-work room"),
+    # {types}: the share rule's point types ("村（社区）心理咨询室或村（社区）社会工作室").
+    "indicator.villages_summary": ("{township}：{count} 个村（社区）中 {with_value} 个已有{types}。",
+                                   "{township}: {with_value} of {count} villages have a {types}."),
+    "indicator.villages_count": ("{township}：{count} 个村（社区）。", "{township}: {count} villages."),
+    "indicator.has_point": ("已有{types}", "Has a {types}"),
     "indicator.open_township": ("打开乡镇画像", "Open township profile"),
     # township profile
     "township.title": ("乡镇画像", "Township profile"),

@@ -12,7 +12,7 @@ from ui.frame import page_title, sample_banner
 from ui.auth import guard_page
 from ui.state import lang, md, name, tr, trm
 from ui.tasks import comments_panel
-from ui.views import (link_query, period_label, period_picker, ranking_chart, status_styler, township_picker,
+from ui.views import (grouped_name, link_query, period_label, period_picker, ranking_chart, status_styler, township_picker,
                       indicator_picker, trend_chart)
 
 # Streamlit can run a page file without app.py (first request after a start): check here too.
@@ -32,7 +32,8 @@ if detail is None:
 
 kind, unit = ind["kind"], ind["unit"]
 target, county, traj = detail["target"], detail["county"] or {}, detail["trajectory"]
-st.subheader(f"{md(name(ind))} · {period_label(period)}")
+# Under its group heading (双百计划 · …), as the overview lists it.
+st.subheader(f"{md(grouped_name(ind))} · {period_label(period)}")
 
 value = county.get("value")
 cols = phone.one_row("indicator_cards").columns(3)
@@ -132,15 +133,22 @@ if ind["level"] != "village":
 else:
     town = township_picker("detail_township", "indicator.villages_pick")
     rows = data_views.villages(data.version(), period, ind["code"], town["code"]) or []
-    with_value = sum(1 for r in rows if not is_missing(r["value"]) and r["value"] >= 1)
-    st.markdown(trm("indicator.villages_summary", township=name(town), count=len(rows), with_value=with_value))
-    village_table = pd.DataFrame([{
-        tr("common.village"): name(r),
-        tr("indicator.has_room") if ind["code"] == "room_coverage" else tr("common.value"):
-            ("✔ " + tr("common.yes") if r["value"] >= 1 else "✖ " + tr("common.no"))
-            if ind["code"] == "room_coverage" and not is_missing(r["value"])
-            else value_text(r["value"], kind, unit, lg),
-    } for r in rows])
+    if ind["is_share"]:
+        # A share rule over villages: each village has a point of the rule's types or not.
+        points = (ind.get("points_en") if lg == "en" else None) or ind.get("points_zh", "")
+        with_value = sum(1 for r in rows if not is_missing(r["value"]) and r["value"] >= 1)
+        st.markdown(trm("indicator.villages_summary", township=name(town), count=len(rows), with_value=with_value,
+                        types=points))
+        column = tr("indicator.has_point", types=points)
+        village_table = pd.DataFrame([{
+            tr("common.village"): name(r),
+            column: "—" if is_missing(r["value"]) else
+                    ("✔ " + tr("common.yes") if r["value"] >= 1 else "✖ " + tr("common.no")),
+        } for r in rows])
+    else:
+        st.markdown(trm("indicator.villages_count", township=name(town), count=len(rows)))
+        village_table = pd.DataFrame([{tr("common.village"): name(r),
+                                       tr("common.value"): value_text(r["value"], kind, unit, lg)} for r in rows])
     st.dataframe(village_table, hide_index=True, width="stretch")
     st.page_link("pages/township.py", label=tr("indicator.open_township"), icon=":material/location_city:",
                  query_params=link_query(township=town["code"], period=period))

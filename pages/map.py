@@ -11,7 +11,7 @@ from data_access import geo
 from data_access.suppression import shows_raw
 from data_access.registry import gaps_workbook
 from ui import auth, data, data_map, phone
-from ui.format import percent
+from ui.format import count_text, percent
 from ui.frame import page_title, sample_banner
 from ui.state import lang, md, name, tr, trm
 
@@ -73,8 +73,7 @@ if county_view:
         st.query_params.pop("township", None)
 
 shade = None
-colour_indicator = geo.parse_colouring(colouring).indicator
-if county_view and data_map.indicator_level(version, colour_indicator) == "village":
+if county_view and colouring and data_map.village_shading(version, colouring):
     shade_labels = {s: tr(f"map.shade.{s}") for s in ("village", "township")}
     shade = top[-1].radio(tr("map.shade"), list(shade_labels), format_func=shade_labels.get, horizontal=True,
                           key="map_shade")
@@ -131,45 +130,56 @@ with left:
     if tile:
         st.caption(trm("map.tiles_on", url=tile))
 
+shares = data_map.coverage_indicators(version, lg)
+
 with right:
     st.markdown(f"#### {tr('map.summary') if county_view else tr('map.summary.counties')}")
-    summary = data_map.coverage_summary(version, period, lg, area_code)
-    if not summary.empty:
-        shown = summary.copy()
-        for col in ("room_coverage", "school_rooms"):
-            shown[col] = shown[col].map(lambda v: "—" if pd.isna(v) else f"{percent(v)}%")
-        shown = shown.drop(columns=["code"]).rename(columns={
-            "township": tr("common.township") if county_view else tr("map.area"), "rooms": tr("map.summary.rooms"),
-            "villages": tr("map.summary.villages"), "room_coverage": tr("map.summary.room_coverage"),
-            "school_rooms_n": tr("map.summary.school_rooms_n"), "schools": tr("map.summary.schools"),
-            "school_rooms": tr("map.summary.school_rooms")})
+    summary = data_map.coverage_summary(version, period, lg, area_code, public)
+    if not shares:
+        st.caption(tr("map.summary.none"))
+    elif not summary.empty:
+        # One column per share rule of the catalogue, named by the indicator: "62.5%（5 / 8）".
+        def cell(row: pd.Series, code: str) -> str:
+            if row[f"{code}.hidden"]:
+                return tr("suppression.hidden")
+            if pd.isna(row[code]):
+                return "—"
+            return tr("map.summary.cell", value=f"{percent(row[code])}%", numerator=count_text(row[f"{code}.n"]),
+                      denominator=count_text(row[f"{code}.d"]))
+
+        shown = pd.DataFrame({tr("common.township") if county_view else tr("map.area"): summary["township"]})
+        for share in shares:
+            shown[share["name"]] = [cell(row, share["code"]) for _, row in summary.iterrows()]
         st.dataframe(shown, hide_index=True, width="stretch", height=min(560, 38 + 35 * len(shown)),
                      key="map_summary")
         st.caption(tr("map.summary.note"))
 
-# --- gaps -------------------------------------------------------------------------------------
+# --- gaps: one list per share rule of the catalogue -------------------------------------------------
 st.markdown(f"#### {tr('map.gaps')}")
 if not county_view:
     st.info(tr("map.gaps.province"))
+elif not shares:
+    st.caption(tr("map.summary.none"))
 else:
-    village_gaps, school_gaps = data_map.gaps(version, period, lg, area_code, township)
-    village_view = village_gaps.drop(columns=["code"]).rename(columns={
-        "township": tr("common.township"), "village": tr("common.village"), "kind": tr("map.col.kind"),
-        "population": tr("common.population")})
-    school_view = school_gaps.drop(columns=["code"]).rename(columns={
-        "township": tr("common.township"), "school": tr("map.col.school"), "kind": tr("map.col.kind"),
-        "population": tr("common.population")})
-    g1, g2 = st.columns(2)
-    with g1:
-        st.markdown(tr("map.gaps.villages", count=len(village_view)))
-        st.dataframe(village_view, hide_index=True, width="stretch", height=280, key="map_gaps_villages")
-    with g2:
-        st.markdown(tr("map.gaps.schools", count=len(school_view)))
-        st.dataframe(school_view, hide_index=True, width="stretch", height=280, key="map_gaps_schools")
+    lists = data_map.gaps(version, period, lg, area_code, township, public)
+    headers = {"code": tr("map.col.code"), "township": tr("common.township"), "kind": tr("map.col.kind"),
+               "population": tr("common.population")}
+    sheets = {}
+    for start in range(0, len(shares), 2):
+        row_cols = st.columns(2)
+        for share, col in zip(shares[start:start + 2], row_cols):
+            frame = lists.get(share["code"], pd.DataFrame(columns=["code", "name", "population"]))
+            view = frame.drop(columns=["code"]).rename(columns={**headers, "name": share["column"]})
+            with col:
+                st.markdown(f"**{md(tr('map.gaps.of', indicator=share['name'], units=share['units'], count=len(view)))}**")
+                st.caption(md(share["rule"]))
+                st.dataframe(view, hide_index=True, width="stretch", height=280, key=f"map_gaps_{share['code']}")
+            sheets[share["name"]] = view
+    if any(s["unit"] == "facility" for s in shares):
         st.caption(tr("map.gaps.population_note"))
-    sheets = {tr("map.gaps.sheet_villages"): village_view, tr("map.gaps.sheet_schools"): school_view}
     # Made when clicked (a deferred callable), not on every run of the page.
-    st.download_button(tr("map.gaps.download"), lambda: gaps_workbook(sheets), on_click="ignore", file_name=f"gaps-{area_code}-{period}.xlsx",
+    st.download_button(tr("map.gaps.download"), lambda: gaps_workbook(sheets), on_click="ignore",
+                       file_name=f"gaps-{area_code}-{period}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        icon=":material/download:", key="map_gaps_download")
 

@@ -95,3 +95,36 @@ def cheap_password_hashing() -> Iterator[None]:
         mp.setattr(users, "_hasher", cheap)
         mp.setattr(users, "_DUMMY_HASH", cheap.hash("not-a-password-of-anyone"))
         yield
+
+
+def youth_station_county(engine, retire: tuple[str, ...] = ("room_coverage", "school_rooms")) -> list[str]:  # noqa: ANN001
+    """The sample county made its own: a new point type 青少年心理驿站 with a station in the first five
+    villages of 北山乡 since 2025-01-01, the share rule youth_villages (村（社区）青少年心理驿站覆盖率)
+    on it, and the sample's room_coverage / school_rooms retired. Returns the five village codes."""
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from data_access import models as m
+    from data_access.access import Actor
+    from data_access.catalogue import edit
+    from data_access.db import bump_data_version, session_scope
+
+    admin = Actor(None, "test-admin", "admin")
+    edit.save_point_type(engine, admin, code="youth_station", name_zh="青少年心理驿站", name_en="Youth station")
+    with session_scope(engine) as s:
+        retired = list(s.scalars(select(m.Indicator.id).where(m.Indicator.code.in_(retire))))
+        beishan = s.scalar(select(m.Region).where(m.Region.code == "990101001"))
+        villages = list(s.scalars(select(m.Region).where(m.Region.parent_id == beishan.id, m.Region.level == "village")
+                                  .order_by(m.Region.code)))[:5]
+        for n, v in enumerate(villages):
+            s.add(m.ServicePoint(code=f"YS{n}", type="youth_station", name_zh=f"驿站{n}", name_en=f"Station {n}",
+                                 region_id=v.id, opened_on=dt.date(2025, 1, 1)))
+        codes = [v.code for v in villages]
+        bump_data_version(s)
+    for ind_id in retired:
+        edit.retire_indicator(engine, admin, ind_id)
+    edit.create_indicator(engine, admin, "youth_villages", "registry", name_zh="村（社区）青少年心理驿站覆盖率",
+                          name_en="Villages with a youth station", unit="%",
+                          rule={"type": "share", "unit": "village", "point_types": ["youth_station"]})
+    return codes

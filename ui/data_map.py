@@ -11,14 +11,16 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from data_access import geo, indicators, registry
+from data_access import coverage, geo, indicators, registry
+from data_access.catalogue import rules
 from data_access.db import session_scope
 from i18n import name_of, t
 
 
 @st.cache_data(show_spinner=False)
 def colouring_choices(version: int, lang: str) -> dict[str, str]:
-    """colouring code -> label, in selector order."""
+    """colouring code -> label, in selector order: a share rule by its own name, a status by the
+    indicator's name."""
     with session_scope() as s:
         catalogue = {i.code: i for i in indicators.indicator_catalogue(s)}
         out = {}
@@ -26,17 +28,26 @@ def colouring_choices(version: int, lang: str) -> dict[str, str]:
             if c.by_status:
                 out[c.code] = t("map.colour.status", lang, indicator=name_of(catalogue[c.indicator], lang))
             else:
-                out[c.code] = t(f"map.colour.{c.code}", lang)
+                out[c.code] = name_of(catalogue[c.indicator], lang)
         return out
 
 
 @st.cache_data(show_spinner=False)
-def indicator_level(version: int, code: str) -> str | None:
+def village_shading(version: int, colouring: str) -> bool:
+    """Whether the colouring may shade villages one by one (its indicator exists per village)."""
     with session_scope() as s:
-        for ind in indicators.indicator_catalogue(s):
-            if ind.code == code:
-                return ind.level
-    return None
+        code = geo.parse_colouring(colouring, s).indicator
+        return any(i.code == code and i.level == "village" for i in indicators.indicator_catalogue(s))
+
+
+@st.cache_data(show_spinner=False)
+def coverage_indicators(version: int, lang: str) -> list[dict[str, Any]]:
+    """The catalogue's share rules in use, with the words the summary and the gap lists need."""
+    with session_scope() as s:
+        return [dict(code=i.code, name=name_of(i, lang), unit=i.rule["unit"],
+                     units=coverage.unit_words(s, i, lang), column=coverage.unit_column(s, i, lang),
+                     rule=rules.describe(s, i.rule, lang))
+                for i in coverage.share_indicators(s)]
 
 
 @st.cache_data(show_spinner=False)
@@ -115,21 +126,24 @@ def tile_url(version: int) -> str | None:
 
 
 @st.cache_data(show_spinner=False)
-def coverage_summary(version: int, period_code: str, lang: str, area_code: str | None) -> pd.DataFrame:
+def coverage_summary(version: int, period_code: str, lang: str, area_code: str | None,
+                     public: bool = True) -> pd.DataFrame:
+    """public: through small-count suppression (the default, as for the map)."""
     with session_scope() as s:
         period = indicators.period_by_code(s, period_code)
-        return registry.coverage_summary(s, period, lang, area_code) if period else pd.DataFrame()
+        return coverage.coverage_summary(s, period, lang, area_code, public) if period else pd.DataFrame()
 
 
 @st.cache_data(show_spinner=False)
 def gaps(version: int, period_code: str, lang: str, area_code: str | None,
-         township_code: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+         township_code: str | None, public: bool = True) -> dict[str, pd.DataFrame]:
+    """share rule code -> its gap list, in catalogue order."""
     with session_scope() as s:
         period = indicators.period_by_code(s, period_code)
         if period is None:
-            return pd.DataFrame(), pd.DataFrame()
-        return (registry.village_gaps(s, period, lang, area_code, township_code),
-                registry.school_gaps(s, period, lang, area_code, township_code))
+            return {}
+        return {i.code: coverage.gaps(s, period, i.code, lang, area_code, township_code, public)
+                for i in coverage.share_indicators(s)}
 
 
 REGISTRY_PAGE_SIZE = 100

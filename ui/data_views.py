@@ -12,6 +12,7 @@ from dataclasses import asdict
 import streamlit as st
 from sqlalchemy import select
 
+from data_access import coverage
 from data_access import indicators as ix
 from data_access import warnings as warn
 from data_access.db import session_scope
@@ -22,7 +23,15 @@ def _ind_dict(ind: m.Indicator) -> dict:
     return dict(code=ind.code, name_zh=ind.name_zh, name_en=ind.name_en, kind=ind.kind, unit=ind.unit,
                 level=ind.level, source=ind.source, is_target=ind.is_target, higher_is_better=ind.higher_is_better,
                 accumulate=ind.accumulate, numerator_zh=ind.numerator_label_zh, numerator_en=ind.numerator_label_en,
-                denominator_zh=ind.denominator_label_zh, denominator_en=ind.denominator_label_en)
+                denominator_zh=ind.denominator_label_zh, denominator_en=ind.denominator_label_en,
+                group_zh=ind.group_zh, group_en=ind.group_en, is_share=coverage.is_share(ind))
+
+
+def _share_points(s, ind: m.Indicator) -> dict:  # noqa: ANN001
+    """A share rule's point types in words, both languages (the village drill-down names them)."""
+    if not coverage.is_share(ind):
+        return {}
+    return dict(points_zh=coverage.point_words(s, ind, "zh"), points_en=coverage.point_words(s, ind, "en"))
 
 
 def _region_dict(r: m.Region) -> dict:
@@ -53,7 +62,7 @@ def _records(df) -> list[dict]:  # noqa: ANN001
 @st.cache_data(show_spinner=False)
 def catalogue(data_version: int) -> list[dict]:
     with session_scope() as s:
-        return [_ind_dict(i) for i in ix.indicator_catalogue(s)]
+        return [dict(_ind_dict(i), **_share_points(s, i)) for i in ix.indicator_catalogue(s)]
 
 
 @st.cache_data(show_spinner=False)

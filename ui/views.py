@@ -80,8 +80,9 @@ def indicator_picker(key: str, container=None) -> dict:  # noqa: ANN001
         st.warning(tr("home.empty_db"))
         st.stop()
     by_code = {i["code"]: i for i in items}
+    # Named under their group heading (双百计划 · …), as the overview lists them.
     code = _url_select(key, "indicator", tr("indicator.pick"), list(by_code),
-                       {c: name(i) for c, i in by_code.items()}, items[0]["code"], "views.unknown_indicator",
+                       {c: grouped_name(i) for c, i in by_code.items()}, items[0]["code"], "views.unknown_indicator",
                        container)
     return by_code[code]
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 from sqlalchemy.orm import Session
 
+from data_access import coverage as coverage_rules
 from data_access import indicators as ix
 from data_access import models as m
 from data_access import suppression as sup
@@ -313,8 +314,10 @@ def assemble(session: Session, period_code: str, lang: str = "zh", today: dt.dat
         worst = [a for a in visible if a.status in (ix.BEHIND, ix.NEAR)][:TOP_BEHIND] if by_township else []
         behind.append(BehindItem(f, worst, sum(a.value is None and a.flag is not None for a in areas), by_township))
 
-    coverage = next((f for f in figures if f.code == "room_coverage"), None)
-    rooms = {a.code: a for a in area_figures.get("room_coverage", [])}
+    # The map slide shows the catalogue's first coverage rule (a registry share), whatever its code.
+    shares = coverage_rules.share_indicators(session)
+    coverage = next((f for f in figures if shares and f.code == shares[0].code), None)
+    rooms = {a.code: a for a in area_figures.get(coverage.code, [])} if coverage else {}
     map_areas = []
     for region in townships:
         area = rooms.get(region.code)
@@ -335,6 +338,8 @@ def assemble(session: Session, period_code: str, lang: str = "zh", today: dt.dat
     _attach_comments(session, period.code, figures, root.code, lang, th)
     followup_meeting, followup, overdue_tasks = _followup(session, today, lang, th)
     titles = {key: t(f"meeting.slide.{key}", lang) for key in SLIDES}
+    titles["map"] = (t("meeting.slide.map_of", lang, indicator=name_of(shares[0], lang)) if coverage
+                     else t("meeting.slide.map", lang))
     any_suppressed = any(r["suppressed"] for r in township_rows) or any(f.flag for f in figures)
     return Briefing(
         lang=lang, period=period.code, period_label=t("period.label", lang, year=period.year, quarter=period.quarter),

@@ -53,7 +53,7 @@ def _expectations(engine):  # noqa: ANN001, ANN202
         periods = ix.periods(s)
         colourings = [c for c in geo.colourings(s)]
         colour_labels = [t("map.colour.status", "zh", indicator=name_of(catalogue[c.indicator], "zh")) if c.by_status
-                         else t(f"map.colour.{c.code}", "zh") for c in colourings]
+                         else name_of(catalogue[c.indicator], "zh") for c in colourings]
         # The selector offers the quarters that have ended (ui.data.period_choices).
         period_labels = [t("period.label", "zh", year=p.year, quarter=p.quarter) for p in periods
                          if p.end_date < dt.date.today()]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 
+import pandas.testing as pd_testing
 import pytest
 from sqlalchemy import Engine, select
 
@@ -339,3 +340,100 @@ def test_a_group_heading_reaches_the_briefing(county: Engine) -> None:
     names = {f.code: f.name for f in b.targets}
     assert names["family_instructors"] == "双百计划 · 家庭教育指导师人数"
     assert names["smd_managed"] == "严重精神障碍患者规范管理率"
+
+
+# --- coverage follows the catalogue: the map's colourings, the summary and the gap lists -------------
+
+def test_a_county_s_own_share_rules_make_the_map_summary_and_gaps(small: Engine) -> None:
+    from data_access import coverage, geo
+
+    # This county has no room_coverage / school_rooms: only its own share rules (on the new office
+    # room type, and listed hospitals), plus a rule that is no share and so no coverage.
+    _rule(small, "office_villages", {"type": "share", "unit": "village", "point_types": ["office_room"]})
+    _rule(small, "office_towns", {"type": "share", "unit": "township", "point_types": ["office_room"]})
+    _rule(small, "clinics", {"type": "share", "unit": "facility", "point_types": ["hospital_clinic"],
+                             "facility_kinds": ["hospital", "township_health_centre"], "listed_only": True})
+    _rule(small, "office_exists", {"type": "exists", "point_types": ["office_room"]})
+    with session_scope(small) as s:
+        q2, q3 = ix.period_by_code(s, "2025Q2"), ix.period_by_code(s, "2025Q3")
+        assert [i.code for i in coverage.share_indicators(s)] == ["office_villages", "office_towns", "clinics"]
+        assert [c.code for c in geo.colourings(s) if not c.by_status] == ["office_villages", "office_towns", "clinics"]
+        # A stale colouring (the sample's room_coverage) opens the first coverage the catalogue has.
+        assert geo.parse_colouring("room_coverage", s).code == "office_villages"
+        summary = coverage.coverage_summary(s, q2).set_index("code")
+        public = coverage.coverage_summary(s, q2, public=True).set_index("code")
+        gaps_q2 = {c: coverage.gaps(s, q2, c) for c in ("office_villages", "office_towns", "clinics")}
+        towns_q3 = coverage.gaps(s, q3, "office_towns", lang="en")
+        public_gaps = coverage.gaps(s, q2, "office_villages", public=True)
+        legend = [x["label"] for x in geo.build_map(s, q2, "office_villages", shade="village").legend]
+        words = coverage.unit_words(s, coverage.share_indicator(s, "clinics"), "zh")
+        column = coverage.unit_column(s, coverage.share_indicator(s, "clinics"), "zh")
+    # Q2 by hand: V2's office room is open (T1: 1 of 2 villages; T2: 0 of 1); T2 has its own point,
+    # T1 has one through V2: both townships covered; H1 has a clinic, W1 not.
+    assert list(summary.index) == ["990201001", "990201002", "990201"]
+    assert summary.loc["990201", "township"] == "试点县合计"
+    assert tuple(summary.loc["990201", ["office_villages.n", "office_villages.d"]]) == (1, 3)
+    assert tuple(summary.loc["990201001", ["office_villages.n", "office_villages.d", "office_villages"]]) == (1, 2, 0.5)
+    assert tuple(summary.loc["990201", ["office_towns.n", "office_towns.d"]]) == (2, 2)
+    assert tuple(summary.loc["990201002", ["clinics.n", "clinics.d", "clinics"]]) == (0, 1, 0.0)
+    assert tuple(summary.loc["990201", ["clinics.n", "clinics.d"]]) == (1, 2)
+    assert "office_exists" not in summary.columns
+    # Registry counts of public places pass the display account's suppression unchanged.
+    assert not public[[c for c in public.columns if c.endswith(".hidden")]].any().any()
+    pd_testing.assert_frame_equal(public, summary)
+    # Gap lists: the uncovered units of each rule, most populous first.
+    assert list(gaps_q2["office_villages"]["code"]) == ["990201002001", "990201001001"]   # 2,000 then 1,000
+    assert list(gaps_q2["office_villages"].columns) == coverage.GAP_COLUMNS["village"]
+    assert gaps_q2["office_towns"].empty
+    assert list(gaps_q2["clinics"]["code"]) == ["W1"] and list(gaps_q2["clinics"]["kind"]) == ["乡镇卫生院"]
+    assert towns_q3.to_dict("records") == [dict(code="990201001", name="Jia", population=0)]   # V2's room retired
+    assert list(public_gaps["code"]) == list(gaps_q2["office_villages"]["code"])
+    assert legend == ["已有机关心理服务室", "尚无机关心理服务室"]
+    assert (words, column) == ("医院、乡镇卫生院", "医院")
+
+    # Retired: the rule leaves every coverage panel (its figures stay in the catalogue's history).
+    with session_scope(small) as s:
+        office_id = s.scalar(select(m.Indicator.id).where(m.Indicator.code == "office_villages"))
+    edit.retire_indicator(small, ADMIN, office_id)
+    with session_scope(small) as s:
+        assert [i.code for i in coverage.share_indicators(s)] == ["office_towns", "clinics"]
+        assert "office_villages" not in {c.code for c in geo.colourings(s)}
+        assert "office_villages" not in coverage.coverage_summary(s, ix.period_by_code(s, "2025Q2")).columns
+        assert coverage.gaps(s, ix.period_by_code(s, "2025Q2"), "office_villages").empty
+
+
+def test_gap_sheets_get_names_excel_accepts() -> None:
+    from data_access.registry import gaps_workbook, sheet_title
+    from openpyxl import load_workbook
+    import io
+    import pandas as pd
+
+    long = "村（社区）心理咨询室或社会工作室建成率（按村统计，含新建社区和撤并村）"
+    assert sheet_title("a/b[c]:d*e?f\\g'h", []) == "a_b_c__d_e_f_g_h"
+    first = sheet_title(long, [])
+    second = sheet_title(long, [first])
+    assert len(first) == len(second) == 31 and first != second
+    frame = pd.DataFrame({"x": [1]})
+    book = load_workbook(io.BytesIO(gaps_workbook({long: frame, long + "2": frame, "=1+1": frame})))
+    assert len(book.sheetnames) == 3 and len(set(book.sheetnames)) == 3
+
+
+def test_the_briefing_map_follows_the_first_coverage_rule(small: Engine) -> None:
+    from data_access.briefing import content
+
+    with session_scope(small) as s:
+        none = content.assemble(s, "2025Q3", "zh", today=dt.date(2025, 11, 1))
+    assert none.coverage is None and none.titles["map"] == "服务阵地覆盖情况"
+    assert {a.text for a in none.map_areas} == {"暂无数据"}
+    _rule(small, "office_exists", {"type": "exists", "point_types": ["office_room"]})   # no share: no map
+    edit.create_indicator(small, ADMIN, "office_towns", "registry", name_zh="乡镇机关心理服务室覆盖率",
+                          name_en="Townships with an office room",
+                          rule={"type": "share", "unit": "township", "point_types": ["office_room"]})
+    with session_scope(small) as s:
+        b = content.assemble(s, "2025Q3", "zh", today=dt.date(2025, 11, 1))
+        en = content.assemble(s, "2025Q3", "en", today=dt.date(2025, 11, 1))
+    # 2025Q3: T2 has its own office room, T1's (at V2) retired on 08-01.
+    assert b.coverage.code == "office_towns" and b.coverage.text == "50.0%"
+    assert b.titles["map"] == "乡镇机关心理服务室覆盖率（分乡镇）"
+    assert en.titles["map"] == "Townships with an office room, by township"
+    assert {a.code: a.value for a in b.map_areas} == {"990201001": 0.0, "990201002": 1.0}

@@ -96,7 +96,8 @@ def test_village_colours_follow_the_registry(sample_engine) -> None:
     green = {f["code"] for f in data.fills if f["f"] == geo.HAS_ROOM_FILL}
     salmon = {f["code"] for f in data.fills if f["f"] == geo.NO_ROOM_FILL}
     assert green == with_room and len(green) + len(salmon) == 180
-    assert "尚无心理咨询室" in [item["label"] for item in data.legend]
+    # The legend names the rule's own point types (room_coverage: village rooms and social-work rooms).
+    assert "尚无村（社区）心理咨询室或村（社区）社会工作室" in [item["label"] for item in data.legend]
 
 
 def test_township_colours_are_indicator_values_and_statuses(sample_engine) -> None:
@@ -215,15 +216,15 @@ def test_province_map_aggregates_points_per_county(province) -> None:
 
 
 def test_province_summary_is_per_county(province) -> None:
-    from data_access import registry
+    from data_access import coverage
 
     with session_scope(province) as s:
         period = ix.default_period(s)
-        summary = registry.coverage_summary(s, period)
+        summary = coverage.coverage_summary(s, period)
         counties = ix.regions_at(s, ix.root_region(s).code, "county")
         values = ix.indicator_values(s, [period], counties, ["room_coverage"])
     assert len(summary) == 13 and summary.iloc[-1]["township"] == "示例省合计"
-    assert summary.iloc[:-1]["rooms"].tolist() == [int(v) for v in values.sort_values("region_id")["numerator"]]
+    assert summary.iloc[:-1]["room_coverage.n"].tolist() == [int(v) for v in values.sort_values("region_id")["numerator"]]
 
 
 def test_huge_county_falls_back_to_township_bubbles(sample_engine) -> None:

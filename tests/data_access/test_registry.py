@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 import pandas as pd
 
-from data_access import db
+from data_access import coverage, db
 from data_access import indicators as ix
 from data_access import models as m
 from data_access import registry
@@ -31,7 +31,7 @@ def _counts(engine) -> tuple[int, int, int]:  # noqa: ANN001
 
 def _gap_village(s) -> m.Region:  # noqa: ANN001
     """The most populous village without a room in 2026Q3."""
-    gaps = registry.village_gaps(s, ix.period_by_code(s, "2026Q3"))
+    gaps = coverage.gaps(s, ix.period_by_code(s, "2026Q3"), "room_coverage")
     return ix.region_by_code(s, gaps.iloc[0]["code"])
 
 
@@ -106,18 +106,18 @@ def test_gaps_are_the_complement_of_coverage_sorted_by_population(sample_engine)
         period = ix.period_by_code(s, "2026Q3")
         root = ix.root_region(s)
         values = ix.indicator_values(s, [period], [root], ["room_coverage", "school_rooms"])
-        villages = registry.village_gaps(s, period)
-        schools = registry.school_gaps(s, period)
-        beishan = registry.village_gaps(s, period, township_code="990101001")
-        summary = registry.coverage_summary(s, period)
+        villages = coverage.gaps(s, period, "room_coverage")
+        schools = coverage.gaps(s, period, "school_rooms")
+        beishan = coverage.gaps(s, period, "room_coverage", township_code="990101001")
+        summary = coverage.coverage_summary(s, period)
     by = {r.indicator: r for r in values.itertuples()}
     assert len(villages) == by["room_coverage"].denominator - by["room_coverage"].numerator == 23
     assert len(schools) == by["school_rooms"].denominator - by["school_rooms"].numerator
     assert villages["population"].is_monotonic_decreasing and schools["population"].is_monotonic_decreasing
     assert set(beishan["township"]) == {"北山乡"} and len(beishan) == 7
     total = summary.iloc[-1]
-    assert total["township"] == "和安县合计" and (total["rooms"], total["villages"]) == (157, 180)
-    assert summary.iloc[:-1]["villages"].sum() == 180
+    assert total["township"] == "和安县合计" and (total["room_coverage.n"], total["room_coverage.d"]) == (157, 180)
+    assert summary.iloc[:-1]["room_coverage.d"].sum() == 180
 
 
 # --- writing --------------------------------------------------------------------------------------

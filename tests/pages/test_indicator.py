@@ -72,7 +72,8 @@ def test_village_drill_down_for_room_coverage(app_engine) -> None:
         code = town.code
     at = open_view(app_engine, PAGE, query={"indicator": "room_coverage", "township": code})
     assert not at.exception
-    assert f"北山乡：{villages} 个村（社区）中 {with_room} 个已建室。" in texts(at)
+    # The rule's own point types name what a village has.
+    assert f"北山乡：{villages} 个村（社区）中 {with_room} 个已有村（社区）心理咨询室或村（社区）社会工作室。" in texts(at)
     village_table = at.dataframe[1].value
     assert len(village_table) == villages
     assert (village_table.iloc[:, 1].str.startswith("✔")).sum() == with_room
@@ -94,3 +95,31 @@ def test_count_target_is_not_split_by_township_in_english(app_engine) -> None:
     assert not at.exception
     assert "county total" in texts(at)
     assert at.selectbox[0].value == "outreach_sessions" and at.selectbox[1].value == "2026Q2"
+
+
+def test_a_county_s_own_share_rule_drills_down_by_its_point_type_under_its_group(writable_app) -> None:  # noqa: ANN001
+    from helpers import youth_station_county
+    from data_access.access import Actor
+    from data_access.catalogue import edit
+
+    villages = youth_station_county(writable_app)
+    with session_scope(writable_app) as s:
+        ind_id = s.scalar(select(m.Indicator.id).where(m.Indicator.code == "youth_villages"))
+    edit.edit_indicator(writable_app, Actor(None, "test-admin", "admin"), ind_id, group_zh="青少年心理健康行动",
+                        group_en="Youth mental-health drive")
+    at = open_view(writable_app, PAGE, query={"indicator": "youth_villages", "period": "2026Q3",
+                                              "township": "990101001"})
+    assert not at.exception
+    # The group heading, as the overview shows it; the picker names it the same way.
+    assert any(h.value.startswith("青少年心理健康行动 · 村（社区）青少年心理驿站覆盖率 · 2026年") for h in at.subheader)
+    assert "青少年心理健康行动 · 村（社区）青少年心理驿站覆盖率" in at.selectbox[0].options
+    village_table = at.dataframe[1].value
+    assert "已有青少年心理驿站" in village_table.columns
+    assert (village_table["已有青少年心理驿站"].str.startswith("✔")).sum() == len(villages) == 5
+    assert any("个村（社区）中 5 个已有青少年心理驿站。" in x for x in [texts(at)])
+    en = open_view(writable_app, PAGE, lang="en", query={"indicator": "youth_villages", "period": "2026Q3",
+                                                         "township": "990101001"})
+    assert not en.exception
+    assert any(h.value.replace("\\", "").startswith("Youth mental-health drive · Villages with a youth station")
+               for h in en.subheader)
+    assert "Has a Youth station" in en.dataframe[1].value.columns

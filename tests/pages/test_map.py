@@ -33,22 +33,34 @@ def _frame_with(at, column: str):  # noqa: ANN001, ANN202
     return next(df.value for df in at.dataframe if column in df.value.columns)
 
 
+ROOM_COLUMN = "村（社区）心理咨询室或社会工作室建成率"  # room_coverage's own name heads its column
+
+
+def _cell(text: str) -> tuple[str, int, int]:
+    """"87.2%（157 / 180）" -> ("87.2%", 157, 180)."""
+    value, rest = text.split("（")
+    num, den = rest.rstrip("）").split(" / ")
+    return value, int(num.replace(",", "")), int(den.replace(",", ""))
+
+
 def test_map_shows_coverage_per_township_from_the_database(app_engine) -> None:
     at = open_page("pages/map.py", state=signed_in(app_engine, "leader"))
     assert not at.exception
     assert at.selectbox(key="map_period").value == "2026Q3"
-    summary = _frame_with(at, "有室村")
+    summary = _frame_with(at, ROOM_COLUMN)
     expected = _rooms_per_township(app_engine, "2026Q3")
-    shown = {r["乡镇（街道）"]: (r["有室村"], r["村数"]) for _, r in summary.iterrows()}
+    shown = {r["乡镇（街道）"]: _cell(r[ROOM_COLUMN])[1:] for _, r in summary.iterrows()}
     for township, counts in expected.items():
         assert shown[township] == counts, township
     total = summary.iloc[-1]
     rooms, villages = sum(v[0] for v in expected.values()), sum(v[1] for v in expected.values())
-    assert total["乡镇（街道）"] == "和安县合计" and (total["有室村"], total["村数"]) == (rooms, villages)
-    assert total["覆盖率"] == f"{rooms / villages * 100:.1f}%"
+    assert total["乡镇（街道）"] == "和安县合计" and _cell(total[ROOM_COLUMN])[1:] == (rooms, villages)
+    assert _cell(total[ROOM_COLUMN])[0] == f"{rooms / villages * 100:.1f}%"
+    # The school and hospital share rules have their columns too, named by the indicators.
+    assert {"中小学心理辅导室设置率", "主要医院心理门诊开设率"} <= set(summary.columns)
     # Gaps: the villages without a room, largest first, and a download.
-    assert any(md.value == f"无心理咨询室的村（社区）：{villages - rooms} 个" for md in at.markdown)
-    gaps = _frame_with(at, "常住人口")
+    assert any(md.value == f"**{ROOM_COLUMN}：尚未覆盖的村（社区） {villages - rooms} 个**" for md in at.markdown)
+    gaps = _frame_with(at, "村（社区）")
     assert len(gaps) == villages - rooms and gaps["常住人口"].is_monotonic_decreasing
     assert at.get("download_button")
     # Data problems: two points without coordinates and one outside the county, listed, not drawn.
@@ -69,11 +81,11 @@ def test_period_and_township_from_the_url(app_engine) -> None:
     assert at.selectbox(key="map_period").value == "2025Q2"
     assert at.selectbox(key="map_township").value == "990101001"
     expected = _rooms_per_township(app_engine, "2025Q2")
-    summary = _frame_with(at, "有室村")
+    summary = _frame_with(at, ROOM_COLUMN)
     row = summary[summary["乡镇（街道）"] == "北山乡"].iloc[0]
-    assert (row["有室村"], row["村数"]) == expected["北山乡"]
+    assert _cell(row[ROOM_COLUMN])[1:] == expected["北山乡"]
     rooms, villages = expected["北山乡"]
-    assert any(md.value == f"无心理咨询室的村（社区）：{villages - rooms} 个" for md in at.markdown)
+    assert any(md.value == f"**{ROOM_COLUMN}：尚未覆盖的村（社区） {villages - rooms} 个**" for md in at.markdown)
     spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
     points = [p for layer in spec["layers"] if layer["id"].startswith("points-") for p in layer["data"]]
     assert points and all("北山乡" in p["tip"] for p in points)
@@ -93,7 +105,7 @@ def test_filters_colouring_and_english(app_engine) -> None:
     assert {"Beishan", "Hean EDZ"} <= {label["t"] for label in spec["layers"][3]["data"]}
     assert any("Met (≥ 90%)" in md.value for md in at.markdown)
     assert [e for e in at.expander if e.label.startswith("Data problems: 3")]
-    assert "With room" in _frame_with(at, "Coverage").columns
+    assert "Villages/communities with a counselling or social-work room" in _frame_with(at, "Township").columns
 
 
 def _path_of(node, kind: str, path: tuple = ()):  # noqa: ANN001, ANN202
@@ -169,3 +181,31 @@ def test_display_account_map_hides_small_counts_in_every_status_colouring(app_en
         for code, tip in tips.items():
             if "：*" in tip:
                 assert fills[code] == geo.status_colour("no_data"), (colouring, code)
+
+
+def test_a_county_s_own_share_rules_replace_the_sample_s_on_every_panel(writable_app) -> None:  # noqa: ANN001
+    # A county retires room_coverage and school_rooms and counts its own point type instead.
+    from helpers import youth_station_county
+
+    villages = youth_station_county(writable_app)
+    at = open_page("pages/map.py", state=signed_in(writable_app, "leader"))
+    assert not at.exception
+    colour = at.selectbox(key="map_colour")
+    # The share rules in use, in catalogue order: the sample's hospital clinics, then the new one.
+    assert colour.options[:2] == ["主要医院心理门诊开设率", "村（社区）青少年心理驿站覆盖率"]
+    assert not any("建成率" in o or "中小学" in o for o in colour.options)
+    colour.set_value("youth_villages").run()
+    assert not at.exception
+    summary = _frame_with(at, "村（社区）青少年心理驿站覆盖率")
+    assert ROOM_COLUMN not in summary.columns and "中小学心理辅导室设置率" not in summary.columns
+    assert summary.iloc[-1]["村（社区）青少年心理驿站覆盖率"] == "2.8%（5 / 180）"
+    north = summary[summary["乡镇（街道）"] == "北山乡"].iloc[0]["村（社区）青少年心理驿站覆盖率"]
+    assert _cell(north)[1] == 5
+    assert any(md.value == "**村（社区）青少年心理驿站覆盖率：尚未覆盖的村（社区） 175 个**" for md in at.markdown)
+    assert not any(ROOM_COLUMN in md.value for md in at.markdown)
+    # Villages are shaded by the new rule: the five with a station are the "has" colour.
+    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    fills = next(layer for layer in spec["layers"] if layer["id"] == "fills")["data"]
+    has = {f["code"] for f in fills if f["level"] == "village" and "已有青少年心理驿站" in f["tip"]}
+    assert has == set(villages)
+    assert any("尚无青少年心理驿站" in md.value for md in at.markdown)   # the legend
