@@ -54,6 +54,10 @@ STRINGS = {
     "catalogue.field.compare_with": ("变化比较", "Change compared with"),
     "catalogue.field.point_types": ("计入的阵地类型", "Point types counted"),
     "catalogue.field.unit_kind": ("统计单位", "Counted over"),
+    "catalogue.field.rule_type": ("规则类型", "Rule type"),
+    "catalogue.rule_type_change": (
+        "保存后规则类型改变：指标类型随之变为“{kind}”，各季度数值按新规则从台账重新计算；原分子、分母名称不再适用，请核对现有目标是否仍然适用。",
+        "Saving changes the rule's type: the indicator becomes \"{kind}\", every quarter is recounted from the registry under the new rule, the old numerator and denominator names are dropped; check that the current target still fits."),
     "catalogue.field.facility_kinds": ("机构类别", "Facility kinds"),
     "catalogue.field.listed_only": ("只计列名机构（如方案点名的主要医院）", "Listed facilities only (e.g. the plan's main hospitals)"),
     "catalogue.field.base_indicator": ("依据的报送指标", "Reported indicator it checks"),

@@ -12,7 +12,8 @@ import streamlit as st
 
 from data_access import admin
 from data_access.admin import InvalidInput
-from data_access.catalogue import edit
+from data_access.catalogue import edit, rules
+from data_access.rule_values import RULE_TYPES
 from ui import auth
 from ui.data_admin import (attempt, departments, facility_kind_rows, flash, indicators, point_type_rows,
                            rule_text, show_flash, target_history)
@@ -39,6 +40,7 @@ compare_names = {c: tr(f"catalogue.compare.{c}") for c in edit.COMPARE_WITH}
 accumulate_names = {a: tr(f"catalogue.accumulate.{a}") for a in edit.ACCUMULATE}
 unit_kind_names = {u: tr(f"catalogue.unit.{u}") for u in ("village", "township", "facility")}
 category_names = {c: tr(f"catalogue.category.{c}") for c in edit.FACILITY_CATEGORIES}
+rule_type_names = {k: tr(f"catalogue.kind.{k}") for k in RULE_TYPES}
 STEP_LINE = re.compile(r"^\s*(\d{4}-\d{1,2}-\d{1,2})\s*[,，:：\s]\s*([0-9]+(?:\.[0-9]+)?)\s*%?\s*$")
 
 
@@ -151,6 +153,23 @@ with tab_ind:
                         st.rerun()
 
         with st.expander(tr("catalogue.edit_settings"), icon=":material/edit:"):
+            rule_now = dict(ind["rule"] or {})
+            rule_type = share_unit = None
+            if ind["source"] == "registry":
+                # The rule's type (and a share's unit) outside the form: the fields below follow the
+                # choice at once. The indicator's kind follows the rule (rules.kind_of) when saved.
+                r1, r2 = st.columns(2)
+                rule_type = r1.selectbox(tr("catalogue.field.rule_type"), list(RULE_TYPES),
+                                         index=list(RULE_TYPES).index(rule_now.get("type", "share")),
+                                         format_func=rule_type_names.get, key=f"edit_rule_type_{chosen}")
+                if rule_type == "share":
+                    units = list(unit_kind_names)
+                    share_unit = r2.selectbox(tr("catalogue.field.unit_kind"), units,
+                                              index=units.index(rule_now["unit"]) if rule_now.get("unit") in units else 0,
+                                              format_func=unit_kind_names.get, key=f"edit_share_unit_{chosen}")
+                if rule_type != rule_now.get("type"):
+                    st.info(tr("catalogue.rule_type_change",
+                               kind=tr(f"catalogue.kind.{rules.kind_of({'type': rule_type})}")))
             with st.form(f"indicator_{chosen}"):
                 c1, c2 = st.columns(2)
                 name_zh = c1.text_input(tr("admin.field.name_zh"), value=ind["name_zh"])
@@ -179,19 +198,36 @@ with tab_ind:
                 if ind["kind"] == "ratio" and ind["source"] == "report":
                     for key in ("numerator_label_zh", "denominator_label_zh", "numerator_label_en", "denominator_label_en"):
                         changes[key] = st.text_input(tr(f"catalogue.field.{key}"), value=ind[key] or "")
-                rule = dict(ind["rule"] or {})
-                if rule.get("point_types") is not None:
-                    rule["point_types"] = st.multiselect(tr("catalogue.field.point_types"), list(type_names),
-                                                         default=[t for t in rule["point_types"] if t in type_names],
-                                                         format_func=type_names.get)
-                if rule.get("unit") == "facility":
-                    rule["facility_kinds"] = st.multiselect(tr("catalogue.field.facility_kinds"), list(kind_names),
-                                                            default=[k for k in rule.get("facility_kinds", []) if k in kind_names],
-                                                            format_func=kind_names.get)
-                    rule["listed_only"] = st.checkbox(tr("catalogue.field.listed_only"), value=bool(rule.get("listed_only")))
-                if rule.get("type") == "units_meeting":
-                    rule["minimum"] = st.number_input(tr("catalogue.field.minimum"), value=float(rule.get("minimum", 1)),
-                                                      min_value=0.0, step=1.0)
+                rule: dict = {}
+                if rule_type is not None:
+                    rule = {"type": rule_type}
+                    if rule_type in ("share", "exists", "per_10k"):
+                        rule["point_types"] = st.multiselect(
+                            tr("catalogue.field.point_types"), list(type_names), format_func=type_names.get,
+                            default=[x for x in rule_now.get("point_types") or [] if x in type_names],
+                            placeholder=tr("catalogue.choose"))
+                    if rule_type == "share":
+                        rule["unit"] = share_unit
+                    if rule_type == "share" and share_unit == "facility":
+                        rule["facility_kinds"] = st.multiselect(
+                            tr("catalogue.field.facility_kinds"), list(kind_names), format_func=kind_names.get,
+                            default=[k for k in rule_now.get("facility_kinds") or [] if k in kind_names],
+                            placeholder=tr("catalogue.choose"))
+                        rule["listed_only"] = st.checkbox(tr("catalogue.field.listed_only"),
+                                                          value=bool(rule_now.get("listed_only")))
+                    if rule_type == "units_meeting":
+                        bases = {i["code"]: name(i) for i in items if i["source"] == "report"
+                                 and i["kind"] in ("count", "yesno") and i["retired_on"] is None}
+                        base_codes = list(bases)
+                        rule["indicator"] = st.selectbox(
+                            tr("catalogue.field.base_indicator"), base_codes, format_func=bases.get,
+                            index=base_codes.index(rule_now["indicator"]) if rule_now.get("indicator") in bases else 0)
+                        rule["minimum"] = st.number_input(tr("catalogue.field.minimum"),
+                                                          value=float(rule_now.get("minimum", 1)), min_value=0.0, step=1.0)
+                        levels = list(edit.REPORT_LEVELS)
+                        rule["unit"] = st.selectbox(
+                            tr("catalogue.field.unit_kind"), levels, format_func=unit_kind_names.get,
+                            index=levels.index(rule_now["unit"]) if rule_now.get("unit") in levels else 0)
                 higher = st.checkbox(tr("catalogue.field.higher_is_better"), value=bool(ind["higher_is_better"]))
                 is_target = st.checkbox(tr("catalogue.field.is_target"), value=bool(ind["is_target"]))
                 desc = st.text_area(tr("admin.field.description"), value=ind["description_zh"] or "")

@@ -115,7 +115,9 @@ def create_indicator(engine: Engine, actor: Actor | None, code: str, source: str
 
 def edit_indicator(engine: Engine, actor: Actor | None, indicator_id: int, **fields: Any) -> None:
     """Change an indicator's settings (not its code or source: figures are stored under them).
-    A reported indicator's kind stays as its figures were reported."""
+    A reported indicator's kind stays as its figures were reported. A registry rule may change its
+    type too (share -> per 10,000): the kind and level follow the rule (rules.kind_of / level_of),
+    and its history follows at once, since every quarter is counted from the registry."""
     require(actor, "reference.edit")
     with session_scope(engine) as s:
         ind = row_or_refuse(s, m.Indicator, indicator_id)
@@ -124,6 +126,14 @@ def edit_indicator(engine: Engine, actor: Actor | None, indicator_id: int, **fie
         merged.update(fields)
         if ind.source == "report":
             merged["kind"] = ind.kind
+        old_type = (ind.rule or {}).get("type")
+        new_type = (merged.get("rule") or {}).get("type") if isinstance(merged.get("rule"), dict) else None
+        if ind.source == "registry" and new_type != old_type:
+            # A rule of another type counts something else (points / residents, not villages with a
+            # room / villages): the old numerator and denominator names would mislabel its figures.
+            for key in ("numerator_label_zh", "numerator_label_en", "denominator_label_zh", "denominator_label_en"):
+                if key not in fields:
+                    merged[key] = None
         values = _clean_fields(s, merged, ind.source, ind.code)
         for key, value in values.items():
             setattr(ind, key, value)

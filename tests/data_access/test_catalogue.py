@@ -437,3 +437,40 @@ def test_the_briefing_map_follows_the_first_coverage_rule(small: Engine) -> None
     assert b.titles["map"] == "乡镇机关心理服务室覆盖率（分乡镇）"
     assert en.titles["map"] == "Townships with an office room, by township"
     assert {a.code: a.value for a in b.map_areas} == {"990201001": 0.0, "990201002": 1.0}
+
+
+def test_a_rule_changes_its_type_and_its_history_follows(small: Engine) -> None:
+    from data_access import coverage
+
+    _rule(small, "office_villages", {"type": "share", "unit": "village", "point_types": ["office_room"]},
+          numerator_label_zh="有机关室的村", denominator_label_zh="村数")
+    with session_scope(small) as s:
+        ind_id = s.scalar(select(m.Indicator.id).where(m.Indicator.code == "office_villages"))
+    # Refused: a rule of the new type that is incomplete; nothing changed, nothing audited.
+    with pytest.raises(InvalidInput):
+        edit.edit_indicator(small, ADMIN, ind_id, rule={"type": "per_10k", "point_types": []})
+    with pytest.raises(PermissionDenied):
+        edit.edit_indicator(small, LEADER, ind_id, rule={"type": "per_10k", "point_types": ["office_room"]})
+    with session_scope(small) as s:
+        ind = s.get(m.Indicator, ind_id)
+        assert (ind.kind, ind.rule["type"]) == ("ratio", "share")
+        assert s.scalar(select(m.AuditEntry).where(m.AuditEntry.action == "indicator.update")) is None
+    edit.edit_indicator(small, ADMIN, ind_id, rule={"type": "per_10k", "point_types": ["office_room"]})
+    with session_scope(small) as s:
+        ind = s.get(m.Indicator, ind_id)
+        assert (ind.kind, ind.level, ind.rule) == ("rate", "township", {"type": "per_10k", "point_types": ["office_room"]})
+        # The share's numerator and denominator names no longer describe the figure.
+        assert ind.numerator_label_zh is None and ind.denominator_label_zh is None
+        entry = s.scalar(select(m.AuditEntry).where(m.AuditEntry.action == "indicator.update"))
+        assert entry.before["rule"]["type"] == "share" and entry.before["kind"] == "ratio"
+        assert entry.after["rule"]["type"] == "per_10k" and entry.after["kind"] == "rate"
+        assert coverage.share_indicators(s) == []   # no longer a coverage: it leaves the map's panels
+    # Every past quarter is now points per 10,000 residents (2 points, 6,000 residents in 2025Q2).
+    got = _values(small, "office_villages")
+    assert got[("2025Q2", "990201")] == (2, 6000, round(2 / 6000 * 10000, 6))
+    assert got[("2025Q3", "990201")] == (1, 6000, round(1 / 6000 * 10000, 6))
+    # And back to a share over townships: a ratio again, level township.
+    edit.edit_indicator(small, ADMIN, ind_id, rule={"type": "share", "unit": "township", "point_types": ["office_room"]})
+    with session_scope(small) as s:
+        assert (s.get(m.Indicator, ind_id).kind, s.get(m.Indicator, ind_id).level) == ("ratio", "township")
+    assert _values(small, "office_villages")[("2025Q2", "990201")] == (2, 2, 1.0)

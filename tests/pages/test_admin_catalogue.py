@@ -100,3 +100,38 @@ def test_dated_steps_typed_on_the_page(writable_app) -> None:
     with session_scope(writable_app) as s:
         target = s.scalar(select(m.Target).where(m.Target.indicator_id == ind_id, m.Target.effective_to.is_(None)))
         assert [x["value"] for x in target.steps] == [0.3, 0.5, 0.8] and target.value == 0.8
+
+
+def test_an_admin_changes_a_rule_s_type_and_its_kind_follows(writable_app) -> None:
+    with session_scope(writable_app) as s:
+        hosp = s.scalar(select(m.Indicator).where(m.Indicator.code == "hospital_clinics"))
+        ind_id, old_rule = hosp.id, dict(hosp.rule)
+    at = open_page("pages/admin_indicators.py", state=signed_in(writable_app, "admin"))
+    at.selectbox(key="indicator_pick").set_value(ind_id).run()
+    assert at.selectbox(key=f"edit_rule_type_{ind_id}").value == "share"
+    assert at.selectbox(key=f"edit_share_unit_{ind_id}").value == "facility"
+    # share -> per 10,000 residents: the form offers the point types (kept), no facility kinds.
+    at.selectbox(key=f"edit_rule_type_{ind_id}").set_value("per_10k").run()
+    assert not at.exception
+    assert any("每万人口数" in i.value for i in at.info)          # the kind it becomes, said before saving
+    form = f"indicator_{ind_id}"
+    assert [w.value for w in at.multiselect if w.form_id == form] == [["hospital_clinic"]]
+    assert not [w for w in at.checkbox if w.form_id == form and "列名" in w.label]
+    next(b for b in at.button if b.form_id == form).click()
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    with session_scope(writable_app) as s:
+        ind = s.get(m.Indicator, ind_id)
+        assert (ind.kind, ind.rule) == ("rate", {"type": "per_10k", "point_types": ["hospital_clinic"]})
+        entry = s.scalars(select(m.AuditEntry).where(m.AuditEntry.action == "indicator.update")
+                          .order_by(m.AuditEntry.id.desc())).first()
+    assert entry.before["rule"] == old_rule and entry.after["kind"] == "rate"
+
+    # A rule of the new type that is incomplete is refused in Chinese; nothing changes.
+    at.selectbox(key=f"edit_rule_type_{ind_id}").set_value("exists").run()
+    next(w for w in at.multiselect if w.form_id == form).set_value([])
+    next(b for b in at.button if b.form_id == form).click()
+    at.run()
+    assert not at.exception and at.error
+    with session_scope(writable_app) as s:
+        assert s.get(m.Indicator, ind_id).rule["type"] == "per_10k"
