@@ -30,7 +30,8 @@ st.dataframe(pd.DataFrame([{
     tr("approval.col.department"): name(r),
     tr("approval.col.state"): tr(f"approval.state.{r['state']}"),
     tr("approval.col.first_at"): f"{r['first_at']:%Y-%m-%d %H:%M}" if r["first_at"] else "—",
-    tr("approval.col.days_late"): r["days_late"] or "",
+    # Text throughout (a blank for on time): a column of numbers and blanks cannot go to Arrow as is.
+    tr("approval.col.days_late"): str(r["days_late"]) if r["days_late"] else "",
 } for r in review["reports"]]), hide_index=True, width="stretch", key="approval_reports")
 
 st.subheader(tr("approval.warnings"))
