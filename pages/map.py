@@ -104,10 +104,12 @@ def swatch(colour: list[int], label: str, round_: bool = False) -> str:
     r, g, b = colour[:3]
     alpha = (colour[3] / 255) if len(colour) > 3 else 1
     radius = "50%" if round_ else "2px"
-    return (f'<span style="display:inline-flex;align-items:center;margin:0 14px 4px 0;white-space:nowrap">'
-            f'<span style="width:14px;height:14px;border-radius:{radius};border:1px solid #667;'
-            f'background:rgba({r},{g},{b},{alpha:.2f});margin-right:6px;display:inline-block"></span>'
-            f'{html.escape(label)}</span>')
+    # A long label (the catalogue names the point types: "已有村（社区）心理咨询室或…") wraps beside its
+    # swatch instead of pushing a phone's page sideways.
+    return (f'<span style="display:inline-flex;align-items:flex-start;margin:0 14px 4px 0;max-width:100%">'
+            f'<span style="width:14px;height:14px;border-radius:{radius};border:1px solid #667;flex:none;'
+            f'background:rgba({r},{g},{b},{alpha:.2f});margin:0.2em 6px 0 0;display:inline-block"></span>'
+            f'<span>{html.escape(label)}</span></span>')
 
 
 left, right = st.columns([2, 1.3])

@@ -51,10 +51,10 @@ def _covered(page, selector: str) -> bool:  # noqa: ANN001
         return !!top && (top === el || el.contains(top)); }""", selector)
 
 
-def _no_sideways_scroll(page) -> None:  # noqa: ANN001
+def _no_sideways_scroll(page, title: str = "总览") -> None:  # noqa: ANN001
     widths = page.evaluate("""() => ({page: document.documentElement.scrollWidth,
         main: document.querySelector('[data-testid="stMain"]').scrollWidth})""")
-    assert widths["page"] <= WIDTH and widths["main"] <= WIDTH, widths
+    assert widths["page"] <= WIDTH and widths["main"] <= WIDTH, (title, widths)
 
 
 def _badges_inside(page, key: str) -> list[dict]:  # noqa: ANN001
@@ -125,7 +125,7 @@ def test_a_leader_reads_every_page_on_a_phone(server, phone, artifacts, sample_s
     for title in LEADER_PAGES[1:]:
         _open(page, title)
         assert page.locator('[data-testid="stException"]').count() == 0, title
-        _no_sideways_scroll(page)
+        _no_sideways_scroll(page, title)
         if title == "指标详情":  # every township's status on the first indicator
             assert {i["ref"]: i["label"] for i in _badges_inside(page, "indicator_areas")} == areas
         if title == "乡镇画像":  # the first township's status on every indicator it has
