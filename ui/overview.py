@@ -16,7 +16,7 @@ import streamlit as st
 from ui import data_views, phone, styled_tables
 from ui.format import change_text, is_missing, percent, status_label, target_text, value_text
 from i18n import name_of, t
-from ui.views import status_key
+from ui.views import status_key, status_styler
 
 
 @dataclass(frozen=True)
@@ -129,3 +129,23 @@ def tables(version: int, period: str, lg: str) -> Tables | None:
         return None
     targeted = [r for r in view["rows"] if r["is_target"]]
     return Tables(targets=_targets(targeted, lg), behind=_behind(view["behind"], lg) if view["behind"] else None)
+
+
+def prime(built: Tables | None) -> None:
+    """Make, in the background (the warm-up), the two messages each of these tables costs its first
+    viewer: the styled table's (the Styler's first run in a process is ~80 ms at province scale,
+    pandas and pyarrow loading what they need) and the frame's Arrow bytes. Both are then kept
+    (ui/styled_tables.py) and the first leader to sign in gets them ready. Best effort: if Streamlit's
+    internals are not as expected, the first run makes them as usual."""
+    if built is None:
+        return
+    from streamlit import dataframe_util
+    from streamlit.elements import arrow
+    from streamlit.proto.Dataframe_pb2 import Dataframe
+
+    for table in (built.targets, built.behind):
+        if table is None:
+            continue
+        styler = status_styler(table.frame, table.statuses, table.status_column, key=table.key)
+        arrow.marshall_styler(Dataframe().arrow_data, styler, "warm-up")
+        dataframe_util.convert_pandas_df_to_arrow_bytes(table.frame)
