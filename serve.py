@@ -10,6 +10,11 @@ county intranet").
 """
 from __future__ import annotations
 
+import logging
+import threading
+from contextlib import asynccontextmanager
+from typing import Any, AsyncIterator
+
 import streamlit as st
 
 from data_access import memory
@@ -30,4 +35,28 @@ try:
 except ImportError:  # a later Streamlit without the old mode
     pass
 
-app = st.App("app.py", routes=routes())
+
+
+def start_warm_up() -> None:
+    """The schema check and the background warm-up (ui.data.warm_up), as soon as the server is up
+    instead of at the first visitor's first page: on a fresh province server the warm-up takes ~2-3 s
+    (imports, the roll-up, the overview's tables), longer than the first person takes to type a
+    password. Each runs once per process; app.py's calls then find them done. A database that is not
+    ready is left to app.py, which says so on the page."""
+    try:
+        from ui import data
+
+        data.prepare_database()
+        data.warm_up()
+    except Exception:
+        logging.getLogger("dashboard.warm_up").exception("warm-up at start-up skipped")
+
+
+@asynccontextmanager
+async def warm_up_at_start(_app: Any) -> AsyncIterator[None]:
+    # In a thread: the server starts serving at once, whatever the database takes.
+    threading.Thread(target=start_warm_up, name="start-up", daemon=True).start()
+    yield
+
+
+app = st.App("app.py", routes=routes(), lifespan=warm_up_at_start)

@@ -115,3 +115,38 @@ def test_the_warm_up_makes_the_overview_tables_messages(app_engine) -> None:  # 
     plain = getattr(dataframe_util.convert_pandas_df_to_arrow_bytes, "wrapped",
                     dataframe_util.convert_pandas_df_to_arrow_bytes)
     assert styled_tables._shared[id(table.frame)][1] == plain(table.frame)
+
+
+def test_the_server_starts_the_warm_up_when_it_starts(monkeypatch) -> None:
+    """serve.py's lifespan: the schema check and the warm-up at start-up, in a thread; a database that
+    is not ready only skips it (app.py reports it on the page)."""
+    import asyncio
+
+    import serve
+    from ui import data
+
+    calls = []
+    monkeypatch.setattr(data, "prepare_database", lambda: calls.append("prepare"))
+    monkeypatch.setattr(data, "warm_up", lambda: calls.append("warm"))
+    serve.start_warm_up()
+    assert calls == ["prepare", "warm"]
+
+    def down() -> None:
+        raise OSError("database unreachable")
+
+    monkeypatch.setattr(data, "prepare_database", down)
+    serve.start_warm_up()                      # logged, not raised
+    assert calls == ["prepare", "warm"]
+
+    started = []
+    monkeypatch.setattr(serve, "start_warm_up", lambda: started.append(1))
+
+    async def lifespan() -> None:
+        async with serve.warm_up_at_start(None):
+            pass
+
+    asyncio.run(lifespan())
+    for t in [t for t in threading.enumerate() if t.name == "start-up"]:
+        t.join(5)
+    assert started == [1]
+    assert serve.app._user_lifespan is serve.warm_up_at_start
