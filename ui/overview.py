@@ -16,7 +16,7 @@ import streamlit as st
 from ui import data_views, phone, styled_tables
 from ui.format import change_text, is_missing, percent, status_label, target_text, value_text
 from i18n import name_of, t
-from ui.views import status_key, status_styler
+from ui.views import grouped_name, status_key, status_styler
 
 
 @dataclass(frozen=True)
@@ -35,12 +35,6 @@ class Table:
 class Tables:
     targets: Table
     behind: Table | None       # None: no area is behind
-
-
-def _grouped(row: dict, lg: str) -> str:
-    """ui.views.grouped_name in a given language: the indicator's name under its group heading."""
-    group = (row.get("group_en") if lg == "en" else None) or row.get("group_zh")
-    return f"{group} · {name_of(row, lg)}" if group else name_of(row, lg)
 
 
 def _thresholds(r: dict, lg: str) -> str:
@@ -79,7 +73,7 @@ def _targets(targeted: list[dict], lg: str) -> Table:
         tgt = r["target"]
         scale = 100 if r["kind"] == "ratio" else 1
         out.append({
-            t("common.indicator", lg): _grouped(r, lg),
+            t("common.indicator", lg): grouped_name(r, lg),
             t("common.value", lg): value_text(r["value"], r["kind"], r["unit"], lg),
             t("common.target", lg): _target_text(r, lg),
             t("common.target_date", lg): str(tgt["target_date"]) if tgt else "",
@@ -90,7 +84,7 @@ def _targets(targeted: list[dict], lg: str) -> Table:
             t("home.col.trend", lg): [round(v * scale, 2) for v in r["trend"] if not is_missing(v)],
         })
     # On a phone the eight columns do not fit: a compact list instead (name, value, target, status).
-    items = [phone.Item(_grouped(r, lg), phone.figures(value_text(r["value"], r["kind"], r["unit"], lg),
+    items = [phone.Item(grouped_name(r, lg), phone.figures(value_text(r["value"], r["kind"], r["unit"], lg),
                                                        t("common.target", lg) + " " + _target_text(r, lg)),
                         r["status"], status_label(r["status"], lg), r["code"]) for r in targeted]
     return _table(pd.DataFrame(out), [r["status"] for r in targeted], items, lg)

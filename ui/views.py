@@ -15,7 +15,7 @@ import streamlit as st
 from data_access.indicators import BEHIND, MET, NEAR, NO_DATA, NO_TARGET
 from ui import data, data_views, styled_tables
 from ui.format import STATUS_COLOURS, fixed, is_missing, status_colours, status_label
-from i18n import t
+from i18n import name_of, t
 from ui.state import lang, name, tr, trm
 
 STATUS_ORDER = [MET, NEAR, BEHIND, NO_DATA, NO_TARGET]
@@ -225,8 +225,9 @@ def link_query(**values: str) -> dict:
     return out
 
 
-def grouped_name(row: dict) -> str:
+def grouped_name(row: dict, lg: str | None = None) -> str:
     """An indicator's name under its group heading ("双百计划 · 家庭教育指导师人数"); the plain name
-    when it has no group."""
-    group = (row.get("group_en") if lang() == "en" else None) or row.get("group_zh")
-    return f"{group} · {name(row)}" if group else name(row)
+    when it has no group. lg: a language other than the session's (or outside a session)."""
+    lg = lg or lang()
+    group = (row.get("group_en") if lg == "en" else None) or row.get("group_zh")
+    return f"{group} · {name_of(row, lg)}" if group else name_of(row, lg)
