@@ -302,6 +302,26 @@ class Observation(Base):
     submission_id: Mapped[Optional[int]] = mapped_column(ForeignKey("submissions.id"), index=True)
 
 
+class FacilityObservation(Base):
+    """The current accepted figure for indicator x facility x period: an indicator reported per school
+    (or other facility) on its department's per-facility sheet ("certified counsellors at this school").
+    Kept apart from observations, whose rows are regions: a per-unit minimum over facilities counts
+    these (data_access.rule_values.facilities_meeting)."""
+
+    __tablename__ = "facility_observations"
+    __table_args__ = (
+        UniqueConstraint("indicator_id", "facility_id", "period_id", name="uq_facility_observation"),
+        Index("ix_facility_observation_period_indicator", "period_id", "indicator_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicators.id"))
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"), index=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("periods.id"))
+    value: Mapped[Optional[float]] = mapped_column(Float)     # count: the count; yes/no: 1 or 0
+    submission_id: Mapped[Optional[int]] = mapped_column(ForeignKey("submissions.id"), index=True)
+
+
 class QuarterApproval(Base):
     """A quarter's sign-off (审核, DHIS2-style approval) by the county office. While the latest row of a
     period is approved and not unlocked, the quarter's figures are locked: data_access.ingest refuses

@@ -15,6 +15,15 @@ STRINGS = {
     "catalogue.rule.per_10k": ("每万名常住人口拥有的在用{types}数", "{types} in service per 10,000 residents"),
     "catalogue.rule.units_meeting": ("“{indicator}”至少为 {minimum} 的{unit}所占比例（达标单位数/单位总数）",
                                      "Share of {unit} reporting at least {minimum} for “{indicator}” (units meeting it / all units)"),
+    "catalogue.rule.units_meeting_facility": ("“{indicator}”至少为 {minimum} 的{facilities}所占比例（达标学校数/学校总数）",
+                                              "Share of {facilities} reporting at least {minimum} for “{indicator}” "
+                                              "(schools meeting it / all schools)"),
+    "catalogue.meeting.facility.numerator": ("达标学校数", "Schools meeting it"),
+    "catalogue.meeting.facility.denominator": ("学校总数", "Schools"),
+    "catalogue.meeting.township.numerator": ("达标乡镇数", "Townships meeting it"),
+    "catalogue.meeting.township.denominator": ("乡镇总数", "Townships"),
+    "catalogue.meeting.village.numerator": ("达标村（社区）数", "Villages meeting it"),
+    "catalogue.meeting.village.denominator": ("村（社区）总数", "Villages"),
     # --- kinds, sources, levels (admin page choices)
     "catalogue.kind.ratio": ("比率（分子/分母）", "Ratio (numerator / denominator)"),
     "catalogue.kind.count": ("数量", "Count"),
@@ -29,6 +38,7 @@ STRINGS = {
     "catalogue.level.township": ("乡镇（街道）", "Township"),
     "catalogue.level.village": ("村（社区）", "Village / community"),
     "catalogue.level.county": ("全县", "County"),
+    "catalogue.level.facility": ("每所学校（按机构报送）", "Each school (reported per facility)"),
     "catalogue.accumulate.none": ("季度末存量", "Quarter-end stock"),
     "catalogue.accumulate.ytd": ("年度累计", "Year to date"),
     "catalogue.compare.previous": ("与上季度比较", "Against the previous quarter"),
@@ -86,8 +96,23 @@ STRINGS = {
                            "Please choose a kind (ratio, count or yes/no). Nothing was changed."),
     "catalogue.err.source": ("数据来源只能是部门报送或台账计算，未做任何更改。",
                              "The source must be a department's report or the registry. Nothing was changed."),
-    "catalogue.err.level": ("报送层级只能是乡镇（街道）或村（社区），未做任何更改。",
-                            "Reported at township or village level only. Nothing was changed."),
+    "catalogue.err.level": ("报送层级只能是乡镇（街道）、村（社区）或每所学校，未做任何更改。",
+                            "Reported per township, village or school only. Nothing was changed."),
+    "catalogue.err.facility_kind": ("按学校报送的指标只能是数量或是/否，未做任何更改。",
+                                    "A figure reported per school is a count or a yes/no. Nothing was changed."),
+    "catalogue.err.facility_owner": ("按学校报送的指标须由按学校填报的部门（如教育局）负责，未做任何更改。",
+                                     "A figure reported per school belongs to a department whose sheet lists its "
+                                     "schools (such as the education bureau). Nothing was changed."),
+    "catalogue.err.level_fixed": ("已按学校报送的指标不能改为按乡镇或村报送（反之亦然）：已报数据存放方式不同。"
+                                  "请新建一个指标，未做任何更改。",
+                                  "A figure reported per school cannot become one reported per township or village "
+                                  "(or back): its figures are stored differently. Create a new indicator instead. "
+                                  "Nothing was changed."),
+    "catalogue.err.rule_base_level": ("“{name}”的报送层级与统计单位不符：按学校统计须依据按学校报送的指标，"
+                                      "按乡镇或村统计须依据按乡镇或村报送的指标，未做任何更改。",
+                                      "“{name}” is not reported at the level counted: schools are counted from a "
+                                      "figure reported per school, townships and villages from one reported per "
+                                      "township or village. Nothing was changed."),
     "catalogue.err.accumulate": ("只有数量类指标可以按年度累计，未做任何更改。",
                                  "Only a count can be accumulated over the year. Nothing was changed."),
     "catalogue.err.compare_with": ("变化比较只能是上季度或上年同期，未做任何更改。",

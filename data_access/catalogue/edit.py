@@ -20,10 +20,14 @@ from data_access.admin import CODE_RE, InvalidInput, clean_text, row_or_refuse
 from data_access.audit import record
 from data_access.catalogue import rules
 from data_access.db import bump_data_version, session_scope
+from i18n import t
 
 SOURCES = ("report", "registry")
 REPORT_KINDS = ("ratio", "count", "yesno")
-REPORT_LEVELS = ("township", "village")
+REPORT_LEVELS = ("township", "village", "facility")
+# Departments whose quarterly sheet has one row per facility: an indicator reported "per facility"
+# must belong to one of them (its figures are filed against the facilities that sheet lists).
+FACILITY_SHEETS = ("school",)
 ACCUMULATE = ("none", "ytd")
 COMPARE_WITH = ("previous", "year_ago")
 EDITABLE = ("name_zh", "name_en", "unit", "owner_department_id", "level", "is_target", "higher_is_better",
@@ -64,6 +68,16 @@ def _clean_fields(session: Session, fields: dict[str, Any], source: str, code: s
         accumulate = fields.get("accumulate") or "none"
         if accumulate not in ACCUMULATE or (accumulate == "ytd" and kind != "count"):
             raise InvalidInput("catalogue.err.accumulate")
+        if level == "facility":
+            # One school's figure: a count or a yes/no a per-unit minimum can compare, on the sheet
+            # of a department that reports per facility.
+            if kind not in ("count", "yesno"):
+                raise InvalidInput("catalogue.err.facility_kind")
+            department = session.get(m.Department, out["owner_department_id"]) if owner is not None else None
+            if department is None or department.reports_by not in FACILITY_SHEETS:
+                raise InvalidInput("catalogue.err.facility_owner")
+            if accumulate != "none":
+                raise InvalidInput("catalogue.err.accumulate")
         out.update(kind=kind, level=level, accumulate=accumulate, rule=None)
     compare = fields.get("compare_with") or "previous"
     if compare not in COMPARE_WITH:
@@ -77,6 +91,12 @@ def _clean_fields(session: Session, fields: dict[str, Any], source: str, code: s
     if source == "report" and out["kind"] == "ratio" and not (out["numerator_label_zh"] and out["denominator_label_zh"]):
         # The template's two columns need names a liaison understands.
         raise InvalidInput("catalogue.err.ratio_labels")
+    if source == "registry" and out["rule"]["type"] == "units_meeting" and not out["numerator_label_zh"]:
+        # The pages say "n of N schools meet it": the two words, unless the admin wrote their own.
+        unit = out["rule"]["unit"]
+        for part in ("numerator", "denominator"):
+            for lang in ("zh", "en"):
+                out[f"{part}_label_{lang}"] = out[f"{part}_label_{lang}"] or t(f"catalogue.meeting.{unit}.{part}", lang)
     if source != "report" or out["kind"] != "ratio":
         for key in ("numerator_label_zh", "numerator_label_en", "denominator_label_zh", "denominator_label_en"):
             out[key] = out[key] if source == "registry" else None
@@ -126,6 +146,10 @@ def edit_indicator(engine: Engine, actor: Actor | None, indicator_id: int, **fie
         merged.update(fields)
         if ind.source == "report":
             merged["kind"] = ind.kind
+            # Per-facility figures and per-region figures are stored apart: moving between them
+            # would leave the reported figures behind.
+            if (merged.get("level") == "facility") != (ind.level == "facility"):
+                raise InvalidInput("catalogue.err.level_fixed")
         old_type = (ind.rule or {}).get("type")
         new_type = (merged.get("rule") or {}).get("type") if isinstance(merged.get("rule"), dict) else None
         if ind.source == "registry" and new_type != old_type:

@@ -50,6 +50,8 @@ class Checked:
     problems: list[Problem] = field(default_factory=list)
     parsed: list[dict[str, Any]] = field(default_factory=list)
     observations: list[dict[str, Any]] = field(default_factory=list)
+    # Per-school figures of indicators reported per facility (indicator_id, facility_id, period_id, value).
+    facility_observations: list[dict[str, Any]] = field(default_factory=list)
     rows_read: int = 0
     figures: int = 0            # cells with a figure in them (a blank template has none)
 
@@ -640,9 +642,14 @@ def spec_label(spec: SheetSpec, key: str) -> str:
 
 
 def _school_rows(session: Session, checked: Checked, parsed_rows: list, key_col: int | None) -> None:
-    """Per-school sheet: kept as parsed rows; the room answer is compared with the service-point registry."""
+    """Per-school sheet: kept as parsed rows; the room answer is compared with the service-point registry.
+    An indicator reported per school is kept in the row as "indicator:<code>" and, when given, as a
+    per-school figure to store."""
     spec = checked.spec
     sheet = checked.read.located.sheet  # type: ignore[union-attr]
+    colmap = checked.read.located.colmap  # type: ignore[union-attr]
+    # A per-school indicator whose column the sheet lacks (an older template) was reported at the header.
+    per_school = [info for code, info in spec.indicators.items() if f"{code}:value" in colmap]
     period = session.get(m.Period, spec.period_id)
     end = period.end_date if period else dt.date.today()
     with_room = set(session.scalars(
@@ -660,8 +667,20 @@ def _school_rows(session: Session, checked: Checked, parsed_rows: list, key_col:
             if p.value is None and not p.error:
                 checked.problems.append(warn("ingest.warn.blank", sheet=sheet, row=r, col=c, name=entity.name_zh,
                                              indicator=checked.read.located.columns[key].label_zh))  # type: ignore[union-attr]
+        figures = []
+        for info in per_school:
+            p, c = values.get(f"{info.code}:value", (Parsed(), None))
+            bad = bad or bool(p.error)
+            out[f"indicator:{info.code}"] = p.value
+            if p.value is None and not p.error:
+                checked.problems.append(warn("ingest.warn.blank", sheet=sheet, row=r, col=c, name=entity.name_zh,
+                                             indicator=info.name_zh))
+            elif p.value is not None:
+                figures.append(dict(indicator_id=info.id, facility_id=entity.id, period_id=spec.period_id,
+                                    value=p.value))
         if bad:
             continue
+        checked.facility_observations += figures
         has_room = out.get("has_room")
         if has_room is not None and bool(has_room) != (entity.id in with_room):
             c = values["school:has_room"][1]

@@ -203,6 +203,28 @@ def _delete_observations(session: Session, spec: SheetSpec, observations: list[d
                 m.Observation.region_id.in_(regions[i:i + 5000])))
 
 
+def _write_facility_figures(session: Session, spec: SheetSpec, figures: list[dict[str, Any]], ids: list[int],
+                            submission_id: int, everything: bool) -> None:
+    """The quarter's per-school figures of the department's per-facility indicators: the file's
+    replace the same school's, and the others stay (UPDATE) -- or all are replaced (REPLACE), like
+    a region sheet's figures. A school sheet has hundreds of rows, not tens of thousands: plain
+    statements serve."""
+    table = m.FacilityObservation
+    if everything:
+        session.execute(delete(table).where(table.period_id == spec.period_id, table.indicator_id.in_(ids)))
+    else:
+        by_indicator: dict[int, list[int]] = {}
+        for f in figures:
+            by_indicator.setdefault(f["indicator_id"], []).append(f["facility_id"])
+        for indicator_id, facilities in by_indicator.items():
+            for i in range(0, len(facilities), 5000):  # within every backend's bound-parameter limit
+                session.execute(delete(table).where(
+                    table.period_id == spec.period_id, table.indicator_id == indicator_id,
+                    table.facility_id.in_(facilities[i:i + 5000])))
+    if figures:
+        session.execute(insert(table), [dict(f, submission_id=submission_id) for f in figures])
+
+
 def _names(session: Session, spec: SheetSpec) -> dict[str, str]:
     return {e.code: e.name_zh for e in spec.entities}
 
@@ -330,6 +352,8 @@ def commit(engine: Engine, actor: Actor | None, preview: Preview, mode: str = UP
                                      everything=mode == REPLACE or preview.not_in_file == 0)
                 if checked.observations:
                     _insert_observations(s, checked.observations, new.id)
+            if spec.reports_by not in REGION_LEVELS and ids:
+                _write_facility_figures(s, spec, checked.facility_observations, ids, new.id, everything=mode == REPLACE)
             counts = preview.counts
             deleted = preview.not_in_file if mode == REPLACE else 0
             kept = 0 if mode == REPLACE else preview.not_in_file

@@ -63,6 +63,15 @@ def diff_parsed(old: list[dict] | None, new: list[dict] | None, names: dict[str,
                 va, vb = (a or {}).get(fld), (b or {}).get(fld)
                 kind = "new" if a is None else "removed" if b is None else "same" if va == vb else "changed"
                 out.append(Change(k[0], names.get(k[0], k[0]), fld, fld, va, vb, kind))
+            # Indicators reported per school ("indicator:<code>"), in the order first seen.
+            fields = dict.fromkeys(f for f in (*(a or {}), *(b or {})) if f.startswith("indicator:"))
+            for fld in fields:
+                va, vb = (a or {}).get(fld), (b or {}).get(fld)
+                if va is None and vb is None:
+                    continue
+                kind = "new" if va is None else "removed" if vb is None else "same" if _same(va, vb) else "changed"
+                code = fld.split(":", 1)[1]
+                out.append(Change(k[0], names.get(k[0], k[0]), code, ind_names.get(code, code), va, vb, kind))
             continue
         va, vb = (a or {}).get("value"), (b or {}).get("value")
         same = a is not None and b is not None and all(
@@ -74,6 +83,10 @@ def diff_parsed(old: list[dict] | None, new: list[dict] | None, names: dict[str,
                           (a or {}).get("numerator"), (a or {}).get("denominator"),
                           (b or {}).get("numerator"), (b or {}).get("denominator")))
     return out
+
+
+def _same(a: Any, b: Any) -> bool:
+    return abs(float(a) - float(b)) < 1e-9
 
 
 def diff_versions(session: Session, actor: Actor | None, old_id: int, new_id: int) -> list:

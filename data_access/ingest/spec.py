@@ -139,11 +139,23 @@ def place_keys(name: str) -> set[str]:
 
 # --- building the spec ---------------------------------------------------------------------------
 
-def report_indicators(session: Session, department_id: int) -> list[m.Indicator]:
+def report_indicators(session: Session, department_id: int, per_facility: bool = False) -> list[m.Indicator]:
+    """The department's reported indicators in use: those filed per region, or (per_facility) those
+    filed per school on its per-facility sheet."""
+    level = m.Indicator.level == "facility"
     return list(session.scalars(
         select(m.Indicator).where(m.Indicator.owner_department_id == department_id, m.Indicator.source == "report",
-                                  m.Indicator.retired_on.is_(None))
+                                  m.Indicator.retired_on.is_(None), level if per_facility else ~level)
         .order_by(m.Indicator.sort_order, m.Indicator.id)))
+
+
+def _value_column(ind: m.Indicator) -> Column:
+    """The one column of a count or yes/no indicator."""
+    if ind.kind == "yesno":
+        return Column(f"{ind.code}:value", ind.name_zh, ind.name_en, YESNO, ind.code, ind.name_zh, ind.name_en)
+    unit = f"（{ind.unit}）" if ind.unit else ""
+    return Column(f"{ind.code}:value", f"{ind.name_zh}{unit}", ind.name_en, COUNT, ind.code,
+                  ind.name_zh, ind.name_en, aliases=(ind.name_zh,))
 
 
 def build_spec(session: Session, department: m.Department | str, period: m.Period | str) -> SheetSpec:
@@ -191,12 +203,8 @@ def build_spec(session: Session, department: m.Department | str, period: m.Perio
                                   DEN, ind.code, g_zh, g_en))
             columns.append(Column(f"{ind.code}:rate", ind.name_zh, ind.name_en, RATE, ind.code, g_zh, g_en,
                                   in_template=False, aliases=(f"{ind.name_zh}(%)",)))
-        elif ind.kind == "yesno":
-            columns.append(Column(f"{ind.code}:value", ind.name_zh, ind.name_en, YESNO, ind.code, g_zh, g_en))
         else:
-            unit = f"（{ind.unit}）" if ind.unit else ""
-            columns.append(Column(f"{ind.code}:value", f"{ind.name_zh}{unit}", ind.name_en, COUNT, ind.code,
-                                  g_zh, g_en, aliases=(ind.name_zh,)))
+            columns.append(_value_column(ind))
     # Plain rows, not ORM objects: a per-village sheet has tens of thousands of them.
     regions = session.execute(select(m.Region.id, m.Region.code, m.Region.name_zh, m.Region.name_en, m.Region.aliases)
                               .where(m.Region.level == by, m.Region.retired_on.is_(None)).order_by(m.Region.code))
@@ -213,7 +221,9 @@ def region_entity(r: Any) -> Entity:
 
 def _school_spec(session: Session, department: m.Department, period: m.Period) -> SheetSpec:
     """Education: one row per school, counselling room yes/no and teachers. The school_rooms indicator
-    itself comes from the service-point registry; the sheet is kept and compared with it."""
+    itself comes from the service-point registry; the sheet is kept and compared with it. Indicators
+    the department reports per school (level "facility") add a column each; their figures are
+    stored per school (facility_observations)."""
     columns = [Column(CODE, "学校代码", "School code", CODE, aliases=("代码", "编码", "code")),
                Column(NAME, "学校名称", "School name", NAME, aliases=("学校", "名称", "school")),
                Column("township", "所属乡镇（街道）", "Township", INFO, aliases=("乡镇", "所属乡镇", "乡镇(街道)")),
@@ -223,10 +233,13 @@ def _school_spec(session: Session, department: m.Department, period: m.Period) -
                       group_zh="心理教师", group_en="Psychology teachers", aliases=("专职心理教师", "专职教师数")),
                Column("school:teachers_part", "兼职心理教师数（人）", "Part-time psychology teachers", COUNT,
                       group_zh="心理教师", group_en="Psychology teachers", aliases=("兼职心理教师", "兼职教师数"))]
+    per_school = report_indicators(session, department.id, per_facility=True)
+    columns += [_value_column(ind) for ind in per_school]
     rows = session.execute(
         select(m.Facility, m.Region.name_zh).join(m.Region, m.Region.id == m.Facility.region_id)
         .where(m.Facility.kind.in_(school_kinds(session)), m.Facility.closed_on.is_(None))
         .order_by(m.Region.code, m.Facility.code)).all()
     entities = [Entity(f.id, f.code, f.name_zh, f.name_en, f.region_id, region_name_zh=t_name) for f, t_name in rows]
+    info = {i.code: IndicatorInfo(i.id, i.code, i.kind, i.name_zh, i.name_en, i.unit) for i in per_school}
     return SheetSpec(department.id, department.code, department.name_zh, department.name_en, period.id, period.code,
-                     "school", columns, entities, {})
+                     "school", columns, entities, info)
