@@ -12,6 +12,9 @@ Rules (JSON, validated by data_access.catalogue.rules):
         points of these types in service per 10,000 residents (village populations)
     {"type": "units_meeting", "indicator": code, "minimum": n, "unit": "township" | "village"}
         how many townships / villages report at least n for another indicator, of all of them
+    {"type": "units_meeting", "indicator": code, "minimum": n, "unit": "facility", "facility_kinds": [...]}
+        how many schools (facilities of these kinds) report at least n for an indicator reported per
+        school, of all of them: Σ meeting / Σ facilities under each area
 
 "In service" means opened on or before the quarter's end and not retired by then; a retired
 village or facility leaves the denominator from its retirement on. All counting happens once per
@@ -104,6 +107,9 @@ def compute(session: Session, indicator: m.Indicator, period_list: Sequence[m.Pe
         return point_exists(session, period_list, groups, indicator.code, types)
     if kind == "per_10k" and types:
         return points_per_10k(session, period_list, groups, indicator.code, types)
+    if kind == "units_meeting" and rule.get("indicator") and rule.get("unit") == "facility":
+        return facilities_meeting(session, period_list, groups, indicator.code, rule["indicator"],
+                                  float(rule.get("minimum", 1)), tuple(rule.get("facility_kinds") or ()))
     if kind == "units_meeting" and rule.get("indicator"):
         return units_meeting(session, period_list, groups, indicator.code, rule["indicator"],
                              float(rule.get("minimum", 1)), rule.get("unit") or "township")
@@ -282,4 +288,40 @@ def units_meeting(session: Session, period_list: Sequence[m.Period], groups: Seq
         for period_id, gpath, reported, meeting in figures:
             if reported and totals.get(gpath):
                 rows.append((ids[period_id], gpath, int(meeting or 0), int(totals[gpath])))
+    return _registry_frame(session, [(rows, by_path)], code)
+
+
+def facilities_meeting(session: Session, period_list: Sequence[m.Period], groups: Sequence[m.Region], code: str,
+                       base_code: str, minimum: float, kinds: tuple[str, ...]) -> pd.DataFrame:
+    """How many schools (facilities of the kinds, open at the quarter's end) under the group report
+    at least `minimum` for an indicator reported per school, of all of them ("every school has at
+    least one certified counsellor"). Like units_meeting: a school without a figure does not meet
+    it; a group where no school reported has no figure. A township's and the county's figure are
+    both Σ meeting / Σ schools under them (not an average of township shares)."""
+    base = session.scalar(select(m.Indicator).where(m.Indicator.code == base_code))
+    if base is None or not kinds:
+        return _empty()
+    place = aliased(m.Region)
+    period = aliased(m.Period)
+    figure = aliased(m.FacilityObservation)
+    # At most one figure per school, indicator and quarter (uq_facility_observation): an outer join counts it once.
+    reported = and_(figure.facility_id == m.Facility.id, figure.period_id == period.id,
+                    figure.indicator_id == base.id, figure.value.is_not(None))
+    rows = []
+    by_path: dict[str, int] = {}
+    for length, paths in _prefix_groups(groups):
+        by_path.update(paths)
+        key = _prefix(place.path, length)
+        counted = session.execute(
+            select(period.code, key, func.count(m.Facility.id), func.count(figure.id),
+                   func.sum(case((figure.value >= minimum - 1e-9, 1), else_=0)))
+            .select_from(m.Facility)
+            .join(place, m.Facility.region_id == place.id)
+            .join(period, literal(True))
+            .outerjoin(figure, reported)
+            .where(key.in_(list(paths)), period.id.in_([p.id for p in period_list]), m.Facility.kind.in_(kinds),
+                   or_(m.Facility.opened_on.is_(None), m.Facility.opened_on <= period.end_date),
+                   or_(m.Facility.closed_on.is_(None), m.Facility.closed_on > period.end_date))
+            .group_by(period.code, key)).all()
+        rows += [(p, gpath, int(meeting or 0), int(total)) for p, gpath, total, given, meeting in counted if given]
     return _registry_frame(session, [(rows, by_path)], code)

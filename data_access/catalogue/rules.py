@@ -16,7 +16,7 @@ from data_access.admin import InvalidInput
 from data_access.rule_values import RULE_TYPES, SHARE_UNITS
 from i18n import t
 
-UNIT_LEVELS = ("township", "village")
+UNIT_LEVELS = ("township", "village", "facility")
 
 
 def kind_of(rule: dict[str, Any]) -> str:
@@ -32,7 +32,8 @@ def level_of(rule: dict[str, Any]) -> str:
     if rule["type"] == "share" and rule.get("unit") == "village":
         return "village"
     if rule["type"] == "units_meeting":
-        return rule.get("unit") or "township"
+        # Schools meeting a minimum are counted per township (like a share of facilities).
+        return "township" if rule.get("unit") == "facility" else rule.get("unit") or "township"
     return "township"
 
 
@@ -57,7 +58,14 @@ def check_rule(session: Session, rule: dict[str, Any] | None, own_code: str | No
         unit = rule.get("unit") or "township"
         if unit not in UNIT_LEVELS:
             raise InvalidInput("catalogue.err.rule_unit")
-        return {"type": kind, "indicator": base.code, "minimum": minimum, "unit": unit}
+        # Schools are counted from a figure reported per school, townships and villages from one
+        # reported per region: the two are stored apart.
+        if (unit == "facility") != (base.level == "facility"):
+            raise InvalidInput("catalogue.err.rule_base_level", name=base.name_zh)
+        out = {"type": kind, "indicator": base.code, "minimum": minimum, "unit": unit}
+        if unit == "facility":
+            out["facility_kinds"] = _facility_kinds(session, rule)
+        return out
     known_types = set(session.scalars(select(m.PointType.code)))
     types = [str(x) for x in (rule.get("point_types") or [])]
     if not types:
@@ -72,16 +80,27 @@ def check_rule(session: Session, rule: dict[str, Any] | None, own_code: str | No
             raise InvalidInput("catalogue.err.rule_unit")
         out["unit"] = unit
         if unit == "facility":
-            kinds = [str(x) for x in (rule.get("facility_kinds") or [])]
-            if not kinds:
-                raise InvalidInput("catalogue.err.rule_facility_kinds")
-            known_kinds = set(session.scalars(select(m.FacilityKind.code)))
-            unknown = [x for x in kinds if x not in known_kinds]
-            if unknown:
-                raise InvalidInput("catalogue.err.rule_unknown_kind", codes="、".join(unknown))
-            out["facility_kinds"] = sorted(set(kinds), key=kinds.index)
+            out["facility_kinds"] = _facility_kinds(session, rule)
             out["listed_only"] = bool(rule.get("listed_only"))
     return out
+
+
+def _facility_kinds(session: Session, rule: dict[str, Any]) -> list[str]:
+    """The rule's facility kinds, at least one and each known (in the order chosen, once each)."""
+    kinds = [str(x) for x in (rule.get("facility_kinds") or [])]
+    if not kinds:
+        raise InvalidInput("catalogue.err.rule_facility_kinds")
+    known_kinds = set(session.scalars(select(m.FacilityKind.code)))
+    unknown = [x for x in kinds if x not in known_kinds]
+    if unknown:
+        raise InvalidInput("catalogue.err.rule_unknown_kind", codes="、".join(unknown))
+    return sorted(set(kinds), key=kinds.index)
+
+
+def _kind_names(session: Session, codes: list[str], lang: str) -> str:
+    kinds = {c: (en if lang == "en" else zh) for c, zh, en in
+             session.execute(select(m.FacilityKind.code, m.FacilityKind.name_zh, m.FacilityKind.name_en))}
+    return ("、" if lang == "zh" else ", ").join(kinds.get(x, x) for x in codes)
 
 
 def describe(session: Session, rule: dict[str, Any] | None, lang: str = "zh") -> str:
@@ -93,6 +112,9 @@ def describe(session: Session, rule: dict[str, Any] | None, lang: str = "zh") ->
         base = session.scalar(select(m.Indicator).where(m.Indicator.code == rule.get("indicator")))
         base_name = (base.name_en if lang == "en" else base.name_zh) if base else str(rule.get("indicator"))
         minimum = rule.get("minimum", 1)
+        if rule.get("unit") == "facility":
+            return t("catalogue.rule.units_meeting_facility", lang, indicator=base_name, minimum=f"{float(minimum):g}",
+                     facilities=_kind_names(session, list(rule.get("facility_kinds") or []), lang))
         return t("catalogue.rule.units_meeting", lang, unit=t(f"catalogue.unit.{rule.get('unit', 'township')}", lang),
                  indicator=base_name, minimum=f"{float(minimum):g}")
     types: dict[str, str] = {}
@@ -100,9 +122,7 @@ def describe(session: Session, rule: dict[str, Any] | None, lang: str = "zh") ->
         types[code] = en if lang == "en" else zh
     names = sep.join(types.get(x, x) for x in rule.get("point_types") or [])
     if rule.get("type") == "share" and rule.get("unit") == "facility":
-        kinds = {c: (en if lang == "en" else zh) for c, zh, en in
-                 session.execute(select(m.FacilityKind.code, m.FacilityKind.name_zh, m.FacilityKind.name_en))}
-        facilities = sep.join(kinds.get(x, x) for x in rule.get("facility_kinds") or [])
+        facilities = _kind_names(session, list(rule.get("facility_kinds") or []), lang)
         key = "catalogue.rule.share_listed" if rule.get("listed_only") else "catalogue.rule.share_facility"
         return t(key, lang, facilities=facilities, types=names)
     if rule.get("type") == "share":

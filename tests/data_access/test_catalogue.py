@@ -15,7 +15,7 @@ from data_access import indicators as ix
 from data_access import models as m
 from data_access.access import Actor, PermissionDenied
 from data_access.admin import InvalidInput
-from data_access.catalogue import apply_preset, edit, point_types
+from data_access.catalogue import apply_preset, edit, point_types, rules
 from data_access.db import session_scope
 from data_access.ingest import reference
 from data_access.ingest.spec import build_spec
@@ -167,6 +167,73 @@ def test_units_meeting_a_minimum_from_reported_counts(small: Engine) -> None:
     assert ("2025Q3", "990201") not in got                # nobody reported: no figure, not 0 %
     # The reported count itself still rolls up as a sum.
     assert _values(small, "counsellors")[("2025Q2", "990201")][2] == 2
+
+
+def test_schools_meeting_a_minimum_from_figures_reported_per_school(small: Engine) -> None:
+    """Σ meeting / Σ schools: T1 has K1 (2 counsellors) and P3 (closed 2025-05-01: 0 in Q1, gone
+    from Q2 on although a figure was filed); T2 has P1 (0) and P2 (no figure: does not meet it);
+    the hospital H1 reports 5 but is not of the kinds counted."""
+    with session_scope(small) as s:
+        education = m.Department(code="education", name_zh="教育局", name_en="Education", reports_by="school")
+        t1, t2 = (s.scalar(select(m.Region.id).where(m.Region.code == c)) for c in ("990201001", "990201002"))
+        s.add_all([education,
+                   m.Facility(code="P2", kind="primary_school", name_zh="二小", name_en="P2", region_id=t2),
+                   m.Facility(code="P3", kind="primary_school", name_zh="三小", name_en="P3", region_id=t1,
+                              closed_on=dt.date(2025, 5, 1))])
+        s.flush()
+        education_id = education.id
+    edit.create_indicator(small, ADMIN, "school_counsellors", "report", name_zh="学校持证心理咨询师人数",
+                          name_en="Counsellors at the school", kind="count", unit="人", level="facility",
+                          owner_department_id=education_id)
+    _rule(small, "schools_with_counsellor", {"type": "units_meeting", "indicator": "school_counsellors",
+                                             "minimum": 1, "unit": "facility",
+                                             "facility_kinds": ["primary_school", "kindergarten"]})
+    with session_scope(small) as s:
+        ind = s.scalar(select(m.Indicator.id).where(m.Indicator.code == "school_counsellors"))
+        fac = dict(s.execute(select(m.Facility.code, m.Facility.id)).all())
+        pids = dict(s.execute(select(m.Period.code, m.Period.id)).all())
+        for period, school, value in (("2025Q1", "P3", 0), ("2025Q2", "K1", 2), ("2025Q2", "P3", 3),
+                                      ("2025Q2", "P1", 0), ("2025Q2", "H1", 5)):
+            s.add(m.FacilityObservation(indicator_id=ind, facility_id=fac[school], period_id=pids[period], value=value))
+        made = s.scalar(select(m.Indicator).where(m.Indicator.code == "schools_with_counsellor"))
+        assert (made.kind, made.level) == ("ratio", "township")
+        assert rules.describe(s, made.rule) == "“学校持证心理咨询师人数”至少为 1 的小学、幼儿园所占比例（达标学校数/学校总数）"
+    got = _values(small, "schools_with_counsellor")
+    assert got[("2025Q2", "990201001")] == (1, 1, 1.0)    # K1; P3 closed before the quarter's end
+    assert got[("2025Q2", "990201002")] == (0, 2, 0.0)    # P1 has none, P2 did not report
+    assert got[("2025Q2", "990201")] == (1, 3, round(1 / 3, 6))
+    assert got[("2025Q1", "990201001")] == (0, 2, 0.0)    # K1 and P3 open, neither meets it
+    assert ("2025Q1", "990201002") not in got             # no school there reported
+    assert got[("2025Q1", "990201")] == (0, 4, 0.0)
+    assert ("2025Q3", "990201") not in got                # nobody reported: no figure, not 0 %
+
+
+def test_a_minimum_over_schools_needs_a_figure_reported_per_school(small: Engine) -> None:
+    with session_scope(small) as s:
+        s.add(m.Department(code="education", name_zh="教育局", name_en="Education", reports_by="school"))
+        union = s.scalar(select(m.Department.id).where(m.Department.code == "union"))
+    with session_scope(small) as s:
+        education = s.scalar(select(m.Department.id).where(m.Department.code == "education"))
+    edit.create_indicator(small, ADMIN, "school_counsellors", "report", name_zh="学校持证心理咨询师人数",
+                          name_en="x", kind="count", level="facility", owner_department_id=education)
+    edit.create_indicator(small, ADMIN, "counsellors", "report", name_zh="持证心理咨询师人数", name_en="x",
+                          kind="count", owner_department_id=union)
+    refused = {"catalogue.err.rule_base_level": [
+                   {"type": "units_meeting", "indicator": "counsellors", "minimum": 1, "unit": "facility",
+                    "facility_kinds": ["primary_school"]},
+                   {"type": "units_meeting", "indicator": "school_counsellors", "minimum": 1, "unit": "township"}],
+               "catalogue.err.rule_facility_kinds": [
+                   {"type": "units_meeting", "indicator": "school_counsellors", "minimum": 1, "unit": "facility"}],
+               "catalogue.err.rule_unknown_kind": [
+                   {"type": "units_meeting", "indicator": "school_counsellors", "minimum": 1, "unit": "facility",
+                    "facility_kinds": ["no_such_kind"]}]}
+    for key, bad in refused.items():
+        for rule in bad:
+            with pytest.raises(InvalidInput) as why:
+                _rule(small, "broken", rule)
+            assert why.value.key == key
+    with session_scope(small) as s:
+        assert s.scalar(select(m.Indicator.id).where(m.Indicator.code == "broken")) is None
 
 
 def test_rules_are_checked_before_anything_is_stored(small: Engine) -> None:
