@@ -35,7 +35,7 @@ kinds = facility_kind_rows()
 kind_names = {k["code"]: name(k) for k in kinds}
 # Selectors format with dict lookups, never tr() calls: AppTest formats values outside the script run.
 owner_names = {None: "—", **{i: name(d) for i, d in depts.items()}}
-level_names = {lv: tr(f"catalogue.level.{lv}") for lv in ("township", "village", "county")}
+level_names = {lv: tr(f"catalogue.level.{lv}") for lv in ("township", "village", "county", "facility")}
 compare_names = {c: tr(f"catalogue.compare.{c}") for c in edit.COMPARE_WITH}
 accumulate_names = {a: tr(f"catalogue.accumulate.{a}") for a in edit.ACCUMULATE}
 unit_kind_names = {u: tr(f"catalogue.unit.{u}") for u in ("village", "township", "facility")}
@@ -228,6 +228,13 @@ with tab_ind:
                         rule["unit"] = st.selectbox(
                             tr("catalogue.field.unit_kind"), levels, format_func=unit_kind_names.get,
                             index=levels.index(rule_now["unit"]) if rule_now.get("unit") in levels else 0)
+                        if rule_now.get("unit") == "facility":
+                            # Schools of these kinds are counted (a form cannot add the field when the
+                            # unit is switched to schools: check_rule then asks for the kinds).
+                            rule["facility_kinds"] = st.multiselect(
+                                tr("catalogue.field.facility_kinds"), list(kind_names), format_func=kind_names.get,
+                                default=[k for k in rule_now.get("facility_kinds") or [] if k in kind_names],
+                                placeholder=tr("catalogue.choose"))
                 higher = st.checkbox(tr("catalogue.field.higher_is_better"), value=bool(ind["higher_is_better"]))
                 is_target = st.checkbox(tr("catalogue.field.is_target"), value=bool(ind["is_target"]))
                 desc = st.text_area(tr("admin.field.description"), value=ind["description_zh"] or "")
@@ -286,15 +293,22 @@ with tab_new:
             fields["numerator_label_zh"] = c1.text_input(tr("catalogue.field.numerator_label_zh"), key="new_num")
             fields["denominator_label_zh"] = c2.text_input(tr("catalogue.field.denominator_label_zh"), key="new_den")
     elif new_kind == "units_meeting":
+        unit_level = c1.selectbox(tr("catalogue.field.unit_kind"), list(edit.REPORT_LEVELS),
+                                  format_func=unit_kind_names.get, key="new_unit_level")
+        # Schools are counted from a figure reported per school, regions from one reported per region.
         bases = {i["code"]: name(i) for i in items if i["source"] == "report" and i["kind"] in ("count", "yesno")
-                 and i["retired_on"] is None}
-        rule = {"type": "units_meeting",
-                "indicator": c1.selectbox(tr("catalogue.field.base_indicator"), list(bases),
-                                          format_func=bases.get, key="new_base"),
-                "minimum": c2.number_input(tr("catalogue.field.minimum"), value=1.0, min_value=0.0, step=1.0,
-                                           key="new_minimum"),
-                "unit": c1.selectbox(tr("catalogue.field.unit_kind"), list(edit.REPORT_LEVELS),
-                                     format_func=unit_kind_names.get, key="new_unit_level")}
+                 and i["retired_on"] is None and (i["level"] == "facility") == (unit_level == "facility")}
+        rule = {"type": "units_meeting", "unit": unit_level,
+                "indicator": c2.selectbox(tr("catalogue.field.base_indicator"), list(bases),
+                                          format_func=bases.get,
+                                          key="new_base_facility" if unit_level == "facility" else "new_base"),
+                "minimum": c1.number_input(tr("catalogue.field.minimum"), value=1.0, min_value=0.0, step=1.0,
+                                           key="new_minimum")}
+        if unit_level == "facility":
+            school_kinds = [k["code"] for k in kinds if k["category"] == "school"]
+            rule["facility_kinds"] = st.multiselect(tr("catalogue.field.facility_kinds"), list(kind_names),
+                                                    default=school_kinds, format_func=kind_names.get,
+                                                    key="new_meeting_kinds", placeholder=tr("catalogue.choose"))
         fields["rule"] = rule
     else:
         rule = {"type": new_kind}

@@ -72,6 +72,34 @@ def test_an_admin_creates_a_point_type_and_an_indicator_of_each_kind(writable_ap
     assert at.selectbox(key="indicator_pick").value == made["town_counsellor"].id
 
 
+def test_an_admin_creates_a_per_school_figure_and_a_minimum_over_schools(writable_app) -> None:
+    """"Every school has at least one certified counsellor": a count reported per school on the
+    education bureau's sheet, and the share of schools (of the kinds chosen) meeting it."""
+    at = open_page("pages/admin_indicators.py", state=signed_in(writable_app, "admin"))
+    with session_scope(writable_app) as s:
+        education = s.scalar(select(m.Department.id).where(m.Department.code == "education"))
+    _create(at, "count", "school_counsellors", "学校持证心理咨询师人数", new_owner=education, new_level="facility")
+    at.selectbox(key="new_kind").set_value("units_meeting").run()
+    at.selectbox(key="new_unit_level").set_value("facility").run()
+    assert at.multiselect(key="new_meeting_kinds").value == ["primary_school", "secondary_school", "kindergarten"]
+    # Only figures reported per school are offered for a minimum over schools.
+    assert at.selectbox(key="new_base_facility").options == ["学校持证心理咨询师人数"]
+    _create(at, "units_meeting", "schools_with_counsellor", "有持证心理咨询师的学校占比",
+            new_meeting_kinds=["primary_school", "secondary_school"])
+    with session_scope(writable_app) as s:
+        base = s.scalar(select(m.Indicator).where(m.Indicator.code == "school_counsellors"))
+        made = s.scalar(select(m.Indicator).where(m.Indicator.code == "schools_with_counsellor"))
+        columns = {c.key for c in build_spec(s, "education", "2026Q3").template_columns}
+        assert (base.level, base.kind, base.owner_department_id) == ("facility", "count", education)
+        assert made.rule == {"type": "units_meeting", "indicator": "school_counsellors", "minimum": 1.0,
+                             "unit": "facility", "facility_kinds": ["primary_school", "secondary_school"]}
+        assert (made.numerator_label_zh, made.denominator_label_zh) == ("达标学校数", "学校总数")
+        assert (made.numerator_label_en, made.denominator_label_en) == ("Schools meeting it", "Schools")
+    assert "school_counsellors:value" in columns
+    # Its rule in words on the indicator tab.
+    assert any("至少为 1 的小学、中学所占比例" in c.value for c in at.caption)
+
+
 def test_a_refused_indicator_says_why_and_creates_nothing(writable_app) -> None:
     at = open_page("pages/admin_indicators.py", state=signed_in(writable_app, "admin"))
     at.selectbox(key="new_kind").set_value("share").run()
