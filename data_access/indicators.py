@@ -247,6 +247,7 @@ def _reported_values(session: Session, period_list: Sequence[m.Period], groups: 
         years = {p.year for p in period_list}
         needed |= set(session.scalars(select(m.Period.id).where(m.Period.year.in_(years))))
     rows: list = []
+    per_school = [i.id for i in indicators if i.level == "facility"]
     for length, paths in _prefix_groups(groups):
         key = _prefix(below.path, length)
         query = (
@@ -262,6 +263,20 @@ def _reported_values(session: Session, period_list: Sequence[m.Period], groups: 
         )
         rows += [(ind, per, paths[gpath], num, den, tot, rep)
                  for ind, per, gpath, num, den, tot, rep in session.execute(query).all()]
+        if per_school:
+            # Figures reported per school add up like a township's: the schools under the area.
+            query = (
+                select(m.FacilityObservation.indicator_id, m.FacilityObservation.period_id, key.label("gpath"),
+                       func.sum(m.FacilityObservation.value).label("total"),
+                       func.count(m.FacilityObservation.id).label("reports"))
+                .join(m.Facility, m.Facility.id == m.FacilityObservation.facility_id)
+                .join(below, below.id == m.Facility.region_id)
+                .where(key.in_(list(paths)), m.FacilityObservation.period_id.in_(needed),
+                       m.FacilityObservation.indicator_id.in_(per_school))
+                .group_by(m.FacilityObservation.indicator_id, m.FacilityObservation.period_id, key)
+            )
+            rows += [(ind, per, paths[gpath], None, None, tot, rep)
+                     for ind, per, gpath, tot, rep in session.execute(query).all()]
     df = pd.DataFrame(rows, columns=["indicator_id", "period_id", "region_id", "numerator", "denominator", "total",
                                      "reports"])
     if df.empty:

@@ -51,7 +51,11 @@ if target:
 if kind == "ratio" and not is_missing(county.get("denominator")):
     num_label = (ind["numerator_en"] if lg == "en" else ind["numerator_zh"]) or tr("common.numerator")
     den_label = (ind["denominator_en"] if lg == "en" else ind["denominator_zh"]) or tr("common.denominator")
-    facts.append(f"{num_label} / {den_label}: {count_text(county['numerator'])} / {count_text(county['denominator'])}")
+    if ind.get("meeting"):
+        facts.append(tr(f"indicator.meeting.{ind['meeting']}", n=count_text(county["numerator"]),
+                        total=count_text(county["denominator"])))
+    else:
+        facts.append(f"{num_label} / {den_label}: {count_text(county['numerator'])} / {count_text(county['denominator'])}")
 if facts:
     st.caption(" · ".join(facts))
 

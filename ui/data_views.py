@@ -24,7 +24,9 @@ def _ind_dict(ind: m.Indicator) -> dict:
                 level=ind.level, source=ind.source, is_target=ind.is_target, higher_is_better=ind.higher_is_better,
                 accumulate=ind.accumulate, numerator_zh=ind.numerator_label_zh, numerator_en=ind.numerator_label_en,
                 denominator_zh=ind.denominator_label_zh, denominator_en=ind.denominator_label_en,
-                group_zh=ind.group_zh, group_en=ind.group_en, is_share=coverage.is_share(ind))
+                group_zh=ind.group_zh, group_en=ind.group_en, is_share=coverage.is_share(ind),
+                # A per-unit minimum reads "n of N schools meet it": the unit counted.
+                meeting=(ind.rule or {}).get("unit") if (ind.rule or {}).get("type") == "units_meeting" else None)
 
 
 def _share_points(s, ind: m.Indicator) -> dict:  # noqa: ANN001

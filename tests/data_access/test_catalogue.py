@@ -206,6 +206,10 @@ def test_schools_meeting_a_minimum_from_figures_reported_per_school(small: Engin
     assert ("2025Q1", "990201002") not in got             # no school there reported
     assert got[("2025Q1", "990201")] == (0, 4, 0.0)
     assert ("2025Q3", "990201") not in got                # nobody reported: no figure, not 0 %
+    # The per-school figure itself adds up over the schools under each area (whatever their kind).
+    counsellors = _values(small, "school_counsellors")
+    assert (counsellors[("2025Q2", "990201001")][2], counsellors[("2025Q2", "990201002")][2]) == (10.0, 0.0)
+    assert counsellors[("2025Q2", "990201")][2] == 10.0
 
 
 def test_a_minimum_over_schools_needs_a_figure_reported_per_school(small: Engine) -> None:
