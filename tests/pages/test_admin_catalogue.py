@@ -98,6 +98,15 @@ def test_an_admin_creates_a_per_school_figure_and_a_minimum_over_schools(writabl
     assert "school_counsellors:value" in columns
     # Its rule in words on the indicator tab.
     assert any("至少为 1 的小学、中学所占比例" in c.value for c in at.caption)
+    # Edited there: a higher minimum keeps the kinds of schools counted.
+    form = f"indicator_{made.id}"
+    next(n for n in at.number_input if n.form_id == form and n.label == "每个单位至少").set_value(2.0)
+    next(b for b in at.button if b.form_id == form and b.label == "保存").click()
+    at.run()
+    assert not at.error, [e.value for e in at.error]
+    with session_scope(writable_app) as s:
+        rule = s.scalar(select(m.Indicator.rule).where(m.Indicator.code == "schools_with_counsellor"))
+    assert (rule["minimum"], rule["facility_kinds"]) == (2.0, ["primary_school", "secondary_school"])
 
 
 def test_a_refused_indicator_says_why_and_creates_nothing(writable_app) -> None:
