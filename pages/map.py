@@ -149,11 +149,16 @@ with right:
             return tr("map.summary.cell", value=f"{percent(row[code])}%", numerator=count_text(row[f"{code}.n"]),
                       denominator=count_text(row[f"{code}.d"]))
 
-        shown = pd.DataFrame({tr("common.township") if county_view else tr("map.area"): summary["township"]})
+        first = tr("common.township") if county_view else tr("map.area")
+        shown = pd.DataFrame({first: summary["township"]})
         for share in shares:
             shown[share["name"]] = [cell(row, share["code"]) for _, row in summary.iterrows()]
+        # Narrow columns (an indicator's name is long; its full name shows on hover), so two or three
+        # coverage rules fit beside the map without scrolling sideways.
+        config = {first: st.column_config.TextColumn(width=88, pinned=True),
+                  **{share["name"]: st.column_config.TextColumn(width=132, help=share["name"]) for share in shares}}
         st.dataframe(shown, hide_index=True, width="stretch", height=min(560, 38 + 35 * len(shown)),
-                     key="map_summary")
+                     column_config=config, key="map_summary")
         st.caption(tr("map.summary.note"))
 
 # --- gaps: one list per share rule of the catalogue -------------------------------------------------
@@ -175,7 +180,11 @@ else:
             with col:
                 st.markdown(f"**{md(tr('map.gaps.of', indicator=share['name'], units=share['units'], count=len(view)))}**")
                 st.caption(md(share["rule"]))
-                st.dataframe(view, hide_index=True, width="stretch", height=280, key=f"map_gaps_{share['code']}")
+                if view.empty:
+                    st.caption(tr("map.gaps.none"))
+                else:
+                    st.dataframe(view, hide_index=True, width="stretch", height=min(280, 38 + 35 * len(view)),
+                                 key=f"map_gaps_{share['code']}")
             sheets[share["name"]] = view
     if any(s["unit"] == "facility" for s in shares):
         st.caption(tr("map.gaps.population_note"))

@@ -64,7 +64,8 @@ def _label(draw: ImageDraw.ImageDraw, placed: list, cx: float, cy: float, name: 
 
 
 def render_map(briefing: Briefing, width: int = 1600, height: int = 1000) -> bytes:
-    """PNG bytes: townships coloured by room-coverage status, each labelled with name and value."""
+    """PNG bytes: townships coloured by the status of the catalogue's first coverage rule (the
+    briefing's map_areas), each labelled with name and value."""
     img = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(img)
     areas = briefing.map_areas

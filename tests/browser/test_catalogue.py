@@ -179,6 +179,10 @@ def test_admin_adds_indicators_that_reach_the_template_pages_and_briefing(own_se
     page.keyboard.type(RULE_NAME)
     page.get_by_role("option").filter(has_text=RULE_NAME).first.wait_for(timeout=30_000)
     page.keyboard.press("Escape")
+    # ... and, being a share rule, a column of the coverage summary and a gap list of its own: the 12
+    # townships without the new point.
+    page.get_by_text(f"{RULE_NAME}：尚未覆盖的乡镇（街道） 12 个").first.wait_for(timeout=30_000)
+    page.screenshot(path=str(artifacts / "catalogue-map.png"), full_page=True)
     context.close()
 
     # On a phone the overview lists every target indicator by name (the desktop table is a canvas).

@@ -60,6 +60,14 @@ def test_map_shows_coverage_per_township_from_the_database(app_engine) -> None:
     assert {"中小学心理辅导室设置率", "主要医院心理门诊开设率"} <= set(summary.columns)
     # Gaps: the villages without a room, largest first, and a download.
     assert any(md.value == f"**{ROOM_COLUMN}：尚未覆盖的村（社区） {villages - rooms} 个**" for md in at.markdown)
+    # One list per share rule: the listed hospitals' one says how many lack a clinic, and a list
+    # with nothing in it says so instead of an empty table.
+    with session_scope(app_engine) as s:
+        row = ix.indicator_values(s, [ix.period_by_code(s, "2026Q3")], [ix.root_region(s)],
+                                  ["hospital_clinics"]).iloc[0]
+    missing = int(row["denominator"] - row["numerator"])
+    assert any(md.value == f"**主要医院心理门诊开设率：尚未覆盖的医院 {missing} 个**" for md in at.markdown)
+    assert any(c.value == "没有缺口。" for c in at.caption) == (missing == 0)
     gaps = _frame_with(at, "村（社区）")
     assert len(gaps) == villages - rooms and gaps["常住人口"].is_monotonic_decreasing
     assert at.get("download_button")
