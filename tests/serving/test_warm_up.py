@@ -145,7 +145,11 @@ def test_the_server_starts_the_warm_up_when_it_starts(monkeypatch) -> None:
         async with serve.warm_up_at_start(None):
             pass
 
-    asyncio.run(lifespan())
+    # In a thread of its own: an earlier test of the run (Playwright's sync API) may have left an
+    # event loop running in this one, where asyncio.run() refuses to start.
+    runner = threading.Thread(target=lambda: asyncio.run(lifespan()))
+    runner.start()
+    runner.join(10)
     for t in [t for t in threading.enumerate() if t.name == "start-up"]:
         t.join(5)
     assert started == [1]
