@@ -13,6 +13,7 @@ import openpyxl
 import pytest
 
 from browser_auth import sign_in
+from browser_catalogue import create_indicator
 from helpers import open_path, settle, upload
 
 pytestmark = pytest.mark.browser
@@ -31,35 +32,6 @@ def own_server(tmp_path_factory):  # noqa: ANN001, ANN201
     folder = tmp_path_factory.mktemp("catalogue-server")
     with running_app(folder) as url:
         yield url, folder / "app.sqlite"
-
-
-def _choose(page, scope, label: str, option: str) -> None:  # noqa: ANN001
-    scope.locator('[data-testid="stSelectbox"]').filter(has_text=label).first.locator("input").click()
-    page.keyboard.type(option)
-    page.get_by_role("option", name=option, exact=True).click()
-    settle(page, quiet=0.8)
-
-
-def _create(page, panel, kind: str, code: str, name_zh: str, unit: str | None = None,  # noqa: ANN001
-            **choices: str) -> None:  # noqa: ANN003
-    _choose(page, panel, "指标类型", kind)
-    panel.get_by_label("代码（英文小写，如 family_instructors）").fill(code)
-    panel.get_by_label("中文名称").fill(name_zh)
-    panel.get_by_label("英文名称").fill(code.replace("_", " ").title())
-    if unit is not None:
-        panel.get_by_label("单位", exact=True).fill(unit)
-    for label, option in choices.items():
-        if label == "计入的阵地类型":
-            panel.locator('[data-testid="stMultiSelect"]').filter(has_text=label).first.locator("input").click()
-            page.keyboard.type(option)  # the list is long: filter it as a person would
-            page.get_by_role("option", name=option, exact=True).click()
-            page.keyboard.press("Escape")
-            settle(page, quiet=0.8)
-        else:
-            _choose(page, panel, label, option)
-    panel.get_by_role("button", name="创建指标").click()
-    page.get_by_text(f"指标“{name_zh}”已创建").wait_for(timeout=30_000)
-    settle(page, quiet=1.0)
 
 
 def _visit(page, url: str, path: str, user: str) -> None:  # noqa: ANN001
@@ -128,14 +100,14 @@ def test_admin_adds_indicators_that_reach_the_template_pages_and_briefing(own_se
 
     page.get_by_role("tab", name="新建指标").click()
     panel = page.locator('[data-testid="stTabPanel"]:visible')
-    _create(page, panel, "台账规则：有阵地的单位占比", "office_care_towns", RULE_NAME,
+    create_indicator(page, panel, "台账规则：有阵地的单位占比", "office_care_towns", RULE_NAME,
             **{"统计单位": "乡镇（街道）", "计入的阵地类型": TYPE_NAME})
     page.get_by_role("tab", name="新建指标").click()
     panel = page.locator('[data-testid="stTabPanel"]:visible')
-    _create(page, panel, "数量", "family_instructors", COUNT_NAME, unit="人", **{"牵头部门": "县总工会"})
+    create_indicator(page, panel, "数量", "family_instructors", COUNT_NAME, unit="人", **{"牵头部门": "县总工会"})
     page.get_by_role("tab", name="新建指标").click()
     panel = page.locator('[data-testid="stTabPanel"]:visible')
-    _create(page, panel, "每单位最低要求（达标单位数）", "town_instructor", MINIMUM_NAME,
+    create_indicator(page, panel, "每单位最低要求（达标单位数）", "town_instructor", MINIMUM_NAME,
             **{"依据的报送指标": COUNT_NAME})
     # The page moves on to the new indicator's tab, ready for its target.
     assert page.get_by_role("tab", name="指标", exact=True).get_attribute("aria-selected") == "true"

@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 
 from browser_auth import sign_in
+from browser_catalogue import create_indicator
 from helpers import settle, upload
 
 pytestmark = pytest.mark.browser
@@ -26,26 +27,6 @@ def own_server(tmp_path_factory):  # noqa: ANN001, ANN201
     folder = tmp_path_factory.mktemp("school-minimum-server")
     with running_app(folder) as url:
         yield url, folder / "app.sqlite"
-
-
-def _choose(page, scope, label: str, option: str) -> None:  # noqa: ANN001
-    scope.locator('[data-testid="stSelectbox"]').filter(has_text=label).first.locator("input").click()
-    page.keyboard.type(option)
-    page.get_by_role("option", name=option, exact=True).click()
-    settle(page, quiet=0.8)
-
-
-def _create(page, panel, kind: str, code: str, name_zh: str, **choices: str) -> None:  # noqa: ANN001, ANN003
-    """The new-indicator tab filled as a person would (selectboxes typed into), then 创建指标."""
-    _choose(page, panel, "指标类型", kind)
-    panel.get_by_label("代码（英文小写，如 family_instructors）").fill(code)
-    panel.get_by_label("中文名称").fill(name_zh)
-    panel.get_by_label("英文名称").fill(code.replace("_", " ").title())
-    for label, option in choices.items():
-        _choose(page, panel, label, option)
-    panel.get_by_role("button", name="创建指标").click()
-    page.get_by_text(f"指标“{name_zh}”已创建").wait_for(timeout=30_000)
-    settle(page, quiet=1.0)
 
 
 def _filled(template: bytes) -> tuple[bytes, int]:
@@ -75,11 +56,11 @@ def test_admin_adds_a_minimum_over_schools_that_the_school_sheet_feeds(own_serve
     sign_in(page, url, "admin", path="admin_indicators")
     page.get_by_role("tab", name="新建指标").click()
     panel = page.locator('[data-testid="stTabPanel"]:visible')
-    _create(page, panel, "数量", "school_counsellors", COUNT_NAME,
+    create_indicator(page, panel, "数量", "school_counsellors", COUNT_NAME,
             **{"牵头部门": "县教育局", "报送层级": "每所学校（按机构报送）"})
     page.get_by_role("tab", name="新建指标").click()
     panel = page.locator('[data-testid="stTabPanel"]:visible')
-    _create(page, panel, "每单位最低要求（达标单位数）", "schools_with_counsellor", MINIMUM_NAME,
+    create_indicator(page, panel, "每单位最低要求（达标单位数）", "schools_with_counsellor", MINIMUM_NAME,
             **{"统计单位": "学校/医院等机构", "依据的报送指标": COUNT_NAME})
     assert page.get_by_text(f"计算方法：“{COUNT_NAME}”至少为 1 的小学、中学、幼儿园所占比例").is_visible()
     page.screenshot(path=str(artifacts / "school-minimum-admin.png"), full_page=True)
