@@ -49,6 +49,14 @@ def _latest(session: Session, period_id: int) -> m.QuarterApproval | None:
                           .order_by(m.QuarterApproval.id.desc()).limit(1))
 
 
+def _latest_rows(session: Session) -> dict[int, m.QuarterApproval]:
+    """period id -> its latest approval row (approved, or approved and since unlocked)."""
+    latest: dict[int, m.QuarterApproval] = {}
+    for row in session.scalars(select(m.QuarterApproval).order_by(m.QuarterApproval.id)):
+        latest[row.period_id] = row
+    return latest
+
+
 def lock_of(session: Session, period_id: int, hold: bool = False) -> Lock | None:
     """The lock on a quarter, or None when it may be written. hold=True (inside a write) takes the
     period row FOR SHARE on PostgreSQL, so an approval cannot commit in the middle of the write."""
@@ -64,9 +72,7 @@ def lock_of(session: Session, period_id: int, hold: bool = False) -> Lock | None
 
 def statuses(session: Session) -> dict[str, str]:
     """period code -> approved / pending, for every quarter (the period pickers show it)."""
-    latest: dict[int, m.QuarterApproval] = {}
-    for row in session.scalars(select(m.QuarterApproval).order_by(m.QuarterApproval.id)):
-        latest[row.period_id] = row
+    latest = _latest_rows(session)
     out = {}
     for pid, code in session.execute(select(m.Period.id, m.Period.code)):
         row = latest.get(pid)
@@ -76,10 +82,7 @@ def statuses(session: Session) -> dict[str, str]:
 
 def locked_quarters(session: Session) -> list[tuple[str, dt.date]]:
     """(code, end date) of every approved quarter, oldest first: the figures a later write must not move."""
-    latest: dict[int, m.QuarterApproval] = {}
-    for row in session.scalars(select(m.QuarterApproval).order_by(m.QuarterApproval.id)):
-        latest[row.period_id] = row
-    locked = [pid for pid, row in latest.items() if row.unlocked_at is None]
+    locked = [pid for pid, row in _latest_rows(session).items() if row.unlocked_at is None]
     if not locked:
         return []
     return [(code, end) for code, end in session.execute(
