@@ -426,17 +426,19 @@ def counting_state(sp: m.ServicePoint) -> dict[str, Any]:
     return {k: getattr(sp, k) for k in (*_COUNTS_AS, "opened_on", "retired_on")}
 
 
-def approved_quarters_moved(session: Session, before: dict[str, Any] | None,
-                            after: dict[str, Any] | None) -> list[tuple[str, dt.date]]:
+def approved_quarters_moved(session: Session, before: dict[str, Any] | None, after: dict[str, Any] | None,
+                            locked: list[tuple[str, dt.date]] | None = None) -> list[tuple[str, dt.date]]:
     """The approved quarters whose coverage figures a write would change: the point counts at the
     quarter's end before or after the write, not as the same thing. The leading group decided on
     those figures; a back-dated opening, retirement or re-typing must not move them silently."""
-    return [(code, end) for code, end in approval.locked_quarters(session)
+    # `locked`: approval.locked_quarters read once by a caller checking many rows.
+    return [(code, end) for code, end in (approval.locked_quarters(session) if locked is None else locked)
             if _counted_at(before, end) != _counted_at(after, end)]
 
 
-def _refuse_if_approved_moved(session: Session, before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:
-    moved = approved_quarters_moved(session, before, after)
+def _refuse_if_approved_moved(session: Session, before: dict[str, Any] | None, after: dict[str, Any] | None,
+                              locked: list[tuple[str, dt.date]] | None = None) -> None:
+    moved = approved_quarters_moved(session, before, after, locked)
     if moved:
         raise RegistryError([approved_problem(moved)])
 
@@ -508,6 +510,7 @@ def add_points(session: Session, actor: access.Actor | None, entries: list[dict[
     access.require(actor, "registry.edit")
     today = today or dt.date.today()
     places = Places(session)
+    locked = approval.locked_quarters(session)
     root = places.root
     prefix = f"SP{root.code if root else ''}"
     taken = set(session.scalars(select(m.ServicePoint.code)))
@@ -517,7 +520,7 @@ def add_points(session: Session, actor: access.Actor | None, entries: list[dict[
     for i, data in enumerate(entries):
         try:
             values = check_entry(session, data, today, places)
-            _refuse_if_approved_moved(session, None, {**values, "retired_on": None})
+            _refuse_if_approved_moved(session, None, {**values, "retired_on": None}, locked)
         except RegistryError as exc:
             problems += [("registry.error.row", dict(row=i + 1, problem_key=key, **params)) for key, params in exc.problems]
             continue

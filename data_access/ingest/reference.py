@@ -32,7 +32,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, aliased
 
 from data_access.catalogue import point_types
-from data_access import access, audit, coords, db, registry
+from data_access import access, approval, audit, coords, db, registry
 from data_access import indicators as ix
 from data_access import models as m
 from data_access.access import Actor
@@ -399,6 +399,7 @@ def _point_checker(session: Session, today: dt.date, system: str = coords.WGS84,
     types = _type_options(session)
     seen_codes: dict[str, int] = {}
     seen_names: dict[tuple[str, str], int] = {}
+    locked = approval.locked_quarters(session)  # once for the sheet, not once a row
 
     def villages_of(town: m.Region) -> tuple[EntityIndex, dict[int, m.Region]]:
         if town.id not in village_index:
@@ -471,7 +472,8 @@ def _point_checker(session: Session, today: dt.date, system: str = coords.WGS84,
                 row.error(key, _problem_column(key, params, row), **{k: v for k, v in params.items() if k != "value"})
             return None
         before = None if existing is None else registry.counting_state(existing)
-        moved = registry.approved_quarters_moved(session, before, {**(before or {"retired_on": None}), **values})
+        moved = registry.approved_quarters_moved(session, before, {**(before or {"retired_on": None}), **values},
+                                                 locked)
         if moved:
             key, params = registry.approved_problem(moved)
             row.error(key, "opened_on", **params)
