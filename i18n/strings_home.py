@@ -54,7 +54,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "home.attention.missing": ("✖ 未报送（已超期 {days} 天）", "✖ Missing ({days} days overdue)"),
     "home.attention.late": ("▲ 迟报 {days} 天（{date} 报送）", "▲ {days} days late (handed in {date})"),
     "home.attention.not_due": ("· 尚未到截止日期", "· Not yet due"),
-    "home.attention.open_indicator": ("勾选一行即可打开该指标的详情（含该乡镇的村级明细）。", "Tick a row to open that indicator's detail for the township."),
+    "home.attention.open_indicator": ("点击指标名称即可打开该指标在该乡镇的详情（含村级明细）。", "Click an indicator's name to open its detail for the township."),
     "home.actions": ("操作", "Actions"),
     "home.open_warnings": ("查看预警（{count} 条）", "Early warnings ({count})"),
     "home.gap.points": ("差 {gap} 个百分点", "{gap} points short"),

@@ -13,7 +13,7 @@ from ui.meeting import overview_action
 from ui.auth import guard_page
 from ui.state import lang, md, name, tr, trm
 from ui.tasks import liaison_block, overdue_block
-from ui.views import link_query, period_label, period_picker, status_styler
+from ui.views import link_query, period_label, period_picker
 
 # Streamlit can run a page file without app.py (first request after a start): check here too.
 guard_page(__file__)
@@ -54,22 +54,9 @@ with phone.one_row("overview_counts"):  # one row of four short cards, on a phon
 st.markdown(f"#### {tr('home.targets')}")
 built = overview.tables(version, period, lg)   # the same for every session: made once per data version
 targets = built.targets
-ROW = 38
 # On a phone the eight columns do not fit: a compact list instead (name, value, target, status).
 phone.show_list(targets.phone_html, "overview_targets")
-phone.wide("overview_targets").dataframe(
-             status_styler(targets.frame, targets.statuses, targets.status_column, key=targets.key), hide_index=True,
-             width="stretch", row_height=ROW, height=ROW * (len(targets.frame) + 1) + 4,
-             column_config={
-                 tr("common.indicator"): st.column_config.TextColumn(width=300),
-                 tr("common.value"): st.column_config.TextColumn(width=75),
-                 tr("common.target"): st.column_config.TextColumn(width=75),
-                 tr("common.target_date"): st.column_config.TextColumn(width=95),
-                 tr("common.status"): st.column_config.TextColumn(width=75),
-                 tr("common.change"): st.column_config.TextColumn(width=80),
-                 tr("home.col.thresholds"): st.column_config.TextColumn(width=125),
-                 tr("home.col.trend"): st.column_config.LineChartColumn(help=tr("home.col.trend_help"), width=120),
-             })
+phone.wide("overview_targets").html(targets.html)
 st.caption(tr("status.legend"))
 st.caption(tr("home.thresholds_caption"))
 
@@ -113,17 +100,8 @@ if not behind:
 else:
     table = built.behind
     phone.show_list(table.phone_html, "overview_attention")
-    picked = phone.wide("overview_attention").dataframe(
-                          status_styler(table.frame, table.statuses, table.status_column, key=table.key),
-                          hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
-                          key="overview_attention", height=35 * (len(table.frame) + 1) + 4,
-                          column_config={tr("common.indicator"): st.column_config.TextColumn(width=330)})
+    phone.wide("overview_attention").html(table.html)
     st.caption(tr("home.attention.open_indicator"))
-    chosen = picked.selection.rows if picked and hasattr(picked, "selection") else []
-    if chosen:
-        r = behind[chosen[0]]
-        st.switch_page("pages/indicator.py", query_params=link_query(
-            indicator=r["ind"]["code"], period=period, township=r["region"]["code"]))
 
 overdue_block()
 

@@ -28,3 +28,38 @@ def texts(at) -> str:  # noqa: ANN001
     parts += [e.value for e in at.warning] + [e.value for e in at.info] + [e.value for e in at.success]
     parts += [e.value for e in at.error] + [f"{m.label}: {m.value}" for m in at.metric]
     return "\n".join(str(p) for p in parts)
+
+
+def html_tables(at) -> list:  # noqa: ANN001
+    """The page's HTML tables (ui/html_table.py) as frames of their cells' text, in page order; a
+    sparkline cell gives its numbers (a list), a linked cell its text (the links: html_links)."""
+    import lxml.html
+    import pandas as pd
+
+    frames = []
+    for element in at.html:
+        if 'class="dash-table"' not in str(element.value):
+            continue
+        tree = lxml.html.fromstring(str(element.value))
+        for table in tree.xpath('//table[@class="dash-table"]'):
+            head = [th.text_content() for th in table.xpath("./thead/tr/th")]
+            rows = []
+            for tr in table.xpath("./tbody/tr"):
+                row = []
+                for td in tr.xpath("./td"):
+                    line = td.xpath(".//img[@data-values]")
+                    row.append([float(v) for v in line[0].get("data-values").split(",")] if line else td.text_content())
+                rows.append(row)
+            frames.append(pd.DataFrame(rows, columns=head))
+    return frames
+
+
+def html_links(at) -> list[str]:  # noqa: ANN001
+    """The hrefs of the links in the page's HTML tables, in page order."""
+    import lxml.html
+
+    out = []
+    for element in at.html:
+        if 'class="dash-table"' in str(element.value):
+            out += lxml.html.fromstring(str(element.value)).xpath('//table[@class="dash-table"]//a/@href')
+    return out

@@ -68,11 +68,11 @@ def _warm() -> None:
         data_tasks.overdue(current, dt.date.today())
         if period:
             data_views.overview(current, period)
-            # What the first overview builds from those reads, once for everyone: its tables (the
-            # frames, their Arrow bytes come with the first run) and the quarter picker's labels.
+            # What the first overview builds from those reads, once for everyone: its tables and the
+            # quarter picker's labels.
             for lang in ("zh", "en"):
                 data_meeting.file_stem(current, period, lang)
-                overview.prime(overview.tables(current, period, lang))
+                overview.tables(current, period, lang)
                 views._period_labels(current, lang, tuple(views.period_options(current)))
         freeze_heap()
     except Exception:  # the first person to need it computes it then

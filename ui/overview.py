@@ -1,8 +1,7 @@
 """The overview's tables, built once per data version, period and language and shared by every
-session (issue 18): the indicator table and the "behind" table as frames, the keys of their styled
-versions (ui/styled_tables.py) and the phones' compact lists. A meeting's twenty leaders get the
-objects the first of them caused to be built; each run still makes its own Styler and Streamlit
-element from them (a Styler is not safe to share between threads).
+session (issue 18): the indicator table and the "behind" table as frames, as the HTML tables a wide
+screen shows (ui/html_table.py) and as the phones' compact lists. A meeting's twenty leaders get the
+strings the first of them caused to be made; a run only sends them.
 
 The objects returned are shared: callers read them and never change them.
 """
@@ -13,21 +12,21 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from ui import data_views, phone, styled_tables
+from ui import data_views, html_table, phone
 from ui.format import change_text, is_missing, percent, status_label, target_text, value_text
 from i18n import name_of, t
-from ui.views import grouped_name, status_key, status_styler
+from ui.html_table import Column
+from ui.views import grouped_name
 
 
 @dataclass(frozen=True)
 class Table:
-    """A status table as the page shows it: the frame, each row's status, the styled table's key,
-    and the same rows as a compact list for phones."""
+    """A status table as the page shows it: the frame (the figures as text), each row's status, the
+    table for wide screens and the same rows as a compact list for phones."""
 
     frame: pd.DataFrame
     statuses: tuple[str, ...]
-    status_column: str
-    key: str | None
+    html: str
     phone_html: str
 
 
@@ -61,10 +60,11 @@ def _target_text(r: dict, lg: str) -> str:
     return target_text(tgt["value"] if tgt else None, tgt["comparison"] if tgt else ">=", r["kind"], r["unit"], lg)
 
 
-def _table(frame: pd.DataFrame, statuses: list[str], items: list[phone.Item], lg: str) -> Table:
-    column = t("common.status", lg)
-    return Table(frame=styled_tables.share(frame), statuses=tuple(statuses), status_column=column,
-                 key=status_key(frame, statuses, column), phone_html=phone.list_html(items))
+def _table(frame: pd.DataFrame, columns: list[Column], statuses: list[str], items: list[phone.Item],
+           links: list[str] | None = None) -> Table:
+    return Table(frame=frame, statuses=tuple(statuses),
+                 html=html_table.CSS + html_table.table(frame, columns, statuses, links),
+                 phone_html=phone.list_html(items))
 
 
 def _targets(targeted: list[dict], lg: str) -> Table:
@@ -87,7 +87,12 @@ def _targets(targeted: list[dict], lg: str) -> Table:
     items = [phone.Item(grouped_name(r, lg), phone.figures(value_text(r["value"], r["kind"], r["unit"], lg),
                                                        t("common.target", lg) + " " + _target_text(r, lg)),
                         r["status"], status_label(r["status"], lg), r["code"]) for r in targeted]
-    return _table(pd.DataFrame(out), [r["status"] for r in targeted], items, lg)
+    columns = [Column(t("common.indicator", lg)), Column(t("common.value", lg), "figure"),
+               Column(t("common.target", lg), "figure"), Column(t("common.target_date", lg), "figure"),
+               Column(t("common.status", lg), "status"), Column(t("common.change", lg), "figure"),
+               Column(t("home.col.thresholds", lg), "figure"),
+               Column(t("home.col.trend", lg), "spark", help=t("home.col.trend_help", lg))]
+    return _table(pd.DataFrame(out), columns, [r["status"] for r in targeted], items)
 
 
 def gap_text(r: dict, lg: str) -> str:
@@ -96,7 +101,7 @@ def gap_text(r: dict, lg: str) -> str:
     return t("home.gap.share", lg, gap=percent(r['shortfall'], 0))
 
 
-def _behind(behind: list[dict], lg: str) -> Table:
+def _behind(behind: list[dict], period: str, lg: str) -> Table:
     frame = pd.DataFrame([{
         t("common.township", lg): name_of(r["region"], lg),
         t("common.indicator", lg): name_of(r["ind"], lg),
@@ -111,7 +116,14 @@ def _behind(behind: list[dict], lg: str) -> Table:
                       t("common.target", lg) + " " + value_text(r["expected"], r["ind"]["kind"], r["ind"]["unit"], lg),
                       gap_text(r, lg)),
         r["status"], status_label(r["status"], lg), f"{r['region']['code']}:{r['ind']['code']}") for r in behind]
-    return _table(frame, [r["status"] for r in behind], items, lg)
+    columns = [Column(t("common.township", lg)), Column(t("common.indicator", lg), "link"),
+               Column(t("common.value", lg), "figure"), Column(t("common.target", lg), "figure"),
+               Column(t("home.attention.gap", lg), "figure"), Column(t("common.status", lg), "status")]
+    # Each row's indicator opens its detail for that township and period (a link: it can also be
+    # opened in a new tab); the language goes along as the app's links do (ui.views.link_query).
+    links = [html_table.href("indicator", indicator=r["ind"]["code"], period=period, township=r["region"]["code"],
+                             lang="" if lg == "zh" else lg) for r in behind]
+    return _table(frame, columns, [r["status"] for r in behind], items, links)
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
@@ -122,24 +134,5 @@ def tables(version: int, period: str, lg: str) -> Tables | None:
     if view is None:
         return None
     targeted = [r for r in view["rows"] if r["is_target"]]
-    return Tables(targets=_targets(targeted, lg), behind=_behind(view["behind"], lg) if view["behind"] else None)
-
-
-def prime(built: Tables | None) -> None:
-    """Make, in the background (the warm-up), the two messages each of these tables costs its first
-    viewer: the styled table's (the Styler's first run in a process is ~80 ms at province scale,
-    pandas and pyarrow loading what they need) and the frame's Arrow bytes. Both are then kept
-    (ui/styled_tables.py) and the first leader to sign in gets them ready. Best effort: if Streamlit's
-    internals are not as expected, the first run makes them as usual."""
-    if built is None:
-        return
-    from streamlit import dataframe_util
-    from streamlit.elements import arrow
-    from streamlit.proto.Dataframe_pb2 import Dataframe
-
-    for table in (built.targets, built.behind):
-        if table is None:
-            continue
-        styler = status_styler(table.frame, table.statuses, table.status_column, key=table.key)
-        arrow.marshall_styler(Dataframe().arrow_data, styler, "warm-up")
-        dataframe_util.convert_pandas_df_to_arrow_bytes(table.frame)
+    return Tables(targets=_targets(targeted, lg),
+                  behind=_behind(view["behind"], period, lg) if view["behind"] else None)

@@ -1,12 +1,12 @@
 """The browser fetches the signed-in pages' element code while the person types their password.
 
 Streamlit's front end loads each kind of element's code the first time one is drawn: the table grid
-with its Arrow reader (~1.3 MB of script), the metric cards. On the first overview after signing in
-that was fetched and compiled after the click, on top of the page itself (issue 18: a cold overview
-in the browser). The sign-in page therefore draws one tiny table and one metric, without any data, in
-a container that is never shown (display: none, its wrapper included): the code arrives and is
-compiled while the form is being filled in. Nothing is visible, nothing takes space, screen readers
-skip it; under AppTest (no browser) nothing is drawn.
+with its Arrow reader (~1.3 MB of script; the overview draws its tables as HTML, the pages a leader
+opens next use the grid), the metric cards (the overview's counts). Fetched and compiled after the
+click, that was on top of the first page itself (issue 18). The sign-in page therefore draws one
+tiny table and one metric, without any data, in a container that is never shown (display: none,
+its wrapper included): the code arrives and is compiled while the form is being filled in. Nothing
+is visible, nothing takes space, screen readers skip it; under AppTest (no browser) nothing is drawn.
 """
 from __future__ import annotations
 

@@ -1,9 +1,8 @@
 """Styled tables serialised once per content, not once per session and run (issue 18).
 
 st.dataframe turns a pandas Styler into the browser's message by running the Styler (every cell's
-CSS and display text) and copying its display values into a new frame cell by cell: ~10 ms for the
-overview's 11-row table, half of a warm overview run, and the same work for every leader who opens
-the same page. A Styler built by `keyed` carries a key covering everything that decides that message
+CSS and display text) and copying its display values into a new frame cell by cell: ~10 ms for an
+11-row status table, and the same work for every leader who opens the same page. A Styler built by `keyed` carries a key covering everything that decides that message
 (the frame's columns, index and values, the styled column and its statuses, the table's uuid); the
 first time a key is marshalled its styler part is kept, and every later table with the same key gets
 those bytes instead of a new run of the Styler. The rest of the table message (the frame itself,
@@ -132,75 +131,6 @@ def install() -> bool:
         return True
 
 
-# ---- the frame's own bytes: frames shared by every session (ui/overview.py) turned into Arrow once
-
-_shared: OrderedDict[int, tuple[Any, bytes | None]] = OrderedDict()   # id(frame) -> (frame, its Arrow bytes)
-_frames_installed = False
-
-
-def share(frame: Any) -> Any:
-    """Register a frame that is built once and shown to everyone unchanged (it must never be changed
-    afterwards): st.dataframe then turns it into Arrow bytes once, not on every run of every session.
-    The frame is held here (bounded, oldest first out), so its id cannot stand for another frame."""
-    install_frames()
-    with _lock:
-        if id(frame) not in _shared:
-            _shared[id(frame)] = (frame, None)
-            while len(_shared) > MAX_ENTRIES:
-                _shared.popitem(last=False)
-    return frame
-
-
-def _wrap_frames(real: Callable[..., Any]) -> Callable[..., Any]:
-    def convert_pandas_df_to_arrow_bytes(*args: Any, **kwargs: Any) -> Any:
-        if len(args) != 1 or kwargs.get("downcast_large_types"):
-            return real(*args, **kwargs)
-        frame = args[0]
-        with _lock:
-            entry = _shared.get(id(frame))
-        if entry is None or entry[0] is not frame:
-            return real(*args, **kwargs)
-        if entry[1] is not None:
-            return entry[1]
-        result = real(*args, **kwargs)
-        if isinstance(result, bytes):
-            with _lock:
-                if id(frame) in _shared:
-                    _shared[id(frame)] = (frame, result)
-        return result
-
-    convert_pandas_df_to_arrow_bytes.wrapped = real  # type: ignore[attr-defined]
-    return convert_pandas_df_to_arrow_bytes
-
-
-def install_frames() -> bool:
-    """Wrap Streamlit's frame-to-Arrow function (once per process) if it is there as expected
-    (`streamlit.dataframe_util.convert_pandas_df_to_arrow_bytes(df, ...)`); else frames go the usual way."""
-    global _frames_installed
-    with _lock:
-        if _frames_installed:
-            return True
-        try:
-            from streamlit import dataframe_util
-        except ImportError:
-            return False
-        real = getattr(dataframe_util, "convert_pandas_df_to_arrow_bytes", None)
-        if hasattr(real, "wrapped"):
-            _frames_installed = True
-            return True
-        try:
-            params = list(inspect.signature(real).parameters.values()) if callable(real) else []
-        except (TypeError, ValueError):
-            params = []
-        if not params or params[0].name != "df" or params[0].kind not in (params[0].POSITIONAL_ONLY,
-                                                                           params[0].POSITIONAL_OR_KEYWORD):
-            return False
-        dataframe_util.convert_pandas_df_to_arrow_bytes = _wrap_frames(real)
-        _frames_installed = True
-        return True
-
-
 def clear() -> None:
     with _lock:
         _memo.clear()
-        _shared.clear()

@@ -1,6 +1,6 @@
-"""The sign-in page gets the overview's element code to the browser while the person types
+"""The sign-in page gets the signed-in pages' element code to the browser while the person types
 (ui/preload.py): the table grid and metric code are fetched on the sign-in page, and nothing of it
-is visible or takes space (bench/bench_browser.py measures what it saves the first overview)."""
+is visible or takes space (bench/bench_browser.py measures the first pages after signing in)."""
 from __future__ import annotations
 
 import pytest

@@ -217,7 +217,7 @@ def test_the_desktop_keeps_its_tables(server, page) -> None:  # noqa: ANN001
     from browser_auth import sign_in
 
     sign_in(page, server, "leader")
-    assert page.locator('.st-key-wide_overview_targets [data-testid="stDataFrame"]').first.is_visible()
+    assert page.locator('.st-key-wide_overview_targets table.dash-table').first.is_visible()
     assert not page.locator('.st-key-narrow_overview_targets').first.is_visible()
     cards = page.locator('.st-key-row_overview_counts [data-testid="stMetric"]')
     assert cards.count() == 4

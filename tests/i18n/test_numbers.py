@@ -77,14 +77,14 @@ def test_56_25_reads_56_3_on_page_map_slides_pdf_and_excel(writable_app, tmp_pat
     from data_access import indicators as ix
     from data_access.briefing import content, excel, pdf, pptx
     from data_access.db import session_scope
-    from view_helpers import open_view
+    from view_helpers import html_tables, open_view
 
     _nine_of_sixteen(writable_app)
     name = "严重精神障碍患者规范管理率"
     # The overview page.
     at = open_view(writable_app, "pages/home.py", query={"period": "2026Q3"})
     assert not at.exception
-    frame = at.dataframe[0].value.set_index("指标")
+    frame = html_tables(at)[0].set_index("指标")
     assert frame.loc[name, "当前值"] == "56.3%"
     assert frame.loc[name, "较上季度"].endswith(" 个百分点")
     # The map's tooltip.

@@ -4,6 +4,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from helpers import open_page, signed_in
+from view_helpers import html_tables
 from data_access import indicators as ix
 from data_access import models as m
 from data_access.db import session_scope
@@ -21,7 +22,7 @@ def _county_sum(engine, code: str, period: str) -> tuple[float, float, float]:
 def test_home_lists_every_target_indicator_with_its_value(app_engine) -> None:
     at = open_page(state=signed_in(app_engine, "leader"))
     assert not at.exception
-    targets = at.dataframe[0].value
+    targets = html_tables(at)[0]
     with session_scope(app_engine) as s:
         n_targets = s.scalar(select(func.count(m.Indicator.id)).where(m.Indicator.is_target.is_(True)))
     assert len(targets) == n_targets
@@ -40,7 +41,7 @@ def test_home_period_from_the_url_and_english(app_engine) -> None:
     assert at.selectbox[0].value == "2025Q4"
     with session_scope(app_engine) as s:
         expected = {r.code: r for r in ix.region_summary(s, ix.period_by_code(s, "2025Q4"), ix.root_region(s))}
-    frame = at.dataframe[0].value
+    frame = html_tables(at)[0]
     room = expected["room_coverage"]
     row = frame[frame["Indicator"] == room.name_en]
     assert row.iloc[0]["Value"] == f"{room.value * 100:.1f}%"
@@ -62,7 +63,7 @@ def test_a_run_through_the_app_looks_the_session_up_once(app_engine, monkeypatch
     real = auth.enforce_session
     monkeypatch.setattr(auth, "enforce_session", lambda *a, **k: calls.append(1) or real(*a, **k))
     at = open_page(state=signed_in(app_engine, "leader"))
-    assert not at.exception and len(at.dataframe) >= 1
+    assert not at.exception and len(html_tables(at)) >= 1   # the page ran to its tables
     assert len(calls) == 1
 
 
@@ -73,7 +74,7 @@ def test_shared_overview_tables_follow_the_data_version(writable_app) -> None:
     from ui import overview
 
     state = signed_in(writable_app, "leader")
-    first = open_page(state=state).dataframe[0].value
+    first = html_tables(open_page(state=state))[0]
     name = "严重精神障碍患者规范管理率"
     with session_scope(writable_app) as s:
         obs = s.scalars(select(m.Observation).join(m.Indicator).join(m.Period, m.Period.id == m.Observation.period_id)
@@ -84,7 +85,7 @@ def test_shared_overview_tables_follow_the_data_version(writable_app) -> None:
             obs.value = obs.numerator / obs.denominator
         db.bump_data_version(s)
     num, den, _ = _county_sum(writable_app, "smd_managed", "2026Q3")
-    again = open_page(state=state).dataframe[0].value
+    again = html_tables(open_page(state=state))[0]
     old_row = first[first["指标"] == name].iloc[0]
     new_row = again[again["指标"] == name].iloc[0]
     assert new_row["当前值"] == f"{num / den * 100:.1f}%" != old_row["当前值"]

@@ -12,6 +12,7 @@ from data_access import models as m
 from data_access import users
 from data_access.access import Actor
 from data_access.db import session_scope
+from view_helpers import html_tables
 from helpers import open_page, signed_in
 
 
@@ -56,7 +57,7 @@ def _session(engine, username: str) -> str:  # noqa: ANN001
 def test_nobody_signed_in_sees_only_the_sign_in_form(writable_app) -> None:
     at = open_page()
     assert not at.exception
-    assert _is_login(at) and len(at.dataframe) == 0
+    assert _is_login(at) and len(at.dataframe) == 0 and not html_tables(at)
     form = _forms(at)[-1]
     # Names the browser's password manager knows; the password never becomes a Streamlit widget.
     assert 'name="username" autocomplete="username"' in form and 'type="password" name="password"' in form
@@ -77,7 +78,7 @@ def test_a_new_deployment_without_accounts_is_told_to_run_create_admin(empty_app
 def test_a_bookmarked_admin_page_shows_the_sign_in_form_first(writable_app) -> None:
     at = open_page("pages/admin_audit.py")
     assert not at.exception
-    assert _is_login(at) and len(at.dataframe) == 0
+    assert _is_login(at) and len(at.dataframe) == 0 and not html_tables(at)
 
 
 def test_the_form_sends_the_browser_back_to_the_link_it_came_from(writable_app) -> None:
@@ -90,7 +91,7 @@ def test_a_valid_cookie_opens_the_app_signed_in_with_the_databases_role(writable
     token = _session(writable_app, "leader")
     _cookie(monkeypatch, token)
     at = open_page()
-    assert not at.exception and not _is_login(at) and len(at.dataframe) > 0
+    assert not at.exception and not _is_login(at) and len(html_tables(at)) > 0   # the overview's tables
     user = at.session_state["user"]
     assert (user["username"], user["role"], user["via"]) == ("leader", "leader", "cookie")
     # The sign-out is a form posting to the route (which removes the cookie), not a widget.
@@ -233,7 +234,7 @@ def test_after_a_reset_only_the_account_page_opens(writable_app, monkeypatch) ->
     at = open_page()
     assert at.session_state["user"]["must_change_password"] is True
     assert "重置了密码" in at.warning[0].value
-    assert len(at.dataframe) == 0  # home's tables are not shown
+    assert len(at.dataframe) == 0 and not html_tables(at)  # home's tables are not shown
     assert at.title[0].value == "我的账号"
     # Opening the app again (the home URL) still lands on the account page.
     again = open_page()

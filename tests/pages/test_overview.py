@@ -5,7 +5,7 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
-from view_helpers import open_view, texts
+from view_helpers import html_links, html_tables, open_view, texts
 from data_access import models as m
 from data_access.db import session_scope
 
@@ -23,7 +23,7 @@ def _sums(engine, code: str, period: str):  # noqa: ANN001, ANN202
 def test_change_status_and_thresholds_per_indicator(app_engine) -> None:
     at = open_view(app_engine, PAGE)
     assert not at.exception
-    frame = at.dataframe[0].value.set_index("指标")
+    frame = html_tables(at)[0].set_index("指标")
     n3, d3, _ = _sums(app_engine, "awareness_rural", "2026Q3")
     n2, d2, _ = _sums(app_engine, "awareness_rural", "2026Q2")
     row = frame.loc["农村普通人群心理健康核心知识知晓率"]
@@ -76,8 +76,12 @@ def test_needs_attention_lists_late_and_missing_departments(app_engine) -> None:
         else:
             assert line is None, dept
     # the worst township x indicator pairs, first row the largest shortfall
-    attention = at.dataframe[1].value
+    attention = html_tables(at)[1]
     assert len(attention) > 0 and all(("滞后" in s_) or ("接近" in s_) for s_ in attention["状态"])
+    # each row's indicator opens its detail for that township and period
+    links = html_links(at)
+    assert len(links) == len(attention) and all(h.startswith("indicator?indicator=") for h in links)
+    assert all("period=2026Q3" in h and "township=" in h for h in links)
 
 
 def test_english_keeps_the_period_and_no_exception(app_engine) -> None:
@@ -85,7 +89,8 @@ def test_english_keeps_the_period_and_no_exception(app_engine) -> None:
     assert not at.exception
     assert at.selectbox[0].value == "2026Q1"
     assert "target indicators, 2026 Q1" in texts(at)
-    assert "Met from / near from" in at.dataframe[0].value.columns
+    assert "Met from / near from" in html_tables(at)[0].columns
+    assert all("lang=en" in h for h in html_links(at))
 
 
 def test_period_without_data_says_so(engine) -> None:
@@ -108,7 +113,7 @@ def test_period_without_data_says_so(engine) -> None:
         at = open_view(engine, PAGE, query={"period": "2026Q3"})
         assert not at.exception
         assert "还没有任何报送数据" in texts(at)
-        frame = at.dataframe[0].value
+        frame = html_tables(at)[0]
         smd = frame[frame["指标"] == "严重精神障碍患者规范管理率"].iloc[0]
         assert smd["当前值"] == "暂无数据"
     finally:

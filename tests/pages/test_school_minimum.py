@@ -20,7 +20,7 @@ from data_access.briefing import content
 from data_access.catalogue import edit
 from data_access.db import session_scope
 from data_access.ingest.commit import ACCEPTED, ingest
-from view_helpers import open_view, texts
+from view_helpers import html_tables, open_view, texts
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "data_access" / "ingest"))
 from ingest_helpers import template_bytes  # noqa: E402
@@ -74,7 +74,7 @@ def test_schools_meeting_a_minimum_show_on_the_pages_and_in_the_briefing(writabl
 
     overview = open_view(writable_app, "pages/home.py", query={"period": PERIOD})
     assert not overview.exception
-    row = overview.dataframe[0].value.set_index("指标").loc["有持证心理咨询师的学校占比"]
+    row = html_tables(overview)[0].set_index("指标").loc["有持证心理咨询师的学校占比"]
     assert row["当前值"] == f"{expected['meeting'] / expected['total'] * 100:.1f}%"
 
     with session_scope(writable_app) as s:

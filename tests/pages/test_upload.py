@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from view_helpers import html_tables
 from helpers import open_page, signed_in
 from data_access.access import Actor
 from data_access.db import session_scope
@@ -58,7 +59,7 @@ def test_accepted_sheet_shows_on_home_and_history(writable_app) -> None:  # noqa
     _, result = ingest(engine, actor, data, "union.xlsx", "union", "2026Q3", today=dt.date(2026, 11, 23))
     assert result.status == "accepted"
     home = open_page(state=state)
-    frame = home.dataframe[0].value
+    frame = html_tables(home)[0]
     row = frame[frame["指标"].str.startswith("持证心理咨询师")].iloc[0]
     assert row["当前值"].replace(",", "").startswith(str(20 * 13))
     hist = open_page("pages/submissions.py", state=state)

@@ -174,37 +174,3 @@ def test_a_page_shows_the_table_when_the_internal_changed(monkeypatch) -> None:
     assert not at.exception
     assert list(at.dataframe[0].value["当前值"]) == ["83.1%", "56.3%"]
     assert arrow.marshall_styler is changed
-
-
-# ---- shared frames: their Arrow bytes made once
-
-def test_a_shared_frame_is_turned_into_arrow_once_with_the_same_bytes(monkeypatch) -> None:
-    from streamlit import dataframe_util
-
-    styled_tables.clear()
-    frame = styled_tables.share(_frame(["83.1%", "56.3%"]))
-    real = dataframe_util.convert_pandas_df_to_arrow_bytes.wrapped
-    expected = real(frame)
-    first = dataframe_util.convert_pandas_df_to_arrow_bytes(frame)
-    again = dataframe_util.convert_pandas_df_to_arrow_bytes(frame)
-    assert first == again == expected
-    assert again is first                                     # the kept bytes, not a new conversion
-    other = _frame(["83.1%", "56.3%"])                         # equal content, not shared: converted anew
-    assert dataframe_util.convert_pandas_df_to_arrow_bytes(other) == expected
-    assert dataframe_util.convert_pandas_df_to_arrow_bytes(other) is not dataframe_util.convert_pandas_df_to_arrow_bytes(other)
-    downcast = dataframe_util.convert_pandas_df_to_arrow_bytes(frame, downcast_large_types=True)
-    assert downcast == real(frame, downcast_large_types=True)
-
-
-def test_a_changed_arrow_function_is_left_alone(monkeypatch) -> None:
-    from streamlit import dataframe_util
-
-    def changed(table, *, downcast_large_types=False):  # noqa: ANN001, ANN202
-        return b""
-
-    monkeypatch.setattr(styled_tables, "_frames_installed", False)
-    monkeypatch.setattr(dataframe_util, "convert_pandas_df_to_arrow_bytes", changed)
-    assert styled_tables.install_frames() is False
-    assert dataframe_util.convert_pandas_df_to_arrow_bytes is changed
-    frame = _frame(["1%"])
-    assert styled_tables.share(frame) is frame                # still usable: only not memoised
