@@ -70,6 +70,8 @@ div[data-testid="stButton"] button p {font-size: 1.4rem; font-weight: 700;}
   .mt-title {font-size: 1.6rem;} .mt-cover h1 {font-size: 2.1rem;} .mt-cover .mt-sub {font-size: 1.5rem;}
   .mt-lead {font-size: 1.15rem;} table.mt {font-size: 1rem;} table.mt-small {font-size: .8rem;}
   .mt-steps {font-size: 1.2rem;}
+  /* The buttons stack on a phone: the spacer column between them would share a row with 下一页. */
+  .st-key-meeting_nav [data-testid="stColumn"]:nth-child(4) {display: none !important;}
   /* The follow-up table on a phone: number and task number give way to the decision's words. */
   table.mt-mid {font-size: .9rem;}
   table.mt-mid.mt-follow th:nth-child(1), table.mt-mid.mt-follow td:nth-child(1),

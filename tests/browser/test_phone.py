@@ -213,6 +213,27 @@ def test_meeting_mode_reads_on_a_tablet(server, browser, artifacts) -> None:  # 
         context.close()
 
 
+def test_meeting_buttons_stack_evenly_on_a_phone(server, browser, artifacts) -> None:  # noqa: ANN001
+    """The display account lands on the slides; on a phone the slide buttons stack, each the width
+    of the screen (a spacer column once shared 下一页's row and made it narrower than the others)."""
+    context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT}, is_mobile=True, has_touch=True,
+                                  user_agent=PHONE_UA, locale="zh-CN")
+    page = context.new_page()
+    try:
+        page.goto(f"{server}/meeting?period=2026Q3")
+        settle(page, quiet=1.5)
+        submit_sign_in(page, "display", DEMO_PASSWORD)
+        page.get_by_text(re.compile(r"^1 / \d+$")).first.wait_for(timeout=30_000)
+        widths = {name: page.get_by_role("button", name=name).first.bounding_box()["width"]
+                  for name in ("上一页", "下一页", "退出会议模式")}
+        assert max(widths.values()) - min(widths.values()) < 1, widths
+        assert min(widths.values()) > WIDTH * 0.8, widths
+        assert page.evaluate("() => document.querySelector('[data-testid=stMain]').scrollWidth") <= WIDTH
+        page.screenshot(path=str(artifacts / "phone-meeting.png"))
+    finally:
+        context.close()
+
+
 def test_the_desktop_keeps_its_tables(server, page) -> None:  # noqa: ANN001
     from browser_auth import sign_in
 
