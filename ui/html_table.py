@@ -50,6 +50,7 @@ class Column:
     name: str
     kind: str = "text"        # text / figure / status / spark / link
     help: str = ""            # shown when the header is hovered
+    min_em: float = 0         # narrowest width of a text column (a narrow window scrolls the table instead)
 
 
 def href(page: str, **query: str) -> str:
@@ -87,8 +88,7 @@ def table(frame: pd.DataFrame, columns: Sequence[Column], statuses: Sequence[str
           links: Sequence[str | None] | None = None) -> str:
     """The frame's columns, in the order given, as an HTML table. statuses: each row's status code
     (colours the status column); links: each row's href for the link column (None: plain text)."""
-    head = "".join(f'<th scope="col"{f" title={_attr(c.help)}" if c.help else ""}>{html.escape(c.name)}</th>'
-                   for c in columns)
+    head = "".join(f"<th scope=\"col\"{_header_attributes(c)}>{html.escape(c.name)}</th>" for c in columns)
     rows = []
     for i, (_, record) in enumerate(frame.iterrows()):
         cells = []
@@ -107,6 +107,11 @@ def table(frame: pd.DataFrame, columns: Sequence[Column], statuses: Sequence[str
         rows.append(f"<tr>{''.join(cells)}</tr>")
     return (f'<div class="{CLASS}-wrap"><table class="{CLASS}"><thead><tr>{head}</tr></thead>'
             f'<tbody>{"".join(rows)}</tbody></table></div>')
+
+
+def _header_attributes(column: Column) -> str:
+    out = f" title={_attr(column.help)}" if column.help else ""
+    return out + (f' style="min-width:{column.min_em:g}em"' if column.min_em else "")
 
 
 def _attr(value: str) -> str:

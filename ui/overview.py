@@ -87,7 +87,7 @@ def _targets(targeted: list[dict], lg: str) -> Table:
     items = [phone.Item(grouped_name(r, lg), phone.figures(value_text(r["value"], r["kind"], r["unit"], lg),
                                                        t("common.target", lg) + " " + _target_text(r, lg)),
                         r["status"], status_label(r["status"], lg), r["code"]) for r in targeted]
-    columns = [Column(t("common.indicator", lg)), Column(t("common.value", lg), "figure"),
+    columns = [Column(t("common.indicator", lg), min_em=16), Column(t("common.value", lg), "figure"),
                Column(t("common.target", lg), "figure"), Column(t("common.target_date", lg), "figure"),
                Column(t("common.status", lg), "status"), Column(t("common.change", lg), "figure"),
                Column(t("home.col.thresholds", lg), "figure"),
@@ -116,7 +116,7 @@ def _behind(behind: list[dict], period: str, lg: str) -> Table:
                       t("common.target", lg) + " " + value_text(r["expected"], r["ind"]["kind"], r["ind"]["unit"], lg),
                       gap_text(r, lg)),
         r["status"], status_label(r["status"], lg), f"{r['region']['code']}:{r['ind']['code']}") for r in behind]
-    columns = [Column(t("common.township", lg)), Column(t("common.indicator", lg), "link"),
+    columns = [Column(t("common.township", lg), min_em=6), Column(t("common.indicator", lg), "link", min_em=14),
                Column(t("common.value", lg), "figure"), Column(t("common.target", lg), "figure"),
                Column(t("home.attention.gap", lg), "figure"), Column(t("common.status", lg), "status")]
     # Each row's indicator opens its detail for that township and period (a link: it can also be

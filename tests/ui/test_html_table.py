@@ -32,9 +32,11 @@ def test_cells_are_escaped_and_in_the_columns_order() -> None:
 def test_links_and_header_help() -> None:
     frame = pd.DataFrame({"乡镇": ["城关镇", "河口乡"], "指标": ["覆盖率", "知晓率"]})
     links = [html_table.href("indicator", indicator="a&b", period="2026Q3", township="01", lang=""), None]
-    markup = html_table.table(frame, [Column("乡镇", help='说明 "引号"'), Column("指标", "link")], ["behind", "near"], links)
+    markup = html_table.table(frame, [Column("乡镇", help='说明 "引号"'), Column("指标", "link", min_em=14)],
+                              ["behind", "near"], links)
     tree = _tree(markup)
-    assert tree.xpath("//th")[0].get("title") == '说明 "引号"'
+    assert tree.xpath("//th")[0].get("title") == '说明 "引号"' and tree.xpath("//th")[0].get("style") is None
+    assert tree.xpath("//th")[1].get("style") == "min-width:14em"   # a narrow window scrolls the table
     anchors = tree.xpath("//a")
     assert len(anchors) == 1 and anchors[0].text_content() == "覆盖率"
     assert anchors[0].get("href") == "indicator?indicator=a%26b&period=2026Q3&township=01"   # empty lang left out
