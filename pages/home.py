@@ -23,7 +23,7 @@ sample_banner()
 lg = lang()
 liaison_block()  # a liaison's department's unfinished tasks, first thing after signing in
 
-actions = st.columns([2, 2, 2, 3], vertical_alignment="bottom")
+actions = phone.wrapping_row("overview_actions").columns([2, 2, 2, 3], vertical_alignment="bottom")
 period = period_picker("overview_period", actions[0])
 with actions[1]:
     overview_action(period)

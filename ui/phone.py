@@ -43,6 +43,12 @@ _CSS = f"""<style>
   [data-testid="stMain"] h1 {{font-size: 1.75rem !important;}}
   [data-testid="stMain"] h3 {{font-size: 1.2rem !important;}}
 }}
+/* A row of controls that wraps on a narrow window (a tablet or a zoomed laptop beside the sidebar)
+   instead of cutting its labels short; its own columns only, not the ones nested in them. */
+[class*="st-key-wrap_"] > [data-testid="stLayoutWrapper"] > [data-testid="stHorizontalBlock"] {{
+  flex-wrap: wrap !important; row-gap: .5rem !important;}}
+[class*="st-key-wrap_"] > [data-testid="stLayoutWrapper"] > [data-testid="stHorizontalBlock"] > [data-testid="stColumn"] {{
+  min-width: 12.5rem !important;}}
 .ph-list {{display: flex; flex-direction: column; width: 100%;}}
 .ph-item {{display: flex; align-items: center; justify-content: space-between; gap: .6rem;
            padding: .5rem 0; border-bottom: 1px solid #e5e7eb;}}
@@ -84,6 +90,12 @@ def narrow(key: str):  # noqa: ANN201
 def one_row(key: str):  # noqa: ANN201
     """A container whose columns stay side by side on a phone (short cards such as counts)."""
     return st.container(key=f"row_{key}")
+
+
+def wrapping_row(key: str):  # noqa: ANN201
+    """A container whose columns (controls) go onto a second line when the window is too narrow for
+    them side by side, each at least 12.5rem wide."""
+    return st.container(key=f"wrap_{key}")
 
 
 def two_a_row(key: str):  # noqa: ANN201

@@ -38,3 +38,26 @@ def test_overview_tables_draw_and_a_behind_row_opens_its_detail(server, page, ar
     assert page.get_by_text(indicator).first.is_visible()
     assert page.get_by_text(township).first.is_visible()
     assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_a_narrow_window_wraps_the_overview_actions(server, browser, artifacts) -> None:  # noqa: ANN001
+    """A laptop zoomed to 1024 px beside the sidebar: the quarter picker and the actions go onto two
+    lines instead of being cut short; at 1440 px they stay on one line."""
+    for width, one_line in ((1024, False), (1440, True)):
+        context = browser.new_context(viewport={"width": width, "height": 800}, locale="zh-CN")
+        page = context.new_page()
+        try:
+            sign_in(page, server, "leader")
+            picker = page.locator('.st-key-wrap_overview_actions [data-testid="stSelectbox"]').first
+            value = picker.locator("input").first   # the chosen quarter's label is the input's value
+            assert "2026年第3季度" in value.input_value()
+            assert value.evaluate("e => e.scrollWidth <= e.clientWidth + 1"), "the quarter's label is cut short"
+            tops = page.evaluate("""() => [...document.querySelectorAll(
+                '.st-key-wrap_overview_actions > [data-testid=stLayoutWrapper] > [data-testid=stHorizontalBlock] > [data-testid=stColumn]')]
+                .map(c => Math.round(c.getBoundingClientRect().top))""")
+            assert (len(set(tops)) == 1) == one_line, (width, tops)
+            warnings = page.get_by_text("查看预警").first
+            assert warnings.evaluate("e => e.scrollWidth <= e.clientWidth + 1")
+            page.screenshot(path=str(artifacts / f"overview-actions-{width}.png"))
+        finally:
+            context.close()
