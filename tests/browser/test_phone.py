@@ -5,6 +5,7 @@ width and pans with a finger; meeting mode reads on a tablet. Desktop keeps its 
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 import re
 import time
 from typing import Iterator
@@ -181,17 +182,26 @@ def _map_fits_and_pans(page, artifacts, engine) -> None:  # noqa: ANN001
     _no_sideways_scroll(page)
 
 
-def test_meeting_mode_reads_on_a_tablet(server, browser, artifacts) -> None:  # noqa: ANN001
-    context = browser.new_context(viewport={"width": 768, "height": 1024}, is_mobile=True, has_touch=True,
-                                  user_agent=TABLET_UA, locale="zh-CN")
+@contextmanager
+def slides(server: str, browser, width: int, height: int, user_agent: str) -> Iterator:  # noqa: ANN001
+    """The display account signed in on a touch device, on the first slide of 2026Q3; yields the page."""
+    context = browser.new_context(viewport={"width": width, "height": height}, is_mobile=True, has_touch=True,
+                                  user_agent=user_agent, locale="zh-CN")
     page = context.new_page()
     try:
         page.goto(f"{server}/meeting?period=2026Q3")
         settle(page, quiet=1.5)
         submit_sign_in(page, "display", DEMO_PASSWORD)
+        page.get_by_text(re.compile(r"^1 / \d+$")).first.wait_for(timeout=30_000)
+        yield page
+    finally:
+        context.close()
+
+
+def test_meeting_mode_reads_on_a_tablet(server, browser, artifacts) -> None:  # noqa: ANN001
+    with slides(server, browser, 768, 1024, TABLET_UA) as page:
         # However many slides the briefing has this quarter (the follow-up slide comes and goes).
         counter = page.get_by_text(re.compile(r"^1 / \d+$")).first
-        counter.wait_for(timeout=30_000)
         total = int(counter.inner_text().split("/")[1])
         assert total >= 7
         for n in range(1, total + 1):
@@ -209,29 +219,18 @@ def test_meeting_mode_reads_on_a_tablet(server, browser, artifacts) -> None:  # 
                 page.get_by_role("button", name="下一页").click()
                 page.get_by_text(f"{n + 1} / {total}").first.wait_for(timeout=30_000)
                 settle(page, quiet=1.0)
-    finally:
-        context.close()
 
 
 def test_meeting_buttons_stack_evenly_on_a_phone(server, browser, artifacts) -> None:  # noqa: ANN001
     """The display account lands on the slides; on a phone the slide buttons stack, each the width
     of the screen (a spacer column once shared 下一页's row and made it narrower than the others)."""
-    context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT}, is_mobile=True, has_touch=True,
-                                  user_agent=PHONE_UA, locale="zh-CN")
-    page = context.new_page()
-    try:
-        page.goto(f"{server}/meeting?period=2026Q3")
-        settle(page, quiet=1.5)
-        submit_sign_in(page, "display", DEMO_PASSWORD)
-        page.get_by_text(re.compile(r"^1 / \d+$")).first.wait_for(timeout=30_000)
+    with slides(server, browser, WIDTH, HEIGHT, PHONE_UA) as page:
         widths = {name: page.get_by_role("button", name=name).first.bounding_box()["width"]
                   for name in ("上一页", "下一页", "退出会议模式")}
         assert max(widths.values()) - min(widths.values()) < 1, widths
         assert min(widths.values()) > WIDTH * 0.8, widths
         assert page.evaluate("() => document.querySelector('[data-testid=stMain]').scrollWidth") <= WIDTH
         page.screenshot(path=str(artifacts / "phone-meeting.png"))
-    finally:
-        context.close()
 
 
 def test_the_desktop_keeps_its_tables(server, page) -> None:  # noqa: ANN001
