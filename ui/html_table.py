@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import html
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Literal, Sequence
 from urllib.parse import urlencode
 
 import pandas as pd
@@ -48,7 +48,7 @@ class Column:
     row's href, see table())."""
 
     name: str
-    kind: str = "text"        # text / figure / status / spark / link
+    kind: Literal["text", "figure", "status", "spark", "link"] = "text"
     help: str = ""            # shown when the header is hovered
     min_em: float = 0         # narrowest width of a text column (a narrow window scrolls the table instead)
 
@@ -60,10 +60,11 @@ def href(page: str, **query: str) -> str:
     return f"{page}?{urlencode(values)}" if values else page
 
 
-def sparkline(values: Sequence[float]) -> str:
+def sparkline(values: Sequence[float], label: str = "") -> str:
     """A small line of the values, scaled to their own range (as the grid's line-chart column did),
-    as an SVG image in a data URI: st.html sanitises inline <svg> away but keeps an <img>. Its alt
-    text and data-values carry the numbers. No values: an empty cell."""
+    as an SVG image in a data URI: st.html sanitises inline <svg> away but keeps an <img>. label: the
+    figures as the page writes them (its alt text and tooltip; rounded as everywhere else, so the
+    caller formats them); data-values keeps the numbers. No values: an empty cell."""
     if not values:
         return ""
     low, high = min(values), max(values)
@@ -78,16 +79,16 @@ def sparkline(values: Sequence[float]) -> str:
              f'points="{" ".join(f"{x:.1f},{y:.1f}" for x, y in points)}"/>')
     svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{SPARK_WIDTH}" height="{SPARK_HEIGHT}" '
            f'viewBox="0 0 {SPARK_WIDTH} {SPARK_HEIGHT}">{shape}</svg>')
-    label = " → ".join(f"{v:g}" for v in values)
     return (f'<img src="data:image/svg+xml;base64,{base64.b64encode(svg.encode()).decode()}" '
             f'width="{SPARK_WIDTH}" height="{SPARK_HEIGHT}" alt={_attr(label)} title={_attr(label)} '
             f'data-values="{",".join(f"{v:g}" for v in values)}">')
 
 
 def table(frame: pd.DataFrame, columns: Sequence[Column], statuses: Sequence[str],
-          links: Sequence[str | None] | None = None) -> str:
+          links: Sequence[str | None] | None = None, spark_labels: Sequence[str] | None = None) -> str:
     """The frame's columns, in the order given, as an HTML table. statuses: each row's status code
-    (colours the status column); links: each row's href for the link column (None: plain text)."""
+    (colours the status column); links: each row's href for the link column (None: plain text);
+    spark_labels: each row's sparkline figures as text (sparkline's label)."""
     head = "".join(f"<th scope=\"col\"{_header_attributes(c)}>{html.escape(c.name)}</th>" for c in columns)
     rows = []
     for i, (_, record) in enumerate(frame.iterrows()):
@@ -95,7 +96,7 @@ def table(frame: pd.DataFrame, columns: Sequence[Column], statuses: Sequence[str
         for c in columns:
             value = record[c.name]
             if c.kind == "spark":
-                cells.append(f"<td>{sparkline(list(value))}</td>")
+                cells.append(f"<td>{sparkline(list(value), spark_labels[i] if spark_labels else '')}</td>")
             elif c.kind == "status":
                 fg, bg = status_colours(statuses[i])
                 cells.append(f'<td class="s" data-status="{html.escape(statuses[i])}" '

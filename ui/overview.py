@@ -61,9 +61,9 @@ def _target_text(r: dict, lg: str) -> str:
 
 
 def _table(frame: pd.DataFrame, columns: list[Column], statuses: list[str], items: list[phone.Item],
-           links: list[str] | None = None) -> Table:
+           links: list[str] | None = None, spark_labels: list[str] | None = None) -> Table:
     return Table(frame=frame, statuses=tuple(statuses),
-                 html=html_table.CSS + html_table.table(frame, columns, statuses, links),
+                 html=html_table.CSS + html_table.table(frame, columns, statuses, links, spark_labels),
                  phone_html=phone.list_html(items))
 
 
@@ -92,7 +92,10 @@ def _targets(targeted: list[dict], lg: str) -> Table:
                Column(t("common.status", lg), "status"), Column(t("common.change", lg), "figure"),
                Column(t("home.col.thresholds", lg), "figure"),
                Column(t("home.col.trend", lg), "spark", help=t("home.col.trend_help", lg))]
-    return _table(pd.DataFrame(out), columns, [r["status"] for r in targeted], items)
+    # The trend's figures on hover, written and rounded as the value column writes them.
+    trends = [" → ".join(value_text(v, r["kind"], r["unit"], lg) for v in r["trend"] if not is_missing(v))
+              for r in targeted]
+    return _table(pd.DataFrame(out), columns, [r["status"] for r in targeted], items, spark_labels=trends)
 
 
 def gap_text(r: dict, lg: str) -> str:

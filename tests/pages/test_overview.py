@@ -41,6 +41,13 @@ def test_change_status_and_thresholds_per_indicator(app_engine) -> None:
         quarters = s.scalar(select(func.count(func.distinct(m.Observation.period_id))))
     trend = row["季度趋势"]
     assert len(trend) == quarters and round(trend[-1], 2) == round(n3 / d3 * 100, 2)
+    # on hover the line's figures read as the value column writes them (rounded half up, with the unit)
+    import lxml.html
+
+    markup = next(str(h.value) for h in at.html if 'class="dash-table"' in str(h.value))
+    line = lxml.html.fromstring(markup).xpath('//tr[td[1][normalize-space()="农村普通人群心理健康核心知识知晓率"]]//img')[0]
+    shown = line.get("title").split(" → ")
+    assert len(shown) == quarters and shown[-1] == row["当前值"] and line.get("alt") == line.get("title")
 
 
 def test_outcome_figures_beside_the_targets(app_engine) -> None:

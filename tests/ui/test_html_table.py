@@ -43,17 +43,18 @@ def test_links_and_header_help() -> None:
     assert tree.xpath("//tbody/tr")[1].xpath("./td")[1].text_content() == "知晓率"            # no link: text
 
 
-def _line(values: list[float]):  # noqa: ANN202
+def _line(values: list[float], label: str = ""):  # noqa: ANN202
     """The sparkline's image and the SVG inside its data URI."""
-    img = _tree(html_table.sparkline(values))
+    img = _tree(html_table.sparkline(values, label))
     prefix = "data:image/svg+xml;base64,"
     assert img.tag == "img" and img.get("src").startswith(prefix)
     return img, etree.fromstring(base64.b64decode(img.get("src")[len(prefix):]))
 
 
 def test_sparkline_scales_to_its_own_range_and_keeps_the_numbers() -> None:
-    img, svg = _line([50.0, 75.0, 100.0])
-    assert img.get("data-values") == "50,75,100" and img.get("alt") == "50 → 75 → 100"
+    img, svg = _line([50.0, 75.0, 100.0], "50.0% → 75.0% → 100.0%")
+    assert img.get("data-values") == "50,75,100"
+    assert img.get("alt") == img.get("title") == "50.0% → 75.0% → 100.0%"   # as the caller wrote them
     ns = {"s": "http://www.w3.org/2000/svg"}
     points = [tuple(map(float, p.split(","))) for p in svg.xpath("//s:polyline", namespaces=ns)[0].get("points").split()]
     ys = [y for _, y in points]
