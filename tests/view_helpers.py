@@ -30,36 +30,38 @@ def texts(at) -> str:  # noqa: ANN001
     return "\n".join(str(p) for p in parts)
 
 
+def _dash_tables(at) -> list:  # noqa: ANN001
+    """The <table> elements of the page's HTML tables (ui/html_table.py), parsed, in page order."""
+    import lxml.html
+
+    return [table for element in at.html if 'class="dash-table"' in str(element.value)
+            for table in lxml.html.fromstring(str(element.value)).xpath('//table[@class="dash-table"]')]
+
+
 def html_tables(at) -> list:  # noqa: ANN001
     """The page's HTML tables (ui/html_table.py) as frames of their cells' text, in page order; a
     sparkline cell gives its numbers (a list), a linked cell its text (the links: html_links)."""
-    import lxml.html
     import pandas as pd
 
     frames = []
-    for element in at.html:
-        if 'class="dash-table"' not in str(element.value):
-            continue
-        tree = lxml.html.fromstring(str(element.value))
-        for table in tree.xpath('//table[@class="dash-table"]'):
-            head = [th.text_content() for th in table.xpath("./thead/tr/th")]
-            rows = []
-            for tr in table.xpath("./tbody/tr"):
-                row = []
-                for td in tr.xpath("./td"):
-                    line = td.xpath(".//img[@data-values]")
-                    row.append([float(v) for v in line[0].get("data-values").split(",")] if line else td.text_content())
-                rows.append(row)
-            frames.append(pd.DataFrame(rows, columns=head))
+    for table in _dash_tables(at):
+        head = [th.text_content() for th in table.xpath("./thead/tr/th")]
+        rows = []
+        for tr in table.xpath("./tbody/tr"):
+            row = []
+            for td in tr.xpath("./td"):
+                line = td.xpath(".//img[@data-values]")
+                row.append([float(v) for v in line[0].get("data-values").split(",")] if line else td.text_content())
+            rows.append(row)
+        frames.append(pd.DataFrame(rows, columns=head))
     return frames
 
 
 def html_links(at) -> list[str]:  # noqa: ANN001
     """The hrefs of the links in the page's HTML tables, in page order."""
-    import lxml.html
+    return [href for table in _dash_tables(at) for href in table.xpath(".//a/@href")]
 
-    out = []
-    for element in at.html:
-        if 'class="dash-table"' in str(element.value):
-            out += lxml.html.fromstring(str(element.value)).xpath('//table[@class="dash-table"]//a/@href')
-    return out
+
+def trend_line(at, indicator: str):  # noqa: ANN001, ANN201
+    """The trend line (its <img>) in the row of `indicator` of the page's first HTML table."""
+    return _dash_tables(at)[0].xpath(f'./tbody/tr[td[1][normalize-space()="{indicator}"]]//img')[0]

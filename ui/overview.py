@@ -1,6 +1,6 @@
 """The overview's tables, built once per data version, period and language and shared by every
-session (issue 18): the indicator table and the "behind" table as frames, as the HTML tables a wide
-screen shows (ui/html_table.py) and as the phones' compact lists. A meeting's twenty leaders get the
+session (issue 18): the indicator table and the "behind" table as the HTML tables a wide screen
+shows (ui/html_table.py) and as the phones' compact lists. A meeting's twenty leaders get the
 strings the first of them caused to be made; a run only sends them.
 
 The objects returned are shared: callers read them and never change them.
@@ -21,11 +21,9 @@ from ui.views import grouped_name
 
 @dataclass(frozen=True)
 class Table:
-    """A status table as the page shows it: the frame (the figures as text), each row's status, the
-    table for wide screens and the same rows as a compact list for phones."""
+    """A status table as the page shows it: the table for wide screens and the same rows as a compact
+    list for phones."""
 
-    frame: pd.DataFrame
-    statuses: tuple[str, ...]
     html: str
     phone_html: str
 
@@ -62,8 +60,7 @@ def _target_text(r: dict, lg: str) -> str:
 
 def _table(frame: pd.DataFrame, columns: list[Column], statuses: list[str], items: list[phone.Item],
            links: list[str] | None = None, spark_labels: list[str] | None = None) -> Table:
-    return Table(frame=frame, statuses=tuple(statuses),
-                 html=html_table.CSS + html_table.table(frame, columns, statuses, links, spark_labels),
+    return Table(html=html_table.CSS + html_table.table(frame, columns, statuses, links, spark_labels),
                  phone_html=phone.list_html(items))
 
 

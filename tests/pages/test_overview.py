@@ -5,7 +5,7 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
-from view_helpers import html_links, html_tables, open_view, texts
+from view_helpers import html_links, html_tables, open_view, texts, trend_line
 from data_access import models as m
 from data_access.db import session_scope
 
@@ -42,10 +42,7 @@ def test_change_status_and_thresholds_per_indicator(app_engine) -> None:
     trend = row["季度趋势"]
     assert len(trend) == quarters and round(trend[-1], 2) == round(n3 / d3 * 100, 2)
     # on hover the line's figures read as the value column writes them (rounded half up, with the unit)
-    import lxml.html
-
-    markup = next(str(h.value) for h in at.html if 'class="dash-table"' in str(h.value))
-    line = lxml.html.fromstring(markup).xpath('//tr[td[1][normalize-space()="农村普通人群心理健康核心知识知晓率"]]//img')[0]
+    line = trend_line(at, "农村普通人群心理健康核心知识知晓率")
     shown = line.get("title").split(" → ")
     assert len(shown) == quarters and shown[-1] == row["当前值"] and line.get("alt") == line.get("title")
 

@@ -80,7 +80,7 @@ def test_the_warm_up_builds_the_overviews_shared_tables(app_engine, monkeypatch)
     real = overview._targets
     monkeypatch.setattr(overview, "_targets", lambda *a, **k: built.append(1) or real(*a, **k))
     for lang in ("zh", "en"):
-        assert overview.tables(version, period, lang).targets.frame.shape[0] > 0
+        assert "<tbody><tr>" in overview.tables(version, period, lang).targets.html   # at least one row
         assert views._period_labels(version, lang, tuple(views.period_options(version)))
     assert not built, "served from what the warm-up built"
     assert ">Status</th>" in overview.tables(version, period, "en").targets.html
